@@ -1,0 +1,19 @@
+namespace Relay.Inbound;
+
+internal static partial class InboundLog
+{
+    [LoggerMessage(1001, LogLevel.Information, "Accepted {SpoolId} ({Size} bytes, {RecipientCount} recipient(s)) from {ClientAddress}, MAIL FROM {MailFrom}")]
+    public static partial void Accepted(ILogger logger, string spoolId, long size, int recipientCount, string clientAddress, string mailFrom);
+
+    [LoggerMessage(1002, LogLevel.Error, "Could not store a message from {ClientAddress}; answered 451 so the client keeps it")]
+    public static partial void StoreFailed(ILogger logger, Exception exception, string clientAddress);
+
+    [LoggerMessage(1003, LogLevel.Information, "SMTP listening on {Endpoint} (max message size {MaxMessageSize} bytes)")]
+    public static partial void Listening(ILogger logger, string endpoint, int maxMessageSize);
+
+    [LoggerMessage(1004, LogLevel.Information, "SMTP listener stopping: new transactions get 421, {InData} message(s) still being received")]
+    public static partial void Draining(ILogger logger, int inData);
+
+    [LoggerMessage(1005, LogLevel.Warning, "SMTP session from {ClientAddress} failed")]
+    public static partial void SessionFaulted(ILogger logger, Exception exception, string clientAddress);
+}

@@ -1,0 +1,14 @@
+namespace Relay.Inbound;
+
+internal static class InboundRegistration
+{
+    public static IServiceCollection AddInbound(this IServiceCollection services)
+    {
+        services.AddRelayOptions<InboundOptions, InboundOptionsValidator>(InboundOptions.Section);
+        services.AddSingleton<InboundListenerFactory>();
+        services.AddSingleton<SpoolingMessageStore>();
+        services.AddSingleton<InboundDrain>();
+        services.AddHostedService<SmtpListenerService>();
+        return services;
+    }
+}

@@ -1,0 +1,48 @@
+using System.Buffers;
+using System.Net;
+using SmtpServer;
+using SmtpServer.Mail;
+using SmtpServer.Net;
+using SmtpServer.Protocol;
+using SmtpServer.Storage;
+using Relay.Spool;
+
+namespace Relay.Inbound;
+
+/// <summary>
+/// Receives each message and answers 250 only once it is durably in the spool. It never throws: SmtpServer would
+/// then send no reply at all and leave the client hanging; a failure to store returns 451 so the client keeps the message.
+/// </summary>
+internal sealed class SpoolingMessageStore(FileSpool spool, TimeProvider time, ILogger<SpoolingMessageStore> logger) : MessageStore
+{
+    public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    {
+        var client = ClientAddress(context);
+        try
+        {
+            var envelope = new SpoolEntry
+            {
+                Id = string.Empty,
+                MailFrom = transaction.From?.AsAddress(),
+                Recipients = transaction.To.Select(mailbox => mailbox.AsAddress()).ToList(),
+                ClientAddress = client,
+                ReceivedAt = time.GetUtcNow(),
+            };
+
+            // The write finishes even if the session is being torn down: a half-written entry helps no one.
+            var entry = await spool.EnqueueAsync(envelope, buffer, CancellationToken.None);
+            InboundLog.Accepted(logger, entry.Id, entry.Size, entry.Recipients.Count, client, entry.MailFrom ?? "<>");
+            return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {entry.Id}");
+        }
+        catch (Exception ex)
+        {
+            InboundLog.StoreFailed(logger, ex, client);
+            return new SmtpResponse((SmtpReplyCode)451, "4.3.0 Message not stored: local spool error, try again later");
+        }
+    }
+
+    internal static string ClientAddress(ISessionContext context) =>
+        context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var endpoint) && endpoint is IPEndPoint ip
+            ? ip.Address.ToString()
+            : "unknown";
+}

@@ -1,0 +1,17 @@
+namespace Relay.OAuth;
+
+/// <summary>Access tokens for the authorized account, shared by every delivery in flight.</summary>
+internal interface IAccessTokenSource
+{
+    /// <summary>The account the tokens are for, or null while no account is authorized.</summary>
+    string? Account { get; }
+
+    /// <summary>A token with at least a minute left, refreshed when needed (one refresh at a time).</summary>
+    Task<string> GetAccessTokenAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The upstream refused <paramref name="rejectedToken"/>: returns a newer token, refreshing once however many
+    /// deliveries report the same rejected token.
+    /// </summary>
+    Task<string> RefreshRejectedAsync(string rejectedToken, CancellationToken cancellationToken);
+}

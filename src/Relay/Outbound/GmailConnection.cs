@@ -1,0 +1,126 @@
+using SslProtocols = System.Security.Authentication.SslProtocols;
+
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using AuthenticationException = MailKit.Security.AuthenticationException;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Relay.OAuth;
+
+namespace Relay.Outbound;
+
+/// <summary>
+/// One upstream SMTP connection (STARTTLS + XOAUTH2), kept open across messages and checked with NOOP before reuse.
+/// Not thread-safe: each delivery loop owns one.
+/// </summary>
+internal sealed class GmailConnection(
+    IOptions<OutboundOptions> options,
+    UpstreamCertificateValidator certificates,
+    IAccessTokenSource tokens,
+    ILogger<GmailConnection> logger) : IAsyncDisposable
+{
+    private readonly OutboundOptions _options = options.Value;
+    private SmtpClient? _client;
+
+    /// <summary>Sends <paramref name="message"/> to <paramref name="recipients"/>; returns the upstream's final reply. Throws what MailKit throws.</summary>
+    public async Task<string> SendAsync(MimeMessage message, MailboxAddress sender, IEnumerable<MailboxAddress> recipients, CancellationToken cancellationToken)
+    {
+        var client = await ReadyClientAsync(cancellationToken);
+        try
+        {
+            return await client.SendAsync(message, sender, recipients, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not SmtpCommandException)
+        {
+            // The connection is in an unknown state: start afresh next time.
+            await DropAsync();
+            throw;
+        }
+    }
+
+    private async Task<SmtpClient> ReadyClientAsync(CancellationToken cancellationToken)
+    {
+        if (_client is { IsConnected: true, IsAuthenticated: true } reused)
+        {
+            try
+            {
+                await reused.NoOpAsync(cancellationToken);
+                return reused;
+            }
+            catch (Exception ex) when (ex is SmtpProtocolException or SmtpCommandException or IOException)
+            {
+                OutboundLog.ConnectionStale(logger, ex.Message);
+            }
+        }
+
+        await DropAsync();
+        var client = new SmtpClient
+        {
+            Timeout = (int)_options.Timeout.TotalMilliseconds,
+            SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+            ServerCertificateValidationCallback = certificates.Validate,
+        };
+        _client = client;
+        await client.ConnectAsync(_options.Host, _options.Port, SecureSocketOptions.StartTls, cancellationToken);
+        await AuthenticateAsync(client, cancellationToken);
+        return client;
+    }
+
+    /// <summary>XOAUTH2; on a refused token (Gmail: 334 JSON, then 535 5.7.8) refresh once and try once more.</summary>
+    private async Task AuthenticateAsync(SmtpClient client, CancellationToken cancellationToken)
+    {
+        var account = tokens.Account ?? throw new AuthorizationRequiredException("No Google account is authorized yet.");
+        var token = await tokens.GetAccessTokenAsync(cancellationToken);
+        var first = new XOAuth2Mechanism(account, token);
+        try
+        {
+            await client.AuthenticateAsync(first, cancellationToken);
+            return;
+        }
+        catch (AuthenticationException ex)
+        {
+            OutboundLog.TokenRejected(logger, account, first.ErrorJson ?? "(none)", ex.Message);
+        }
+
+        var fresh = await tokens.RefreshRejectedAsync(token, cancellationToken);
+        var second = new XOAuth2Mechanism(account, fresh);
+        try
+        {
+            await client.AuthenticateAsync(second, cancellationToken);
+        }
+        catch (AuthenticationException ex)
+        {
+            await DropAsync();
+            throw new UpstreamAuthenticationException(
+                $"The upstream refused the token of {account} even after a refresh ({ex.Message.ReplaceLineEndings(" ")}; challenge {second.ErrorJson ?? "(none)"}). " +
+                "Check that the account authorized the https://mail.google.com/ scope, or authorize it again.");
+        }
+    }
+
+    private async Task DropAsync()
+    {
+        if (_client is not { } client)
+        {
+            return;
+        }
+
+        _client = null;
+        try
+        {
+            if (client.IsConnected)
+            {
+                using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await client.DisconnectAsync(quit: true, quick.Token);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or SmtpProtocolException or SmtpCommandException or OperationCanceledException)
+        {
+        }
+        finally
+        {
+            client.Dispose();
+        }
+    }
+
+    public ValueTask DisposeAsync() => new(DropAsync());
+}

@@ -1,0 +1,32 @@
+namespace Relay.Outbound;
+
+internal static partial class OutboundLog
+{
+    [LoggerMessage(4001, LogLevel.Information, "Delivered {SpoolId} ({Size} bytes, {RecipientCount} recipient(s)) as {Account}, From {FromAction}: {UpstreamReply}")]
+    public static partial void Delivered(ILogger logger, string spoolId, long size, int recipientCount, string account, string fromAction, string upstreamReply);
+
+    [LoggerMessage(4002, LogLevel.Warning, "Deferred {SpoolId} after attempt {Attempts}, next attempt at {NextAttemptAt:u}: {Reason}")]
+    public static partial void Deferred(ILogger logger, string spoolId, int attempts, DateTimeOffset nextAttemptAt, string reason);
+
+    [LoggerMessage(4003, LogLevel.Error, "Rejected {SpoolId} permanently, moved to the dead-letter folder: {Reason}")]
+    public static partial void Rejected(ILogger logger, string spoolId, string reason);
+
+    [LoggerMessage(4004, LogLevel.Error, "Delivery is on hold: {Reason} Mail keeps being accepted and spooled; the next try is at {NextTryAt:u}.")]
+    public static partial void HeldForAuthorization(ILogger logger, string reason, DateTimeOffset nextTryAt);
+
+    [LoggerMessage(4005, LogLevel.Warning, "The upstream refused the access token of {Account} ({UpstreamReply}; challenge {ChallengeJson}); refreshing it and trying once more")]
+    public static partial void TokenRejected(ILogger logger, string account, string challengeJson, string upstreamReply);
+
+    [LoggerMessage(4006, LogLevel.Debug, "Upstream connection no longer usable ({Reason}); reconnecting")]
+    public static partial void ConnectionStale(ILogger logger, string reason);
+
+    [LoggerMessage(4007, LogLevel.Warning, "No Google account is authorized yet, so nothing is delivered: mail is accepted and kept in the spool until one is. " +
+        "Give Relay:Account:Address, Relay:Google:ClientId, Relay:Google:ClientSecret and Relay:Google:RefreshToken (environment: Relay__Google__RefreshToken=…).")]
+    public static partial void NoAccount(ILogger logger);
+
+    [LoggerMessage(4008, LogLevel.Information, "Delivering as {Account} through {Host}:{Port} with {Concurrency} connection(s)")]
+    public static partial void Started(ILogger logger, string account, string host, int port, int concurrency);
+
+    [LoggerMessage(4009, LogLevel.Error, "The outcome of {SpoolId} could not be written to the spool ({Reason}); it stays queued as it was")]
+    public static partial void RecordFailed(ILogger logger, string spoolId, string reason);
+}

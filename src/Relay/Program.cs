@@ -1,0 +1,36 @@
+using Microsoft.Extensions.Options;
+using Relay;
+using Serilog;
+
+Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
+try
+{
+    await RelayApp.Build(args).RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ConfigurationErrors.From(ex) is { Count: > 0 } errors)
+{
+    Log.Fatal("Relay cannot start, the configuration is invalid:{Errors}", string.Concat(errors.Select(e => Environment.NewLine + "  - " + e)));
+    return 2;
+}
+catch (Exception ex)
+{
+    Log.Fatal(ex, "Relay stopped after an unexpected error");
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}
+
+internal static class ConfigurationErrors
+{
+    /// <summary>Every failure of every options section, when start-up validation is what failed.</summary>
+    public static IReadOnlyList<string> From(Exception exception) => exception switch
+    {
+        OptionsValidationException options => options.Failures.ToList(),
+        AggregateException aggregate when aggregate.InnerExceptions.All(inner => inner is OptionsValidationException) =>
+            aggregate.InnerExceptions.SelectMany(From).ToList(),
+        _ => [],
+    };
+}

@@ -1,0 +1,41 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Relay.Inbound;
+using Relay.OAuth;
+using Relay.Outbound;
+using Relay.Rewrite;
+using Relay.Spool;
+using Relay.Web;
+using Serilog;
+
+namespace Relay;
+
+/// <summary>The relay host: one process, SMTP in, spool, delivery worker, web. Tests build it with their own settings.</summary>
+internal static class RelayApp
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        // appsettings.json is read from beside the program, whatever the working folder (which holds ./data).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.Services.AddSerilog(
+            (services, logger) => logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext(),
+            writeToProviders: true);
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddRelayOptions<RelayOptions, RelayOptionsValidator>(RelayOptions.Section);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(45));
+
+        // In the order of the data flow.
+        builder.Services
+            .AddInbound()
+            .AddSpool()
+            .AddRewrite()
+            .AddOutbound()
+            .AddOAuth();
+        builder.AddWeb();
+
+        configure?.Invoke(builder);
+        var app = builder.Build();
+        app.MapRelayWeb();
+        return app;
+    }
+}

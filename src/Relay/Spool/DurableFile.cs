@@ -1,0 +1,71 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
+
+namespace Relay.Spool;
+
+/// <summary>
+/// Writes that survive a power cut: data flushed to the disk (fsync) before the caller goes on,
+/// and renames made durable by syncing the folder that holds them.
+/// </summary>
+internal static partial class DurableFile
+{
+    public static async Task WriteAsync(string path, ReadOnlySequence<byte> content, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+        foreach (var segment in content)
+        {
+            await stream.WriteAsync(segment, cancellationToken);
+        }
+
+        stream.Flush(flushToDisk: true);
+    }
+
+    public static Task WriteAsync(string path, byte[] content, CancellationToken cancellationToken) =>
+        WriteAsync(path, new ReadOnlySequence<byte>(content), cancellationToken);
+
+    /// <summary>Writes <paramref name="content"/> beside <paramref name="path"/>, then renames it over <paramref name="path"/>.</summary>
+    public static async Task ReplaceAsync(string path, byte[] content, CancellationToken cancellationToken)
+    {
+        var temporary = path + ".tmp";
+        File.Delete(temporary);
+        await WriteAsync(temporary, content, cancellationToken);
+        File.Move(temporary, path, overwrite: true);
+        SyncFolder(Path.GetDirectoryName(path)!);
+    }
+
+    /// <summary>fsync on the folder, so that a rename or a new name in it is on disk. A no-op where the OS has no such call.</summary>
+    public static void SyncFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var fd = Open(folder, 0 /* O_RDONLY */);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open folder '{folder}' to sync it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of folder '{folder}' failed (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+}

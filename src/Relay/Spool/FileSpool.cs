@@ -1,0 +1,295 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.Extensions.Options;
+
+namespace Relay.Spool;
+
+/// <summary>
+/// The durable queue on the data volume. Each message is two files in <c>spool/queue</c>: <c>ID.eml</c>, the bytes
+/// exactly as received and never rewritten, and <c>ID.json</c>, its <see cref="SpoolEntry"/>. Both are written
+/// under <c>spool/incoming</c>, flushed to disk, then renamed into the queue, the envelope last: an entry exists
+/// once its envelope does. Envelope updates replace the file atomically.
+/// </summary>
+internal sealed class FileSpool
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    private readonly TimeProvider _time;
+    private readonly SpoolOptions _options;
+    private readonly ILogger<FileSpool> _logger;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, SpoolEntry> _entries = new(StringComparer.Ordinal);
+    private readonly SortedSet<(DateTimeOffset Due, string Id)> _ready = [];
+    private TaskCompletionSource _changed = NewSignal();
+
+    public FileSpool(IOptions<RelayOptions> relay, IOptions<SpoolOptions> options, TimeProvider time, ILogger<FileSpool> logger)
+    {
+        _time = time;
+        _options = options.Value;
+        _logger = logger;
+        Root = Path.GetFullPath(Path.Combine(relay.Value.DataPath, "spool"));
+        Incoming = Path.Combine(Root, "incoming");
+        Queue = Path.Combine(Root, "queue");
+        Delivered = Path.Combine(Root, "delivered");
+        Dead = Path.Combine(Root, "dead");
+        Corrupt = Path.Combine(Root, "corrupt");
+        Recover();
+    }
+
+    public string Root { get; }
+    private string Incoming { get; }
+    private string Queue { get; }
+    private string Delivered { get; }
+    private string Dead { get; }
+    private string Corrupt { get; }
+
+    /// <summary>Messages waiting for delivery (queued, deferred or being delivered).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _entries.Count;
+            }
+        }
+    }
+
+    /// <summary>Stores a message durably. When this returns, the message survives a crash; only then may the client get its 250.</summary>
+    public async Task<SpoolEntry> EnqueueAsync(SpoolEntry envelope, ReadOnlySequence<byte> message, CancellationToken cancellationToken)
+    {
+        var entry = envelope with { Id = NewId(), Size = message.Length, State = SpoolState.Queued, NextAttemptAt = envelope.ReceivedAt };
+        Directory.CreateDirectory(Incoming);
+        Directory.CreateDirectory(Queue);
+        var incomingMessage = Path.Combine(Incoming, entry.Id + ".eml");
+        var incomingEnvelope = Path.Combine(Incoming, entry.Id + ".json");
+        try
+        {
+            await DurableFile.WriteAsync(incomingMessage, message, cancellationToken);
+            await DurableFile.WriteAsync(incomingEnvelope, JsonSerializer.SerializeToUtf8Bytes(entry, Json), cancellationToken);
+            File.Move(incomingMessage, MessagePath(Queue, entry.Id));
+            File.Move(incomingEnvelope, EnvelopePath(Queue, entry.Id));
+            DurableFile.SyncFolder(Queue);
+        }
+        catch
+        {
+            TryDelete(incomingMessage, incomingEnvelope, MessagePath(Queue, entry.Id));
+            throw;
+        }
+
+        lock (_gate)
+        {
+            _entries[entry.Id] = entry;
+            _ready.Add((entry.NextAttemptAt, entry.Id));
+            SignalLocked();
+        }
+
+        return entry;
+    }
+
+    /// <summary>Waits for the next entry that is due and hands it out; no one else gets it until it is completed, deferred, dead-lettered or released.</summary>
+    public async Task<SpoolEntry> LeaseAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task changed;
+            TimeSpan wait;
+            lock (_gate)
+            {
+                if (_ready.Count > 0)
+                {
+                    var (due, id) = _ready.Min;
+                    var now = _time.GetUtcNow();
+                    if (due <= now)
+                    {
+                        _ready.Remove(_ready.Min);
+                        return _entries[id];
+                    }
+
+                    wait = due - now;
+                }
+                else
+                {
+                    wait = Timeout.InfiniteTimeSpan;
+                }
+
+                changed = _changed.Task;
+            }
+
+            using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            await Task.WhenAny(changed, Task.Delay(wait, _time, stopWaiting.Token));
+            await stopWaiting.CancelAsync();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    public Stream OpenMessage(SpoolEntry entry) =>
+        new FileStream(MessagePath(Queue, entry.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+
+    /// <summary>The message was delivered: removes it, or moves it to <c>spool/delivered</c> when archiving.</summary>
+    public async Task CompleteAsync(SpoolEntry entry, CancellationToken cancellationToken)
+    {
+        if (_options.Delivered == DeliveredMessages.Archive)
+        {
+            await MoveOutAsync(entry with { LastError = null, Attempts = entry.Attempts + 1 }, Delivered, cancellationToken);
+        }
+        else
+        {
+            // The envelope goes first: without it the entry no longer exists, and a stray .eml is swept at start.
+            File.Delete(EnvelopePath(Queue, entry.Id));
+            File.Delete(MessagePath(Queue, entry.Id));
+        }
+
+        Forget(entry.Id);
+    }
+
+    /// <summary>A temporary failure: counts the attempt and makes the entry due again at <paramref name="nextAttemptAt"/>.</summary>
+    public async Task<SpoolEntry> DeferAsync(SpoolEntry entry, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken)
+    {
+        var deferred = entry with { Attempts = entry.Attempts + 1, NextAttemptAt = nextAttemptAt, LastError = reason, State = SpoolState.Deferred };
+        await DurableFile.ReplaceAsync(EnvelopePath(Queue, entry.Id), JsonSerializer.SerializeToUtf8Bytes(deferred, Json), cancellationToken);
+        Requeue(deferred);
+        return deferred;
+    }
+
+    /// <summary>Gives a leased entry back untouched (no attempt counted), due again at once.</summary>
+    public void Release(SpoolEntry entry) => Requeue(entry);
+
+    /// <summary>A permanent failure: moves the entry to <c>spool/dead</c> with the reason, out of the delivery queue.</summary>
+    public async Task<SpoolEntry> DeadLetterAsync(SpoolEntry entry, string reason, CancellationToken cancellationToken)
+    {
+        var dead = entry with { Attempts = entry.Attempts + 1, LastError = reason, State = SpoolState.Dead };
+        await MoveOutAsync(dead, Dead, cancellationToken);
+        Forget(entry.Id);
+        return dead;
+    }
+
+    private async Task MoveOutAsync(SpoolEntry entry, string folder, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(folder);
+        await DurableFile.ReplaceAsync(EnvelopePath(Queue, entry.Id), JsonSerializer.SerializeToUtf8Bytes(entry, Json), cancellationToken);
+        File.Move(MessagePath(Queue, entry.Id), MessagePath(folder, entry.Id), overwrite: true);
+        File.Move(EnvelopePath(Queue, entry.Id), EnvelopePath(folder, entry.Id), overwrite: true);
+        DurableFile.SyncFolder(folder);
+    }
+
+    private void Requeue(SpoolEntry entry)
+    {
+        lock (_gate)
+        {
+            _entries[entry.Id] = entry;
+            _ready.Add((entry.NextAttemptAt, entry.Id));
+            SignalLocked();
+        }
+    }
+
+    private void Forget(string id)
+    {
+        lock (_gate)
+        {
+            _entries.Remove(id);
+            SignalLocked();
+        }
+    }
+
+    private void SignalLocked()
+    {
+        var changed = _changed;
+        _changed = NewSignal();
+        changed.TrySetResult();
+    }
+
+    /// <summary>
+    /// Rebuilds the queue from disk. Whatever sits in <c>incoming</c> was never acknowledged with a 250, so it is
+    /// dropped (the client still has it). An envelope that cannot be read is moved to <c>spool/corrupt</c>.
+    /// </summary>
+    private void Recover()
+    {
+        Directory.CreateDirectory(Root);
+        if (Directory.Exists(Incoming))
+        {
+            Directory.Delete(Incoming, recursive: true);
+        }
+
+        Directory.CreateDirectory(Incoming);
+        Directory.CreateDirectory(Queue);
+        foreach (var leftover in Directory.EnumerateFiles(Queue, "*.tmp"))
+        {
+            File.Delete(leftover);
+        }
+
+        foreach (var envelopeFile in Directory.EnumerateFiles(Queue, "*.json"))
+        {
+            var id = Path.GetFileNameWithoutExtension(envelopeFile);
+            SpoolEntry? entry = null;
+            try
+            {
+                entry = JsonSerializer.Deserialize<SpoolEntry>(File.ReadAllBytes(envelopeFile), Json);
+            }
+            catch (JsonException)
+            {
+            }
+
+            if (entry is null || entry.Id != id || !File.Exists(MessagePath(Queue, id)))
+            {
+                MoveAsideCorrupt(id);
+                continue;
+            }
+
+            _entries[id] = entry;
+            _ready.Add((entry.NextAttemptAt, id));
+        }
+
+        foreach (var message in Directory.EnumerateFiles(Queue, "*.eml"))
+        {
+            if (!_entries.ContainsKey(Path.GetFileNameWithoutExtension(message)))
+            {
+                // Its envelope never made it into the queue: the client got no 250 for it.
+                File.Delete(message);
+            }
+        }
+
+        SpoolLog.Recovered(_logger, _entries.Count, Root);
+    }
+
+    private void MoveAsideCorrupt(string id)
+    {
+        Directory.CreateDirectory(Corrupt);
+        foreach (var path in new[] { EnvelopePath(Queue, id), MessagePath(Queue, id) })
+        {
+            if (File.Exists(path))
+            {
+                File.Move(path, Path.Combine(Corrupt, Path.GetFileName(path)), overwrite: true);
+            }
+        }
+
+        SpoolLog.CorruptEntry(_logger, id, Corrupt);
+    }
+
+    private static void TryDelete(params string[] paths)
+    {
+        foreach (var path in paths)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+    }
+
+    private static string NewId() => Guid.CreateVersion7().ToString("N");
+    private static string MessagePath(string folder, string id) => Path.Combine(folder, id + ".eml");
+    private static string EnvelopePath(string folder, string id) => Path.Combine(folder, id + ".json");
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
