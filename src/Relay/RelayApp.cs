@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Relay.Inbound;
 using Relay.OAuth;
 using Relay.Outbound;
@@ -35,6 +36,9 @@ internal static class RelayApp
 
         configure?.Invoke(builder);
         var app = builder.Build();
+
+        // Every options error at once, before any service reads a half-valid value.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         app.MapRelayWeb();
         return app;
     }

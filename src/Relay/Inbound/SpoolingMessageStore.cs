@@ -29,8 +29,10 @@ internal sealed class SpoolingMessageStore(FileSpool spool, TimeProvider time, I
                 ReceivedAt = time.GetUtcNow(),
             };
 
+            // SmtpServer hands the message without the CRLF that ends its last line (it counts it as part of the
+            // "CRLF . CRLF" terminator): put it back, so the spool holds exactly what the client sent.
             // The write finishes even if the session is being torn down: a half-written entry helps no one.
-            var entry = await spool.EnqueueAsync(envelope, buffer, CancellationToken.None);
+            var entry = await spool.EnqueueAsync(envelope, buffer, LastLineBreak(buffer), CancellationToken.None);
             InboundLog.Accepted(logger, entry.Id, entry.Size, entry.Recipients.Count, client, entry.MailFrom ?? "<>");
             return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {entry.Id}");
         }
@@ -40,6 +42,10 @@ internal sealed class SpoolingMessageStore(FileSpool spool, TimeProvider time, I
             return new SmtpResponse((SmtpReplyCode)451, "4.3.0 Message not stored: local spool error, try again later");
         }
     }
+
+    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
+
+    private static ReadOnlyMemory<byte> LastLineBreak(ReadOnlySequence<byte> buffer) => buffer.IsEmpty ? default : CrLf;
 
     internal static string ClientAddress(ISessionContext context) =>
         context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var endpoint) && endpoint is IPEndPoint ip

@@ -79,7 +79,7 @@ internal sealed class GmailConnection(
         }
         catch (AuthenticationException ex)
         {
-            OutboundLog.TokenRejected(logger, account, first.ErrorJson ?? "(none)", ex.Message);
+            OutboundLog.TokenRejected(logger, account, first.ErrorJson ?? "(none)", ex.Message.ReplaceLineEndings(" "));
         }
 
         var fresh = await tokens.RefreshRejectedAsync(token, cancellationToken);

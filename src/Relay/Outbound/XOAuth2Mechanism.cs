@@ -13,11 +13,22 @@ internal sealed class XOAuth2Mechanism(string user, string accessToken) : SaslMe
 
     protected override byte[]? Challenge(byte[]? token, int startIndex, int length, CancellationToken cancellationToken)
     {
-        if (IsAuthenticated && token is { Length: > 0 } && length > 0)
+        Capture(token, startIndex, length);
+        return base.Challenge(token, startIndex, length, cancellationToken);
+    }
+
+    protected override Task<byte[]?> ChallengeAsync(byte[]? token, int startIndex, int length, CancellationToken cancellationToken)
+    {
+        Capture(token, startIndex, length);
+        return base.ChallengeAsync(token, startIndex, length, cancellationToken);
+    }
+
+    // The first call builds the initial response; any later challenge is the server refusing the token.
+    private void Capture(byte[]? token, int startIndex, int length)
+    {
+        if (IsAuthenticated && token is not null && length > 0)
         {
             ErrorJson = Encoding.UTF8.GetString(token, startIndex, length);
         }
-
-        return base.Challenge(token, startIndex, length, cancellationToken);
     }
 }

@@ -9,13 +9,15 @@ namespace Relay.Spool;
 /// </summary>
 internal static partial class DurableFile
 {
-    public static async Task WriteAsync(string path, ReadOnlySequence<byte> content, CancellationToken cancellationToken)
+    public static async Task WriteAsync(string path, ReadOnlySequence<byte> content, CancellationToken cancellationToken, ReadOnlyMemory<byte> suffix = default)
     {
         await using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
         foreach (var segment in content)
         {
             await stream.WriteAsync(segment, cancellationToken);
         }
+
+        await stream.WriteAsync(suffix, cancellationToken);
 
         stream.Flush(flushToDisk: true);
     }

@@ -60,17 +60,20 @@ internal sealed class FileSpool
         }
     }
 
-    /// <summary>Stores a message durably. When this returns, the message survives a crash; only then may the client get its 250.</summary>
-    public async Task<SpoolEntry> EnqueueAsync(SpoolEntry envelope, ReadOnlySequence<byte> message, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores a message (<paramref name="message"/> then <paramref name="suffix"/>) durably. When this returns, the message
+    /// survives a crash; only then may the client get its 250.
+    /// </summary>
+    public async Task<SpoolEntry> EnqueueAsync(SpoolEntry envelope, ReadOnlySequence<byte> message, ReadOnlyMemory<byte> suffix, CancellationToken cancellationToken)
     {
-        var entry = envelope with { Id = NewId(), Size = message.Length, State = SpoolState.Queued, NextAttemptAt = envelope.ReceivedAt };
+        var entry = envelope with { Id = NewId(), Size = message.Length + suffix.Length, State = SpoolState.Queued, NextAttemptAt = envelope.ReceivedAt };
         Directory.CreateDirectory(Incoming);
         Directory.CreateDirectory(Queue);
         var incomingMessage = Path.Combine(Incoming, entry.Id + ".eml");
         var incomingEnvelope = Path.Combine(Incoming, entry.Id + ".json");
         try
         {
-            await DurableFile.WriteAsync(incomingMessage, message, cancellationToken);
+            await DurableFile.WriteAsync(incomingMessage, message, cancellationToken, suffix);
             await DurableFile.WriteAsync(incomingEnvelope, JsonSerializer.SerializeToUtf8Bytes(entry, Json), cancellationToken);
             File.Move(incomingMessage, MessagePath(Queue, entry.Id));
             File.Move(incomingEnvelope, EnvelopePath(Queue, entry.Id));

@@ -1,0 +1,130 @@
+using System.Text;
+using MailKit.Net.Smtp;
+using MimeKit;
+using Relay.Outbound;
+using Relay.Testing;
+
+namespace Relay.FunctionalTests;
+
+public sealed class DeliveryEndToEndTests : IAsyncLifetime
+{
+    private RelayHarness _harness = null!;
+
+    public async Task InitializeAsync() => _harness = await RelayHarness.StartAsync();
+
+    public async Task DisposeAsync() => await _harness.DisposeAsync();
+
+    [Fact]
+    public async Task MailKitClient_MessageArrivesWithRewrittenFromAndUntouchedRest()
+    {
+        await using var relay = await _harness.StartRelayAsync(s => s["Relay:Spool:Delivered"] = "Archive");
+        var message = Messages.Simple();
+        message.Cc.Add(MailboxAddress.Parse("bob@example.net"));
+        message.Bcc.Add(MailboxAddress.Parse("hidden@example.com"));
+        message.Headers.Add("X-Ticket", "42");
+
+        string reply;
+        using (var client = await relay.ConnectClientAsync())
+        {
+            // FormatOptions.Default keeps the Bcc header, as many legacy clients send it.
+            reply = await client.SendAsync(FormatOptions.Default, message);
+            await client.DisconnectAsync(true);
+        }
+
+        Assert.Contains("queued as", reply, StringComparison.Ordinal);
+        var received = await _harness.Gmail.NextMessageAsync();
+        var (entry, outcome) = await relay.NextOutcomeAsync();
+        Assert.Equal(DeliveryResult.Delivered, outcome.Result);
+
+        Assert.Equal(RelayHarness.Account, received.AuthUser);
+        Assert.Equal(RelayHarness.Account, received.MailFrom);
+        Assert.Equal(["alice@example.org", "bob@example.net", "hidden@example.com"], received.Recipients.Order());
+
+        // What the relay got from the client, kept because Delivered=Archive.
+        var original = await File.ReadAllBytesAsync(Path.Combine(_harness.DataPath, "spool", "delivered", entry.Id + ".eml"));
+        var (originalHeaders, originalBody) = Messages.Split(original);
+        var (headers, body) = Messages.Split(received.Data);
+        Assert.Equal(originalBody, body);
+        var expected = originalHeaders
+            .Replace("From: GLPI Helpdesk <glpi@helpdesk.local>\r\n",
+                $"From: GLPI Helpdesk <{RelayHarness.Account}>\r\nReply-To: GLPI Helpdesk <glpi@helpdesk.local>\r\n", StringComparison.Ordinal)
+            .Replace("Bcc: hidden@example.com\r\n", string.Empty, StringComparison.Ordinal);
+        Assert.Contains("Bcc: hidden@example.com", originalHeaders, StringComparison.Ordinal);
+        Assert.Equal(expected, headers);
+    }
+
+    [Fact]
+    public async Task SystemNetMailClient_MessageArrivesWithBccDeliveredButHidden()
+    {
+        await using var relay = await _harness.StartRelayAsync();
+        using (var client = new System.Net.Mail.SmtpClient("127.0.0.1", relay.SmtpPort))
+        using (var mail = new System.Net.Mail.MailMessage())
+        {
+            mail.From = new System.Net.Mail.MailAddress("scanner@office.lan", "Scanner 3e étage");
+            mail.To.Add("alice@example.org");
+            mail.Bcc.Add("archive@example.com");
+            mail.Subject = "Document numérisé";
+            mail.Body = "Voir la pièce jointe.";
+            mail.BodyEncoding = Encoding.UTF8;
+            mail.SubjectEncoding = Encoding.UTF8;
+            await client.SendMailAsync(mail);
+        }
+
+        var received = await _harness.Gmail.NextMessageAsync();
+        Assert.Equal(RelayHarness.Account, received.MailFrom);
+        Assert.Equal(["alice@example.org", "archive@example.com"], received.Recipients.Order());
+        var parsed = MimeMessage.Load(new MemoryStream(received.Data));
+        var from = Assert.Single(parsed.From.Mailboxes);
+        Assert.Equal(RelayHarness.Account, from.Address);
+        Assert.Equal("Scanner 3e étage", from.Name);
+        Assert.Equal("scanner@office.lan", Assert.Single(parsed.ReplyTo.Mailboxes).Address);
+        Assert.Empty(parsed.Bcc);
+        Assert.DoesNotContain("archive@example.com", received.Text, StringComparison.Ordinal);
+        Assert.Equal("Document numérisé", parsed.Subject);
+    }
+
+    [Fact]
+    public async Task SeveralMessages_ShareOneUpstreamConnection()
+    {
+        await using var relay = await _harness.StartRelayAsync(s => s["Relay:Outbound:Concurrency"] = "1");
+        for (var i = 0; i < 4; i++)
+        {
+            await relay.SendAsync(Messages.Simple($"message {i}"));
+            await _harness.Gmail.NextMessageAsync();
+        }
+
+        Assert.Equal(1, _harness.Gmail.Connections);
+        Assert.Equal(1, _harness.OAuth.RefreshCount);
+    }
+
+    [Fact]
+    public async Task UpstreamClosedTheConnection_NoopNoticesAndTheRelayReconnects()
+    {
+        _harness.Gmail.CloseAfterMessage = true;
+        await using var relay = await _harness.StartRelayAsync(s => s["Relay:Outbound:Concurrency"] = "1");
+        for (var i = 0; i < 3; i++)
+        {
+            await relay.SendAsync(Messages.Simple($"message {i}"));
+            var (_, outcome) = await relay.NextOutcomeAsync();
+            Assert.Equal(DeliveryResult.Delivered, outcome.Result);
+        }
+
+        Assert.Equal(3, _harness.Gmail.Messages.Count);
+        Assert.Equal(3, _harness.Gmail.Connections);
+    }
+
+    [Fact]
+    public async Task ConcurrentClients_EveryMessageDeliveredOnce()
+    {
+        await using var relay = await _harness.StartRelayAsync();
+        await Task.WhenAll(Enumerable.Range(0, 20).Select(i => relay.SendAsync(Messages.Simple($"parallel {i}"))));
+        var subjects = new List<string>();
+        for (var i = 0; i < 20; i++)
+        {
+            subjects.Add(MimeMessage.Load(new MemoryStream((await _harness.Gmail.NextMessageAsync()).Data)).Subject ?? string.Empty);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 20).Select(i => $"parallel {i}").Order(), subjects.Order());
+        Assert.Equal(1, _harness.OAuth.RefreshCount);
+    }
+}

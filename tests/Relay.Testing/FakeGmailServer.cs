@@ -1,0 +1,340 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Threading.Channels;
+
+namespace Relay.Testing;
+
+/// <summary>What the fake Gmail received in one transaction; <see cref="Data"/> is the raw DATA, dot-unstuffed, byte for byte.</summary>
+public sealed record ReceivedMessage(string AuthUser, string AccessToken, string MailFrom, string MailParameters, IReadOnlyList<string> Recipients, byte[] Data)
+{
+    public string Text => Encoding.UTF8.GetString(Data);
+}
+
+public enum FakeGmailMode
+{
+    Normal,
+
+    /// <summary>Accepts the TCP connection and closes it at once, as a host whose SMTP service is down.</summary>
+    CloseOnConnect,
+}
+
+/// <summary>
+/// A Gmail-like submission server on 127.0.0.1 port 0: Gmail's greeting and EHLO, STARTTLS, AUTH XOAUTH2 with Gmail's
+/// failure sequence (334 base64 JSON, then 535 5.7.8), raw-byte DATA recording, and faults on demand.
+/// </summary>
+public sealed class FakeGmailServer : IAsyncDisposable
+{
+    public const string RefusedTokenJson = """{"status":"400","schemes":"Bearer","scope":"https://mail.google.com/"}""";
+
+    private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+    private readonly X509Certificate2 _certificate;
+    private readonly Func<string, string, bool> _isValidToken;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Channel<ReceivedMessage> _received = Channel.CreateUnbounded<ReceivedMessage>();
+    private readonly ConcurrentBag<Task> _sessions = [];
+    private readonly Task _accepting;
+    private int _connections;
+    private int _refusedTokens;
+
+    /// <param name="isValidToken">Decides whether (user, access token) may log in; usually the fake OAuth server's check.</param>
+    public FakeGmailServer(X509Certificate2 certificate, Func<string, string, bool> isValidToken)
+    {
+        _certificate = certificate;
+        _isValidToken = isValidToken;
+        _listener.Start();
+        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
+        _accepting = AcceptAsync();
+    }
+
+    public int Port { get; }
+    public FakeGmailMode Mode { get; set; } = FakeGmailMode.Normal;
+
+    /// <summary>When set, the reply to every MAIL FROM (a 421 reply also closes the connection, as Gmail does).</summary>
+    public string? MailReply { get; set; }
+
+    /// <summary>Closes the connection after each message's 250, so the next message needs a new connection.</summary>
+    public bool CloseAfterMessage { get; set; }
+
+    public int Connections => Volatile.Read(ref _connections);
+    public int RefusedTokens => Volatile.Read(ref _refusedTokens);
+    public ConcurrentQueue<ReceivedMessage> Messages { get; } = new();
+
+    /// <summary>Waits for the next message to arrive.</summary>
+    public async Task<ReceivedMessage> NextMessageAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        return await _received.Reader.ReadAsync(cts.Token);
+    }
+
+    private async Task AcceptAsync()
+    {
+        while (!_stop.IsCancellationRequested)
+        {
+            TcpClient client;
+            try
+            {
+                client = await _listener.AcceptTcpClientAsync(_stop.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
+            {
+                return;
+            }
+
+            Interlocked.Increment(ref _connections);
+            _sessions.Add(Task.Run(() => ServeAsync(client)));
+        }
+    }
+
+    private async Task ServeAsync(TcpClient client)
+    {
+        using var _ = client;
+        if (Mode == FakeGmailMode.CloseOnConnect)
+        {
+            client.Client.Close(0);
+            return;
+        }
+
+        try
+        {
+            await new Session(this, client.GetStream()).RunAsync(_stop.Token);
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or AuthenticationException or ObjectDisposedException or SocketException)
+        {
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _listener.Stop();
+        await _accepting;
+        await Task.WhenAll(_sessions);
+        _stop.Dispose();
+    }
+
+    private sealed class Session(FakeGmailServer server, Stream network)
+    {
+        private const string Tail = "fake - gsmtp";
+        private Stream _stream = network;
+        private LineReader _reader = new(network);
+        private bool _tls;
+        private string? _user;
+        private string? _token;
+        private string? _mailFrom;
+        private string _mailParameters = string.Empty;
+        private readonly List<string> _recipients = [];
+
+        public async Task RunAsync(CancellationToken cancellationToken)
+        {
+            await WriteAsync($"220 smtp.gmail.com ESMTP {Tail}", cancellationToken);
+            while (await _reader.ReadLineAsync(cancellationToken) is { } raw)
+            {
+                var line = Encoding.UTF8.GetString(raw);
+                var verb = line.Split(' ', 2)[0].ToUpperInvariant();
+                var argument = line.Length > verb.Length ? line[(verb.Length + 1)..] : string.Empty;
+                switch (verb)
+                {
+                    case "EHLO" or "HELO":
+                        await WriteAsync(string.Join("\r\n",
+                            "250-smtp.gmail.com at your service, [127.0.0.1]",
+                            "250-SIZE 35882577",
+                            "250-8BITMIME",
+                            _tls ? "250-AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH" : "250-STARTTLS",
+                            "250-ENHANCEDSTATUSCODES",
+                            "250-PIPELINING",
+                            "250-CHUNKING",
+                            "250 SMTPUTF8"), cancellationToken);
+                        break;
+                    case "STARTTLS":
+                        await WriteAsync("220 2.0.0 Ready to start TLS", cancellationToken);
+                        var ssl = new SslStream(_stream, leaveInnerStreamOpen: false);
+                        await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
+                        {
+                            ServerCertificate = server._certificate,
+                            EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        }, cancellationToken);
+                        _stream = ssl;
+                        _reader = new LineReader(ssl);
+                        _tls = true;
+                        _user = null;
+                        Reset();
+                        break;
+                    case "AUTH":
+                        await AuthenticateAsync(argument, cancellationToken);
+                        break;
+                    case "MAIL":
+                        if (!await MayTransactAsync(cancellationToken))
+                        {
+                            break;
+                        }
+
+                        if (server.MailReply is { } reply)
+                        {
+                            await WriteAsync(reply, cancellationToken);
+                            if (reply.StartsWith("421", StringComparison.Ordinal))
+                            {
+                                return;
+                            }
+
+                            break;
+                        }
+
+                        Reset();
+                        var close = argument.IndexOf('>', StringComparison.Ordinal);
+                        _mailFrom = Address(argument);
+                        _mailParameters = close >= 0 ? argument[(close + 1)..].Trim() : string.Empty;
+                        await WriteAsync($"250 2.1.0 OK {Tail}", cancellationToken);
+                        break;
+                    case "RCPT":
+                        if (!await MayTransactAsync(cancellationToken))
+                        {
+                            break;
+                        }
+
+                        var recipient = Address(argument);
+                        if (recipient.StartsWith("reject", StringComparison.OrdinalIgnoreCase))
+                        {
+                            await WriteAsync($"550-5.1.1 The email account that you tried to reach does not exist. Please try\r\n550 5.1.1 double-checking the recipient's email address for typos. {Tail}", cancellationToken);
+                            break;
+                        }
+
+                        _recipients.Add(recipient);
+                        await WriteAsync($"250 2.1.5 OK {Tail}", cancellationToken);
+                        break;
+                    case "DATA":
+                        if (_mailFrom is null || _recipients.Count == 0)
+                        {
+                            await WriteAsync($"503 5.5.1 RCPT first. {Tail}", cancellationToken);
+                            break;
+                        }
+
+                        await WriteAsync($"354 Go ahead {Tail}", cancellationToken);
+                        var data = await ReadDataAsync(cancellationToken);
+                        var message = new ReceivedMessage(_user!, _token!, _mailFrom, _mailParameters, _recipients.ToList(), data);
+                        server.Messages.Enqueue(message);
+                        server._received.Writer.TryWrite(message);
+                        Reset();
+                        await WriteAsync($"250 2.0.0 OK 1700000000 {Tail}", cancellationToken);
+                        if (server.CloseAfterMessage)
+                        {
+                            return;
+                        }
+
+                        break;
+                    case "RSET":
+                        Reset();
+                        await WriteAsync($"250 2.1.5 Flushed {Tail}", cancellationToken);
+                        break;
+                    case "NOOP":
+                        await WriteAsync($"250 2.0.0 OK {Tail}", cancellationToken);
+                        break;
+                    case "QUIT":
+                        await WriteAsync($"221 2.0.0 closing connection {Tail}", cancellationToken);
+                        return;
+                    default:
+                        await WriteAsync($"502 5.5.1 Unrecognized command. {Tail}", cancellationToken);
+                        break;
+                }
+            }
+        }
+
+        private async Task AuthenticateAsync(string argument, CancellationToken cancellationToken)
+        {
+            if (!_tls)
+            {
+                await WriteAsync($"530 5.7.0 Must issue a STARTTLS command first. {Tail}", cancellationToken);
+                return;
+            }
+
+            var parts = argument.Split(' ', 2);
+            if (!parts[0].Equals("XOAUTH2", StringComparison.OrdinalIgnoreCase))
+            {
+                await WriteAsync($"504 5.7.4 Unrecognized authentication type. {Tail}", cancellationToken);
+                return;
+            }
+
+            var initial = parts.Length > 1 ? parts[1] : null;
+            if (initial is null)
+            {
+                await WriteAsync("334 ", cancellationToken);
+                initial = Encoding.ASCII.GetString(await _reader.ReadLineAsync(cancellationToken) ?? []);
+            }
+
+            var fields = Encoding.UTF8.GetString(Convert.FromBase64String(initial)).Split('\x01', StringSplitOptions.RemoveEmptyEntries);
+            var user = fields.FirstOrDefault(f => f.StartsWith("user=", StringComparison.Ordinal))?[5..] ?? string.Empty;
+            var token = fields.FirstOrDefault(f => f.StartsWith("auth=Bearer ", StringComparison.Ordinal))?[12..] ?? string.Empty;
+            if (server._isValidToken(user, token))
+            {
+                _user = user;
+                _token = token;
+                await WriteAsync("235 2.7.0 Accepted", cancellationToken);
+                return;
+            }
+
+            Interlocked.Increment(ref server._refusedTokens);
+            await WriteAsync("334 " + Convert.ToBase64String(Encoding.UTF8.GetBytes(RefusedTokenJson)), cancellationToken);
+            await _reader.ReadLineAsync(cancellationToken);
+            await WriteAsync($"535-5.7.8 Username and Password not accepted. For more information, go to\r\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials {Tail}", cancellationToken);
+        }
+
+        private async Task<bool> MayTransactAsync(CancellationToken cancellationToken)
+        {
+            if (!_tls)
+            {
+                await WriteAsync($"530 5.7.0 Must issue a STARTTLS command first. {Tail}", cancellationToken);
+                return false;
+            }
+
+            if (_user is null)
+            {
+                await WriteAsync($"530-5.7.0 Authentication Required. For more information, go to\r\n530 5.7.0  https://support.google.com/mail/?p=WantAuthError {Tail}", cancellationToken);
+                return false;
+            }
+
+            return true;
+        }
+
+        private async Task<byte[]> ReadDataAsync(CancellationToken cancellationToken)
+        {
+            using var data = new MemoryStream();
+            while (await _reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (line is [(byte)'.'])
+                {
+                    break;
+                }
+
+                var start = line is [(byte)'.', ..] ? 1 : 0;
+                data.Write(line, start, line.Length - start);
+                data.Write("\r\n"u8);
+            }
+
+            return data.ToArray();
+        }
+
+        private void Reset()
+        {
+            _mailFrom = null;
+            _mailParameters = string.Empty;
+            _recipients.Clear();
+        }
+
+        private static string Address(string argument)
+        {
+            var open = argument.IndexOf('<', StringComparison.Ordinal);
+            var close = argument.IndexOf('>', StringComparison.Ordinal);
+            return open >= 0 && close > open ? argument[(open + 1)..close] : argument;
+        }
+
+        private async Task WriteAsync(string reply, CancellationToken cancellationToken)
+        {
+            await _stream.WriteAsync(Encoding.UTF8.GetBytes(reply + "\r\n"), cancellationToken);
+            await _stream.FlushAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,92 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+
+namespace Relay.Testing;
+
+/// <summary>
+/// A fake Google OAuth server, a fake Gmail and a data folder; relays started from it talk only to those fakes on
+/// 127.0.0.1 and listen on ports the OS picks. Several relays may be started one after the other on the same data.
+/// </summary>
+internal sealed class RelayHarness : IAsyncDisposable
+{
+    public const string Account = "relay.account@example.com";
+
+    private RelayHarness(FakeGoogleOAuthServer oauth, FakeGmailServer gmail, string dataPath, TimeProvider? time)
+    {
+        OAuth = oauth;
+        Gmail = gmail;
+        DataPath = dataPath;
+        Time = time;
+    }
+
+    public FakeGoogleOAuthServer OAuth { get; }
+    public FakeGmailServer Gmail { get; }
+    public string DataPath { get; }
+    public TimeProvider? Time { get; }
+
+    public static async Task<RelayHarness> StartAsync(TimeProvider? time = null)
+    {
+        var oauth = await FakeGoogleOAuthServer.StartAsync(time);
+        var gmail = new FakeGmailServer(TestCertificates.Server, (user, token) => user == Account && oauth.IsValid(token));
+        var data = Directory.CreateTempSubdirectory("relay-test-data-").FullName;
+        return new RelayHarness(oauth, gmail, data, time);
+    }
+
+    /// <summary>The settings of a relay wired to the fakes; tests change what they need.</summary>
+    public Dictionary<string, string?> Settings() => new()
+    {
+        ["Relay:DataPath"] = DataPath,
+        ["Relay:Inbound:Address"] = "127.0.0.1",
+        ["Relay:Inbound:Port"] = "0",
+        ["Relay:Web:Address"] = "127.0.0.1",
+        ["Relay:Web:Port"] = "0",
+        ["Relay:Outbound:Host"] = "localhost",
+        ["Relay:Outbound:Port"] = Gmail.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["Relay:Outbound:TrustedCaFile"] = TestCertificates.CaPemFile,
+        ["Relay:Outbound:Timeout"] = "00:00:20",
+        ["Relay:Outbound:RetryInitialDelay"] = "00:00:00.200",
+        ["Relay:Outbound:RetryMaxDelay"] = "00:00:00.500",
+        ["Relay:Account:Address"] = Account,
+        ["Relay:Google:ClientId"] = FakeGoogleOAuthServer.ClientId,
+        ["Relay:Google:ClientSecret"] = FakeGoogleOAuthServer.ClientSecret,
+        ["Relay:Google:RefreshToken"] = FakeGoogleOAuthServer.RefreshToken,
+        ["Relay:Google:TokenEndpoint"] = OAuth.TokenEndpoint,
+        ["Serilog:MinimumLevel:Default"] = "Debug",
+        ["Serilog:WriteTo:0:Args:restrictedToMinimumLevel"] = "Warning",
+    };
+
+    public async Task<RelayInstance> StartRelayAsync(Action<Dictionary<string, string?>>? change = null)
+    {
+        var settings = Settings();
+        change?.Invoke(settings);
+        var logs = new LogCapture();
+        var app = RelayApp.Build([], builder =>
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
+            builder.Logging.AddProvider(logs);
+            if (Time is not null)
+            {
+                builder.Services.Replace(ServiceDescriptor.Singleton(Time));
+            }
+        });
+        var instance = new RelayInstance(app, logs);
+        await app.StartAsync();
+        await instance.InitializeAsync();
+        return instance;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Gmail.DisposeAsync();
+        await OAuth.DisposeAsync();
+        try
+        {
+            Directory.Delete(DataPath, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Threading.Channels;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using MimeKit;
+using Relay.Inbound;
+using Relay.Outbound;
+using Relay.Spool;
+
+namespace Relay.Testing;
+
+/// <summary>One running relay host, with what tests need to talk to it and to watch it.</summary>
+internal sealed class RelayInstance : IAsyncDisposable
+{
+    private readonly Channel<(SpoolEntry Entry, DeliveryOutcome Outcome)> _outcomes = Channel.CreateUnbounded<(SpoolEntry, DeliveryOutcome)>();
+    private bool _stopped;
+
+    public RelayInstance(WebApplication app, LogCapture logs)
+    {
+        App = app;
+        Logs = logs;
+        Events.Recorded += (entry, outcome) => _outcomes.Writer.TryWrite((entry, outcome));
+    }
+
+    public WebApplication App { get; }
+    public LogCapture Logs { get; }
+    public int SmtpPort { get; private set; }
+    public FileSpool Spool => App.Services.GetRequiredService<FileSpool>();
+    public DeliveryEvents Events => App.Services.GetRequiredService<DeliveryEvents>();
+
+    internal async Task InitializeAsync()
+    {
+        var bound = await App.Services.GetRequiredService<InboundListenerFactory>().Bound.WaitAsync(TimeSpan.FromSeconds(30));
+        SmtpPort = bound.Port;
+    }
+
+    /// <summary>Waits for the next recorded delivery attempt that matches <paramref name="match"/> (any, when null).</summary>
+    public async Task<(SpoolEntry Entry, DeliveryOutcome Outcome)> NextOutcomeAsync(Func<DeliveryOutcome, bool>? match = null, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            var next = await _outcomes.Reader.ReadAsync(cts.Token);
+            if (match is null || match(next.Outcome))
+            {
+                return next;
+            }
+        }
+    }
+
+    /// <summary>A MailKit client connected to the relay's SMTP port (plain, no TLS, no AUTH: as a legacy app).</summary>
+    public async Task<SmtpClient> ConnectClientAsync()
+    {
+        var client = new SmtpClient();
+        await client.ConnectAsync("127.0.0.1", SmtpPort, SecureSocketOptions.None);
+        return client;
+    }
+
+    public async Task<string> SendAsync(MimeMessage message)
+    {
+        using var client = await ConnectClientAsync();
+        var reply = await client.SendAsync(message);
+        await client.DisconnectAsync(true);
+        return reply;
+    }
+
+    public async Task StopAsync()
+    {
+        if (_stopped)
+        {
+            return;
+        }
+
+        _stopped = true;
+        await App.StopAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await App.DisposeAsync();
+    }
+}
