@@ -46,9 +46,9 @@ public sealed class DeliveryEndToEndTests : IAsyncLifetime
         var (headers, body) = Messages.Split(received.Data);
         Assert.Equal(originalBody, body);
         var expected = originalHeaders
-            .Replace("From: GLPI Helpdesk <glpi@helpdesk.local>\r\n",
-                $"From: GLPI Helpdesk <{RelayHarness.Account}>\r\nReply-To: GLPI Helpdesk <glpi@helpdesk.local>\r\n", StringComparison.Ordinal)
-            .Replace("Bcc: hidden@example.com\r\n", string.Empty, StringComparison.Ordinal);
+            .Replace("From: GLPI Helpdesk <glpi@helpdesk.local>\r\n", $"From: GLPI Helpdesk <{RelayHarness.Account}>\r\n", StringComparison.Ordinal)
+            .Replace("Bcc: hidden@example.com\r\n", string.Empty, StringComparison.Ordinal)
+            + "Reply-To: GLPI Helpdesk <glpi@helpdesk.local>\r\n";
         Assert.Contains("Bcc: hidden@example.com", originalHeaders, StringComparison.Ordinal);
         Assert.Equal(expected, headers);
     }

@@ -84,7 +84,7 @@ internal sealed class DeliveryWorker(
             var recipients = entry.Recipients.Select(address => new MailboxAddress(string.Empty, address));
             var reply = await connection.SendAsync(message, rewritten.EnvelopeSender, recipients, cancellationToken);
             var fromAction = rewritten.FromRewritten ? $"rewritten from {rewritten.OriginalFrom?.Address}" : "kept";
-            OutboundLog.Delivered(logger, entry.Id, entry.Size, entry.Recipients.Count, sender, fromAction, reply.ReplaceLineEndings(" "));
+            OutboundLog.Delivered(logger, entry.Id, message.MessageId, entry.Size, entry.Recipients.Count, sender, fromAction, reply.ReplaceLineEndings(" "));
             return DeliveryOutcome.Delivered(reply);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -2,8 +2,8 @@ namespace Relay.Outbound;
 
 internal static partial class OutboundLog
 {
-    [LoggerMessage(4001, LogLevel.Information, "Delivered {SpoolId} ({Size} bytes, {RecipientCount} recipient(s)) as {Account}, From {FromAction}: {UpstreamReply}")]
-    public static partial void Delivered(ILogger logger, string spoolId, long size, int recipientCount, string account, string fromAction, string upstreamReply);
+    [LoggerMessage(4001, LogLevel.Information, "Delivered {SpoolId} (Message-ID {MessageId}, {Size} bytes, {RecipientCount} recipient(s)) as {Account}, From {FromAction}: {UpstreamReply}")]
+    public static partial void Delivered(ILogger logger, string spoolId, string? messageId, long size, int recipientCount, string account, string fromAction, string upstreamReply);
 
     [LoggerMessage(4002, LogLevel.Warning, "Deferred {SpoolId} after attempt {Attempts}, next attempt at {NextAttemptAt:u}: {Reason}")]
     public static partial void Deferred(ILogger logger, string spoolId, int attempts, DateTimeOffset nextAttemptAt, string reason);

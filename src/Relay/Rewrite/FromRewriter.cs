@@ -8,8 +8,9 @@ internal sealed record RewriteResult(MailboxAddress EnvelopeSender, bool FromRew
 /// <summary>
 /// Makes a message acceptable to Gmail without touching anything else: header From becomes the account (keeping
 /// the display name) unless it already is the account or a verified alias, the original From goes to Reply-To when
-/// there is none, Sender is made consistent, and Bcc headers are removed. Headers are changed in place, so every
-/// other header and the body are written out byte for byte as they were received. No I/O.
+/// there is none, Sender is made consistent, and Bcc headers are removed. Existing headers are changed in place (their
+/// values set, never the header objects replaced), so every other header and the body are written out byte for byte
+/// as they were received. No I/O.
 /// </summary>
 internal static class FromRewriter
 {
@@ -29,17 +30,21 @@ internal static class FromRewriter
         }
         else if (!fromIsOurs)
         {
-            headers[fromIndex] = new Header(HeaderId.From, new MailboxAddress(originalFrom?.Name ?? string.Empty, account).ToString());
+            // Setting the value keeps the header where it was; replacing the Header object would make MimeKit
+            // move the Content-* headers when it writes the message.
+            headers[fromIndex].Value = new MailboxAddress(originalFrom?.Name ?? string.Empty, account).ToString();
             if (addReplyTo && originalFrom is not null && !headers.Contains(HeaderId.ReplyTo))
             {
-                headers.Insert(fromIndex + 1, new Header(HeaderId.ReplyTo, originalFrom.ToString()));
+                // Appended, not inserted next to From: MimeKit interleaves the message's headers with the body's
+                // Content-* headers by their original offsets, and a new header in the middle would reorder them.
+                headers.Add(new Header(HeaderId.ReplyTo, originalFrom.ToString()));
             }
         }
 
         var senderIndex = headers.IndexOf(HeaderId.Sender);
         if (senderIndex >= 0 && !(message.Sender is { } sender && Same(sender.Address, account)))
         {
-            headers[senderIndex] = new Header(HeaderId.Sender, accountMailbox.ToString());
+            headers[senderIndex].Value = accountMailbox.ToString();
         }
 
         return new RewriteResult(accountMailbox, fromIndex >= 0 && !fromIsOurs, fromIsOurs ? null : originalFrom);

@@ -1,0 +1,103 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Relay.OAuth;
+using Relay.Rewrite;
+using Relay.Testing;
+
+namespace Relay.Tests.OAuth;
+
+public sealed class GoogleAccessTokenSourceTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
+    private FakeGoogleOAuthServer _google = null!;
+
+    public async Task InitializeAsync() => _google = await FakeGoogleOAuthServer.StartAsync(_clock);
+
+    public async Task DisposeAsync() => await _google.DisposeAsync();
+
+    private GoogleAccessTokenSource Source(string? refreshToken = FakeGoogleOAuthServer.RefreshToken, string clientSecret = FakeGoogleOAuthServer.ClientSecret) => new(
+        Options.Create(new GoogleOptions
+        {
+            ClientId = FakeGoogleOAuthServer.ClientId,
+            ClientSecret = clientSecret,
+            RefreshToken = refreshToken,
+            TokenEndpoint = _google.TokenEndpoint,
+        }),
+        Options.Create(new AccountOptions { Address = "relay.account@example.com" }),
+        _clock,
+        NullLogger<GoogleAccessTokenSource>.Instance);
+
+    [Fact]
+    public async Task GetAccessToken_IsFetchedOnceAndReusedWhileValid()
+    {
+        var source = Source();
+
+        var first = await source.GetAccessTokenAsync(CancellationToken.None);
+        _clock.Advance(TimeSpan.FromMinutes(30));
+        var second = await source.GetAccessTokenAsync(CancellationToken.None);
+
+        Assert.Equal(first, second);
+        Assert.Equal(1, _google.RefreshCount);
+        Assert.True(_google.IsValid(first));
+    }
+
+    [Fact]
+    public async Task GetAccessToken_AfterExpiry_ReturnsAFreshToken()
+    {
+        var source = Source();
+        var first = await source.GetAccessTokenAsync(CancellationToken.None);
+
+        _clock.Advance(TimeSpan.FromMinutes(61));
+        var second = await source.GetAccessTokenAsync(CancellationToken.None);
+
+        Assert.NotEqual(first, second);
+        Assert.True(_google.IsValid(second));
+    }
+
+    [Fact]
+    public async Task RefreshRejected_ManyDeliveriesAtOnce_RefreshOnlyOnce()
+    {
+        var source = Source();
+        var rejected = await source.GetAccessTokenAsync(CancellationToken.None);
+
+        var fresh = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => source.RefreshRejectedAsync(rejected, CancellationToken.None)));
+
+        Assert.Equal(2, _google.RefreshCount);
+        Assert.Single(fresh.Distinct());
+        Assert.NotEqual(rejected, fresh[0]);
+    }
+
+    [Fact]
+    public async Task RevokedRefreshToken_SaysToAuthorizeAgain_WithoutTheToken()
+    {
+        _google.RefreshTokenRevoked = true;
+        var source = Source();
+
+        var failure = await Assert.ThrowsAsync<AuthorizationRequiredException>(() => source.GetAccessTokenAsync(CancellationToken.None));
+
+        Assert.Contains("invalid_grant", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Authorize the account again", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(FakeGoogleOAuthServer.RefreshToken, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongClientSecret_NamesTheSettingToCheck_WithoutTheSecret()
+    {
+        var source = Source(clientSecret: "GOCSPX-wrong-secret");
+
+        var failure = await Assert.ThrowsAsync<AuthorizationRequiredException>(() => source.GetAccessTokenAsync(CancellationToken.None));
+
+        Assert.Contains("Relay:Google:ClientId and ClientSecret", failure.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("GOCSPX-wrong-secret", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task NoRefreshToken_NoAccount()
+    {
+        var source = Source(refreshToken: null);
+
+        Assert.Null(source.Account);
+        await Assert.ThrowsAsync<AuthorizationRequiredException>(() => source.GetAccessTokenAsync(CancellationToken.None));
+    }
+}

@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Relay.Spool;
+
+namespace Relay.Tests.Spool;
+
+public sealed class FileSpoolTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("relay-spool-test-").FullName;
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+
+    private string Queue => Path.Combine(_data, "spool", "queue");
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    private FileSpool NewSpool(DeliveredMessages delivered = DeliveredMessages.Delete) => new(
+        Options.Create(new RelayOptions { DataPath = _data }),
+        Options.Create(new SpoolOptions { Delivered = delivered }),
+        _clock,
+        NullLogger<FileSpool>.Instance);
+
+    private Task<SpoolEntry> EnqueueAsync(FileSpool spool, string body = "Subject: hi\r\n\r\nbody") =>
+        spool.EnqueueAsync(
+            new SpoolEntry { Id = "", MailFrom = "app@legacy.lan", Recipients = ["a@example.org", "bcc@example.org"], ClientAddress = "10.0.0.9", ReceivedAt = _clock.GetUtcNow() },
+            new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(body)),
+            "\r\n"u8.ToArray(),
+            CancellationToken.None);
+
+    [Fact]
+    public async Task Enqueue_WritesMessageBytesAndEnvelope_AndLeavesNothingInIncoming()
+    {
+        var spool = NewSpool();
+
+        var entry = await EnqueueAsync(spool);
+
+        Assert.Equal("Subject: hi\r\n\r\nbody\r\n", await File.ReadAllTextAsync(Path.Combine(Queue, entry.Id + ".eml")));
+        Assert.True(File.Exists(Path.Combine(Queue, entry.Id + ".json")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool", "incoming")));
+        Assert.Equal(21, entry.Size);
+        Assert.Equal(1, spool.Count);
+    }
+
+    [Fact]
+    public async Task NewSpoolOnTheSameFolder_PicksUpEveryUndeliveredEntry()
+    {
+        var first = NewSpool();
+        var a = await EnqueueAsync(first);
+        var b = await EnqueueAsync(first);
+        await first.DeferAsync(await first.LeaseAsync(CancellationToken.None), _clock.GetUtcNow().AddMinutes(5), "421 try later", CancellationToken.None);
+
+        var restarted = NewSpool();
+
+        Assert.Equal(2, restarted.Count);
+        var due = await restarted.LeaseAsync(CancellationToken.None);
+        Assert.Equal(b.Id, due.Id); // a was deferred, b is due now
+        _clock.Advance(TimeSpan.FromMinutes(5));
+        var later = await restarted.LeaseAsync(CancellationToken.None);
+        Assert.Equal(a.Id, later.Id);
+        Assert.Equal(1, later.Attempts);
+        Assert.Equal("421 try later", later.LastError);
+        Assert.Equal(["a@example.org", "bcc@example.org"], later.Recipients);
+    }
+
+    [Fact]
+    public async Task Recovery_CorruptOrHalfWrittenEntries_AreMovedAsideOrDropped_AndTheRestIsKept()
+    {
+        var spool = NewSpool();
+        var good = await EnqueueAsync(spool);
+        await File.WriteAllTextAsync(Path.Combine(Queue, "0badenvelope.json"), "{ \"id\": \"0badenv");
+        await File.WriteAllTextAsync(Path.Combine(Queue, "0badenvelope.eml"), "Subject: x\r\n\r\n");
+        await File.WriteAllTextAsync(Path.Combine(Queue, "0orphan.eml"), "never acknowledged");
+        await File.WriteAllTextAsync(Path.Combine(_data, "spool", "incoming", "0partial.eml"), "cut off mid-wr");
+
+        var restarted = NewSpool();
+
+        Assert.Equal(1, restarted.Count);
+        Assert.Equal(good.Id, (await restarted.LeaseAsync(CancellationToken.None)).Id);
+        Assert.True(File.Exists(Path.Combine(_data, "spool", "corrupt", "0badenvelope.json")));
+        Assert.False(File.Exists(Path.Combine(Queue, "0orphan.eml")));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool", "incoming")));
+    }
+
+    [Fact]
+    public async Task Lease_WaitsUntilTheEntryIsDue()
+    {
+        var spool = NewSpool();
+        var entry = await EnqueueAsync(spool);
+        var leased = await spool.LeaseAsync(CancellationToken.None);
+        await spool.DeferAsync(leased, _clock.GetUtcNow().AddMinutes(1), "busy", CancellationToken.None);
+
+        var waiting = spool.LeaseAsync(CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+        _clock.Advance(TimeSpan.FromSeconds(59));
+        Assert.False(waiting.IsCompleted);
+        _clock.Advance(TimeSpan.FromSeconds(1));
+
+        Assert.Equal(entry.Id, (await waiting.WaitAsync(TimeSpan.FromSeconds(10))).Id);
+    }
+
+    [Fact]
+    public async Task Lease_WakesUpWhenAMessageArrives()
+    {
+        var spool = NewSpool();
+        var waiting = spool.LeaseAsync(CancellationToken.None);
+        Assert.False(waiting.IsCompleted);
+
+        var entry = await EnqueueAsync(spool);
+
+        Assert.Equal(entry.Id, (await waiting.WaitAsync(TimeSpan.FromSeconds(10))).Id);
+    }
+
+    [Fact]
+    public async Task Complete_DeletesOrArchives()
+    {
+        var deleting = NewSpool();
+        var gone = await EnqueueAsync(deleting);
+        await deleting.CompleteAsync(await deleting.LeaseAsync(CancellationToken.None), CancellationToken.None);
+        Assert.Empty(Directory.GetFiles(Queue));
+        Assert.Equal(0, deleting.Count);
+
+        var archiving = NewSpool(DeliveredMessages.Archive);
+        var kept = await EnqueueAsync(archiving);
+        await archiving.CompleteAsync(await archiving.LeaseAsync(CancellationToken.None), CancellationToken.None);
+        Assert.True(File.Exists(Path.Combine(_data, "spool", "delivered", kept.Id + ".eml")));
+        Assert.True(File.Exists(Path.Combine(_data, "spool", "delivered", kept.Id + ".json")));
+        Assert.False(File.Exists(Path.Combine(_data, "spool", "delivered", gone.Id + ".eml")));
+    }
+
+    [Fact]
+    public async Task DeadLetter_MovesTheEntryOutOfTheQueueWithTheReason()
+    {
+        var spool = NewSpool();
+        var entry = await EnqueueAsync(spool);
+
+        var dead = await spool.DeadLetterAsync(await spool.LeaseAsync(CancellationToken.None), "550 5.1.1 no such user", CancellationToken.None);
+
+        Assert.Equal(SpoolState.Dead, dead.State);
+        Assert.Equal(0, spool.Count);
+        Assert.Contains("550 5.1.1", await File.ReadAllTextAsync(Path.Combine(_data, "spool", "dead", entry.Id + ".json")), StringComparison.Ordinal);
+        Assert.Equal(0, NewSpool().Count);
+    }
+
+    [Fact]
+    public async Task Release_GivesTheEntryBackWithoutCountingAnAttempt()
+    {
+        var spool = NewSpool();
+        await EnqueueAsync(spool);
+        var leased = await spool.LeaseAsync(CancellationToken.None);
+
+        spool.Release(leased);
+
+        var again = await spool.LeaseAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(leased.Id, again.Id);
+        Assert.Equal(0, again.Attempts);
+    }
+}
