@@ -38,7 +38,7 @@ internal sealed class OptionsErrors(string section)
 
     public void Email(string key, string? value)
     {
-        if (value is not null && !MailAddress.TryCreate(value, out _))
+        if (!string.IsNullOrEmpty(value) && !MailAddress.TryCreate(value, out _))
         {
             Add(key, $"must be an email address such as someone@example.com; it is '{value}'.");
         }
