@@ -18,8 +18,11 @@ internal static class RelayApp
         // appsettings.json is read from beside the program, whatever the working folder (which holds ./data).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
+        // Each host gets its own logger (the static Log.Logger stays Program's bootstrap logger), and logging
+        // providers added to the builder receive the events too.
         builder.Services.AddSerilog(
             (services, logger) => logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext(),
+            preserveStaticLogger: true,
             writeToProviders: true);
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddRelayOptions<RelayOptions, RelayOptionsValidator>(RelayOptions.Section);

@@ -85,6 +85,7 @@ public sealed class FakeGmailServer : IAsyncDisposable
                 return;
             }
 
+            client.NoDelay = true; // replies go out at once, as from a real server (no Nagle stalls)
             Interlocked.Increment(ref _connections);
             _sessions.Add(Task.Run(() => ServeAsync(client)));
         }

@@ -1,11 +1,11 @@
-using SslProtocols = System.Security.Authentication.SslProtocols;
-
+using System.Net.Sockets;
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using AuthenticationException = MailKit.Security.AuthenticationException;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Relay.OAuth;
+using AuthenticationException = MailKit.Security.AuthenticationException;
+using SslProtocols = System.Security.Authentication.SslProtocols;
 
 namespace Relay.Outbound;
 
@@ -61,9 +61,35 @@ internal sealed class GmailConnection(
             ServerCertificateValidationCallback = certificates.Validate,
         };
         _client = client;
-        await client.ConnectAsync(_options.Host, _options.Port, SecureSocketOptions.StartTls, cancellationToken);
+        await client.ConnectAsync(await OpenSocketAsync(cancellationToken), _options.Host, _options.Port, SecureSocketOptions.StartTls, cancellationToken);
         await AuthenticateAsync(client, cancellationToken);
         return client;
+    }
+
+    /// <summary>
+    /// The TCP connection, opened here rather than by MailKit so that Nagle's algorithm is off: otherwise the last
+    /// small write of each message (the final dot) waits for the server's delayed ACK, some 40 ms a message.
+    /// </summary>
+    private async Task<Socket> OpenSocketAsync(CancellationToken cancellationToken)
+    {
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_options.Timeout);
+            await socket.ConnectAsync(_options.Host, _options.Port, timeout.Token);
+            return socket;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"No connection to {_options.Host}:{_options.Port} within {_options.Timeout}.");
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>XOAUTH2; on a refused token (Gmail: 334 JSON, then 535 5.7.8) refresh once and try once more.</summary>
