@@ -13,6 +13,11 @@ catch (Exception ex) when (ConfigurationErrors.From(ex) is { Count: > 0 } errors
     Log.Fatal("Relay cannot start, the configuration is invalid:{Errors}", string.Concat(errors.Select(e => Environment.NewLine + "  - " + e)));
     return 2;
 }
+catch (Exception ex) when (StartupErrors.PortInUse(ex) is { } detail)
+{
+    Log.Fatal("Relay cannot start: {Detail}. Stop the program that holds the port, or choose another one with Relay:Inbound:Port (SMTP) or Relay:Web:Port (web).", detail);
+    return 1;
+}
 catch (Exception ex)
 {
     Log.Fatal(ex, "Relay stopped after an unexpected error");
@@ -21,6 +26,24 @@ catch (Exception ex)
 finally
 {
     await Log.CloseAndFlushAsync();
+}
+
+internal static class StartupErrors
+{
+    /// <summary>When a listening port is taken, the message that names it (the SMTP listener's or Kestrel's).</summary>
+    public static string? PortInUse(Exception exception)
+    {
+        for (Exception? current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.AddressAlreadyInUse }
+                || current.GetType().Name == "AddressInUseException")
+            {
+                return exception.Message.TrimEnd('.');
+            }
+        }
+
+        return null;
+    }
 }
 
 internal static class ConfigurationErrors

@@ -24,4 +24,17 @@ public sealed class ConfigurationTests
         Assert.Contains(errors, e => e.StartsWith("Relay:Outbound:TrustedCaFile", StringComparison.Ordinal) && e.Contains("does not exist", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Relay:Google:RefreshToken", StringComparison.Ordinal) && e.Contains("Relay:Account:Address", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task SmtpPortAlreadyTaken_StopsTheStartWithAMessageNamingIt()
+    {
+        await using var harness = await RelayHarness.StartAsync();
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var port = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => harness.StartRelayAsync(s => s["Relay:Inbound:Port"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+
+        Assert.Equal($"Cannot listen for SMTP on 127.0.0.1:{port}: Address already in use", StartupErrors.PortInUse(failure));
+    }
 }

@@ -72,9 +72,17 @@ internal sealed class RelayHarness : IAsyncDisposable
             }
         });
         var instance = new RelayInstance(app, logs);
-        await app.StartAsync();
-        await instance.InitializeAsync();
-        return instance;
+        try
+        {
+            await app.StartAsync();
+            await instance.InitializeAsync();
+            return instance;
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

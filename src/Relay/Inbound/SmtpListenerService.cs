@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Options;
 using SmtpServer;
 
@@ -13,7 +14,11 @@ internal sealed class SmtpListenerService(
     TimeProvider time,
     ILogger<SmtpListenerService> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private SmtpServer.SmtpServer? _server;
+    private Task _running = Task.CompletedTask;
+
+    /// <summary>Binds the port before the host reports itself started, so a port in use stops the start with an error.</summary>
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var inbound = options.Value;
         var server = new SmtpServer.SmtpServer(BuildOptions(inbound), Services());
@@ -26,16 +31,27 @@ internal sealed class SmtpListenerService(
             InboundLog.SessionFaulted(logger, e.Exception, SpoolingMessageStore.ClientAddress(e.Context));
         };
 
-        // Not the stopping token: cancelling it would cut sessions mid-DATA. The shutdown is ordered below.
-        var running = server.StartAsync(CancellationToken.None);
-        var bound = await Task.WhenAny(listenerFactory.Bound, running);
-        if (bound == running)
+        // Not the host's token: cancelling it would cut sessions mid-DATA. The shutdown is ordered in ExecuteAsync.
+        _server = server;
+        _running = server.StartAsync(CancellationToken.None);
+        if (await Task.WhenAny(listenerFactory.Bound, _running) == _running)
         {
-            await running; // surfaces the bind failure (port in use, bad address)
-            return;
+            try
+            {
+                await _running;
+            }
+            catch (SocketException ex)
+            {
+                throw new IOException($"Cannot listen for SMTP on {inbound.Address}:{inbound.Port}: {ex.Message}", ex);
+            }
         }
 
         InboundLog.Listening(logger, (await listenerFactory.Bound).ToString(), inbound.MaxMessageSize);
+        await base.StartAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         try
         {
             await Task.Delay(Timeout.InfiniteTimeSpan, stoppingToken);
@@ -45,10 +61,9 @@ internal sealed class SmtpListenerService(
         }
 
         InboundLog.Draining(logger, drain.InData);
-        await drain.DrainAsync(inbound.DrainTimeout, time);
-
-        server.Shutdown();
-        await running;
+        await drain.DrainAsync(options.Value.DrainTimeout, time);
+        _server?.Shutdown();
+        await _running;
     }
 
     internal static ISmtpServerOptions BuildOptions(InboundOptions inbound) =>
