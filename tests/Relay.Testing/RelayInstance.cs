@@ -28,6 +28,7 @@ internal sealed class RelayInstance : IAsyncDisposable
     public int SmtpPort { get; private set; }
     public FileSpool Spool => App.Services.GetRequiredService<FileSpool>();
     public DeliveryEvents Events => App.Services.GetRequiredService<DeliveryEvents>();
+    public DeliveryGate Gate => App.Services.GetRequiredService<DeliveryGate>();
 
     internal async Task InitializeAsync()
     {
@@ -45,6 +46,33 @@ internal sealed class RelayInstance : IAsyncDisposable
             if (match is null || match(next.Outcome))
             {
                 return next;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Like <see cref="NextOutcomeAsync"/>, for a relay on a fake clock: moves the clock on by <paramref name="step"/>
+    /// whenever nothing has happened for a moment, until the outcome comes (retries and holds wait on that clock).
+    /// </summary>
+    public async Task<(SpoolEntry Entry, DeliveryOutcome Outcome)> NextOutcomeAdvancingAsync(
+        Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, TimeSpan step, Func<DeliveryOutcome, bool> match)
+    {
+        using var overall = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (true)
+        {
+            using var quiet = CancellationTokenSource.CreateLinkedTokenSource(overall.Token);
+            quiet.CancelAfter(TimeSpan.FromMilliseconds(100));
+            try
+            {
+                var next = await _outcomes.Reader.ReadAsync(quiet.Token);
+                if (match(next.Outcome))
+                {
+                    return next;
+                }
+            }
+            catch (OperationCanceledException) when (!overall.IsCancellationRequested)
+            {
+                clock.Advance(step);
             }
         }
     }

@@ -39,9 +39,19 @@ internal sealed class SpoolingMessageStore(FileSpool spool, TimeProvider time, I
         catch (Exception ex)
         {
             InboundLog.StoreFailed(logger, ex, client);
-            return new SmtpResponse((SmtpReplyCode)451, "4.3.0 Message not stored: local spool error, try again later");
+            return FailureReply(ex);
         }
     }
+
+    /// <summary>The reply when the spool cannot take a message: 452 when the disk is full, 451 otherwise; either way the client keeps it.</summary>
+    internal static SmtpResponse FailureReply(Exception exception) =>
+        exception is IOException { HResult: DiskFull or QuotaExceeded }
+            ? new SmtpResponse((SmtpReplyCode)452, "4.3.1 Insufficient system storage: the relay's spool is full, try again later")
+            : new SmtpResponse((SmtpReplyCode)451, "4.3.0 Message not stored: local spool error, try again later");
+
+    // On Unix, .NET's IOException carries the errno as its HResult.
+    private const int DiskFull = 28; // ENOSPC
+    private const int QuotaExceeded = 122; // EDQUOT
 
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
 

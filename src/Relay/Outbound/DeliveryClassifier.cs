@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
+using MimeKit;
 using Relay.OAuth;
 
 namespace Relay.Outbound;
@@ -11,18 +12,34 @@ internal static class DeliveryClassifier
 {
     public static DeliveryOutcome Classify(Exception exception) => exception switch
     {
+        RecipientsRefusedException refused when refused.Refusals.Any(r => IsQuotaReply(r.Code, r.Reply)) =>
+            DeliveryOutcome.QuotaReached(refused.Message),
+        RecipientsRefusedException refused when refused.Refusals.All(r => r.IsPermanent) =>
+            DeliveryOutcome.Rejected(refused.Message),
+        RecipientsRefusedException refused => DeliveryOutcome.Deferred(refused.Message),
+        SmtpCommandException { StatusCode: var code } smtp when IsQuotaReply((int)code, smtp.Message) =>
+            DeliveryOutcome.QuotaReached($"{(int)code} {OneLine(smtp.Message)}"),
         SmtpCommandException { StatusCode: var code } smtp when (int)code >= 500 =>
-            DeliveryOutcome.Rejected($"{(int)code} {smtp.Message}"),
+            DeliveryOutcome.Rejected($"{(int)code} {OneLine(smtp.Message)}"),
         SmtpCommandException { StatusCode: var code } smtp =>
-            DeliveryOutcome.Deferred($"{(int)code} {smtp.Message}"),
+            DeliveryOutcome.Deferred($"{(int)code} {OneLine(smtp.Message)}"),
         UpstreamAuthenticationException or AuthorizationRequiredException =>
             DeliveryOutcome.NeedsAuthorization(exception.Message),
-        SslHandshakeException => DeliveryOutcome.Deferred($"TLS handshake with the upstream failed: {exception.Message}"),
+        SslHandshakeException => DeliveryOutcome.Deferred($"TLS handshake with the upstream failed: {OneLine(exception.Message)}"),
         SmtpProtocolException or ServiceNotConnectedException or ServiceNotAuthenticatedException =>
-            DeliveryOutcome.Deferred($"Upstream connection failed: {exception.Message}"),
+            DeliveryOutcome.Deferred($"Upstream connection failed: {OneLine(exception.Message)}"),
         SocketException or IOException or TimeoutException or OperationCanceledException or HttpRequestException or TokenRefreshException =>
-            DeliveryOutcome.Deferred($"Upstream unreachable: {exception.Message}"),
-        NotSupportedException => DeliveryOutcome.Deferred($"Upstream does not offer what is needed: {exception.Message}"),
-        _ => DeliveryOutcome.Deferred($"Unexpected failure: {exception.GetType().Name}: {exception.Message}"),
+            DeliveryOutcome.Deferred($"Upstream unreachable: {OneLine(exception.Message)}"),
+        ParseException or FormatException =>
+            DeliveryOutcome.Rejected($"The message or its envelope cannot be sent as it is: {OneLine(exception.Message)}"),
+        NotSupportedException => DeliveryOutcome.Deferred($"Upstream does not offer what is needed: {OneLine(exception.Message)}"),
+        _ => DeliveryOutcome.Deferred($"Unexpected failure: {exception.GetType().Name}: {OneLine(exception.Message)}"),
     };
+
+    /// <summary>Gmail's "sending limit reached" replies: 550 5.4.5 (daily quota) and 421 4.7.0 (rate limiting).</summary>
+    public static bool IsQuotaReply(int code, string text) =>
+        (code == 550 && text.Contains("5.4.5", StringComparison.Ordinal)) ||
+        (code == 421 && text.Contains("4.7.0", StringComparison.Ordinal));
+
+    public static string OneLine(string text) => text.ReplaceLineEndings(" ");
 }

@@ -8,12 +8,14 @@ namespace Relay.Outbound;
 
 /// <summary>
 /// Takes due messages from the spool, rewrites them and sends them upstream, <see cref="OutboundOptions.Concurrency"/>
-/// at a time, each loop on its own reused connection; then records the outcome in the spool.
+/// at a time, each loop on its own reused connection; then records the outcome in the spool. Every outcome is a
+/// value (see <see cref="DeliveryClassifier"/>): one bad message never stops a loop.
 /// </summary>
 internal sealed class DeliveryWorker(
     FileSpool spool,
     IAccessTokenSource tokens,
     RetrySchedule retry,
+    DeliveryGate gate,
     DeliveryEvents events,
     IOptions<OutboundOptions> outbound,
     IOptions<AccountOptions> account,
@@ -22,7 +24,8 @@ internal sealed class DeliveryWorker(
     IServiceProvider services,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
-    private long _heldUntilTicks;
+    /// <summary>On shutdown, how long a message already being sent may take to finish before it is cut off (and sent again after the restart).</summary>
+    public static readonly TimeSpan InFlightGrace = TimeSpan.FromSeconds(20);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,10 +37,15 @@ internal sealed class DeliveryWorker(
 
         var options = outbound.Value;
         OutboundLog.Started(logger, sender, options.Host, options.Port, options.Concurrency);
-        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => RunLoopAsync(sender, stoppingToken)));
+
+        // Stopping ends the taking of new messages at once; messages already being sent get InFlightGrace to finish,
+        // so that a "docker stop" does not cut a message Gmail may already have, which would then go out twice.
+        using var sendAbort = new CancellationTokenSource();
+        await using var _ = stoppingToken.Register(() => sendAbort.CancelAfter(InFlightGrace));
+        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => RunLoopAsync(sender, stoppingToken, sendAbort.Token)));
     }
 
-    private async Task RunLoopAsync(string sender, CancellationToken stoppingToken)
+    private async Task RunLoopAsync(string sender, CancellationToken stoppingToken, CancellationToken sendAbort)
     {
         await Task.Yield();
         await using var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services);
@@ -46,7 +54,7 @@ internal sealed class DeliveryWorker(
             SpoolEntry entry;
             try
             {
-                await WaitWhileHeldAsync(stoppingToken);
+                await gate.WaitAsync(stoppingToken);
                 entry = await spool.LeaseAsync(stoppingToken);
             }
             catch (OperationCanceledException)
@@ -57,16 +65,16 @@ internal sealed class DeliveryWorker(
             DeliveryOutcome outcome;
             try
             {
-                outcome = await DeliverAsync(connection, sender, entry, stoppingToken);
+                outcome = await DeliverAsync(connection, sender, entry, sendAbort);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (sendAbort.IsCancellationRequested)
             {
-                // Shutting down mid-send: give it back unattempted; it goes out after the restart.
+                // Cut off at shutdown: give it back unattempted; it goes out after the restart.
                 spool.Release(entry);
                 return;
             }
 
-            await RecordAsync(entry, outcome);
+            await RecordAsync(sender, entry, outcome);
         }
     }
 
@@ -81,11 +89,11 @@ internal sealed class DeliveryWorker(
             }
 
             var rewritten = FromRewriter.Rewrite(message, sender, account.Value.Aliases, rewrite.Value.AddReplyTo);
-            var recipients = entry.Recipients.Select(address => new MailboxAddress(string.Empty, address));
-            var reply = await connection.SendAsync(message, rewritten.EnvelopeSender, recipients, cancellationToken);
+            var recipients = entry.Recipients.Select(address => new MailboxAddress(string.Empty, address)).ToList();
+            var (reply, refused) = await connection.SendAsync(message, rewritten.EnvelopeSender, recipients, cancellationToken);
             var fromAction = rewritten.FromRewritten ? $"rewritten from {rewritten.OriginalFrom?.Address}" : "kept";
-            OutboundLog.Delivered(logger, entry.Id, message.MessageId, entry.Size, entry.Recipients.Count, sender, fromAction, reply.ReplaceLineEndings(" "));
-            return DeliveryOutcome.Delivered(reply);
+            OutboundLog.Delivered(logger, entry.Id, message.MessageId, entry.Size, entry.Recipients.Count - refused.Count, sender, fromAction, DeliveryClassifier.OneLine(reply));
+            return DeliveryOutcome.Delivered(reply, refused);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -93,26 +101,41 @@ internal sealed class DeliveryWorker(
         }
     }
 
-    private async Task RecordAsync(SpoolEntry entry, DeliveryOutcome outcome)
+    private async Task RecordAsync(string sender, SpoolEntry entry, DeliveryOutcome outcome)
     {
+        var cancellationToken = CancellationToken.None; // an outcome is always written down, even while stopping
         try
         {
             switch (outcome.Result)
             {
                 case DeliveryResult.Delivered:
-                    await spool.CompleteAsync(entry, CancellationToken.None);
+                    gate.Open();
+                    await spool.CompleteAsync(entry, outcome.Reply, cancellationToken);
+                    break;
+                case DeliveryResult.PartiallyDelivered:
+                    gate.Open();
+                    await SplitRefusedAsync(entry, outcome.Refused, cancellationToken);
+                    await spool.CompleteAsync(entry, outcome.Reply, cancellationToken);
+                    break;
+                case DeliveryResult.Deferred when time.GetUtcNow() - entry.QueuedAt >= outbound.Value.MaxAge:
+                    var expired = await spool.DeadLetterAsync(entry, $"Expired after {outbound.Value.MaxAge.TotalDays:0.#} day(s) in the queue; last error: {outcome.Reply}", cancellationToken);
+                    OutboundLog.Expired(logger, entry.Id, expired.Attempts, time.GetUtcNow() - entry.QueuedAt, outcome.Reply);
                     break;
                 case DeliveryResult.Deferred:
-                    var deferred = await spool.DeferAsync(entry, retry.NextAttempt(entry.Attempts + 1), outcome.Reply, CancellationToken.None);
+                    var deferred = await spool.DeferAsync(entry, retry.NextAttempt(entry.Attempts + 1), outcome.Reply, cancellationToken);
                     OutboundLog.Deferred(logger, entry.Id, deferred.Attempts, deferred.NextAttemptAt, outcome.Reply);
                     break;
                 case DeliveryResult.Rejected:
-                    await spool.DeadLetterAsync(entry, outcome.Reply, CancellationToken.None);
+                    await spool.DeadLetterAsync(entry, outcome.Reply, cancellationToken);
                     OutboundLog.Rejected(logger, entry.Id, outcome.Reply);
                     break;
                 case DeliveryResult.NeedsAuthorization:
                     spool.Release(entry);
-                    Hold(outcome.Reply);
+                    gate.Hold(HoldReason.Authorization, outcome.Reply, sender);
+                    break;
+                case DeliveryResult.QuotaReached:
+                    spool.Release(entry);
+                    gate.Hold(HoldReason.Quota, outcome.Reply, sender);
                     break;
             }
         }
@@ -126,28 +149,23 @@ internal sealed class DeliveryWorker(
         events.Publish(entry, outcome);
     }
 
-    /// <summary>Stops every loop from taking messages for a while: without a usable token, each attempt would fail the same way.</summary>
-    private void Hold(string reason)
+    /// <summary>Recipients refused while others took the message: a dead letter for the permanent refusals, a new queued entry for the temporary ones.</summary>
+    private async Task SplitRefusedAsync(SpoolEntry entry, IReadOnlyList<RecipientRefusal> refused, CancellationToken cancellationToken)
     {
-        var until = time.GetUtcNow() + outbound.Value.AuthorizationRetryDelay;
-        var previous = Interlocked.Exchange(ref _heldUntilTicks, until.UtcTicks);
-        if (previous < time.GetUtcNow().UtcTicks)
+        foreach (var group in refused.GroupBy(refusal => refusal.IsPermanent))
         {
-            OutboundLog.HeldForAuthorization(logger, reason, until);
-        }
-    }
-
-    private async Task WaitWhileHeldAsync(CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var remaining = new DateTimeOffset(Interlocked.Read(ref _heldUntilTicks), TimeSpan.Zero) - time.GetUtcNow();
-            if (remaining <= TimeSpan.Zero)
+            var reason = string.Join("; ", group);
+            var recipients = group.Select(refusal => refusal.Address).ToList();
+            if (group.Key)
             {
-                return;
+                var dead = await spool.SplitAsync(entry, recipients, SpoolState.Dead, time.GetUtcNow(), reason, cancellationToken);
+                OutboundLog.RecipientsSplit(logger, entry.Id, recipients.Count, "moved to the dead-letter folder", dead.Id, reason);
             }
-
-            await Task.Delay(remaining, time, cancellationToken);
+            else
+            {
+                var queued = await spool.SplitAsync(entry, recipients, SpoolState.Deferred, retry.NextAttempt(entry.Attempts + 1), reason, cancellationToken);
+                OutboundLog.RecipientsSplit(logger, entry.Id, recipients.Count, "queued again", queued.Id, reason);
+            }
         }
     }
 }

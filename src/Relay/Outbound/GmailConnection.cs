@@ -20,15 +20,20 @@ internal sealed class GmailConnection(
     ILogger<GmailConnection> logger) : IAsyncDisposable
 {
     private readonly OutboundOptions _options = options.Value;
-    private SmtpClient? _client;
+    private RecordingSmtpClient? _client;
 
-    /// <summary>Sends <paramref name="message"/> to <paramref name="recipients"/>; returns the upstream's final reply. Throws what MailKit throws.</summary>
-    public async Task<string> SendAsync(MimeMessage message, MailboxAddress sender, IEnumerable<MailboxAddress> recipients, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends <paramref name="message"/> to <paramref name="recipients"/>; returns the upstream's final reply and the
+    /// recipients it refused while taking the others. Throws what MailKit throws.
+    /// </summary>
+    public async Task<(string Reply, IReadOnlyList<RecipientRefusal> Refused)> SendAsync(
+        MimeMessage message, MailboxAddress sender, IEnumerable<MailboxAddress> recipients, CancellationToken cancellationToken)
     {
         var client = await ReadyClientAsync(cancellationToken);
         try
         {
-            return await client.SendAsync(message, sender, recipients, cancellationToken);
+            var reply = await client.SendRecordingAsync(message, sender, recipients, cancellationToken);
+            return (reply, client.Refused);
         }
         catch (Exception ex) when (ex is not SmtpCommandException)
         {
@@ -38,7 +43,7 @@ internal sealed class GmailConnection(
         }
     }
 
-    private async Task<SmtpClient> ReadyClientAsync(CancellationToken cancellationToken)
+    private async Task<RecordingSmtpClient> ReadyClientAsync(CancellationToken cancellationToken)
     {
         if (_client is { IsConnected: true, IsAuthenticated: true } reused)
         {
@@ -54,7 +59,7 @@ internal sealed class GmailConnection(
         }
 
         await DropAsync();
-        var client = new SmtpClient
+        var client = new RecordingSmtpClient
         {
             Timeout = (int)_options.Timeout.TotalMilliseconds,
             SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,

@@ -11,8 +11,9 @@ internal static partial class OutboundLog
     [LoggerMessage(4003, LogLevel.Error, "Rejected {SpoolId} permanently, moved to the dead-letter folder: {Reason}")]
     public static partial void Rejected(ILogger logger, string spoolId, string reason);
 
-    [LoggerMessage(4004, LogLevel.Error, "Delivery is on hold: {Reason} Mail keeps being accepted and spooled; the next try is at {NextTryAt:u}.")]
-    public static partial void HeldForAuthorization(ILogger logger, string reason, DateTimeOffset nextTryAt);
+    [LoggerMessage(4004, LogLevel.Error, "Delivery is on hold: {Reason} Mail keeps being accepted and spooled; nothing is lost. " +
+        "To fix it, authorize {Account} again (a new Relay:Google:RefreshToken for now). The next try is at {NextTryAt:u}.")]
+    public static partial void HeldForAuthorization(ILogger logger, string account, string reason, DateTimeOffset nextTryAt);
 
     [LoggerMessage(4005, LogLevel.Warning, "The upstream refused the access token of {Account} ({UpstreamReply}; challenge {ChallengeJson}); refreshing it and trying once more")]
     public static partial void TokenRejected(ILogger logger, string account, string challengeJson, string upstreamReply);
@@ -29,4 +30,17 @@ internal static partial class OutboundLog
 
     [LoggerMessage(4009, LogLevel.Error, "The outcome of {SpoolId} could not be written to the spool ({Reason}); it stays queued as it was")]
     public static partial void RecordFailed(ILogger logger, string spoolId, string reason);
+
+    [LoggerMessage(4010, LogLevel.Warning, "Delivery is on hold: Gmail's sending limit for {Account} is reached ({Reason}). Mail keeps being accepted and spooled; " +
+        "delivery resumes by itself when Gmail's window frees (up to 24 h). The next try is at {NextTryAt:u}.")]
+    public static partial void HeldForQuota(ILogger logger, string account, string reason, DateTimeOffset nextTryAt);
+
+    [LoggerMessage(4011, LogLevel.Information, "Delivery resumes: the hold for {HoldReason} that began at {HeldSince:u} is over")]
+    public static partial void HoldEnded(ILogger logger, string holdReason, DateTimeOffset heldSince);
+
+    [LoggerMessage(4012, LogLevel.Error, "Gave up on {SpoolId} after {Attempts} attempt(s) over {Age}; moved to the dead-letter folder. Last error: {Reason}")]
+    public static partial void Expired(ILogger logger, string spoolId, int attempts, TimeSpan age, string reason);
+
+    [LoggerMessage(4013, LogLevel.Warning, "{SpoolId}: the upstream refused {RefusedCount} recipient(s) and took the others; the refused ones were {Disposition} as {SplitId}: {Reason}")]
+    public static partial void RecipientsSplit(ILogger logger, string spoolId, int refusedCount, string disposition, string splitId, string reason);
 }

@@ -21,6 +21,12 @@ internal sealed class OutboundOptions
     public TimeSpan RetryInitialDelay { get; set; } = TimeSpan.FromMinutes(1);
     public TimeSpan RetryMaxDelay { get; set; } = TimeSpan.FromMinutes(30);
 
-    /// <summary>Pause of the whole queue after the upstream refused the account's token even after a refresh.</summary>
+    /// <summary>A message still not delivered this long after it was queued goes to the dead letters with its last error.</summary>
+    public TimeSpan MaxAge { get; set; } = TimeSpan.FromDays(5);
+
+    /// <summary>While the account's token is refused, the queue is held and one message tries again this often.</summary>
     public TimeSpan AuthorizationRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>While Gmail's sending limit is reached (550 5.4.5, 421 4.7.0), the queue is held and one message tries again this often.</summary>
+    public TimeSpan QuotaRetryDelay { get; set; } = TimeSpan.FromMinutes(15);
 }

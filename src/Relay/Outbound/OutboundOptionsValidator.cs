@@ -28,6 +28,8 @@ internal sealed class OutboundOptionsValidator : IValidateOptions<OutboundOption
         errors.Positive(nameof(options.Timeout), options.Timeout);
         errors.Positive(nameof(options.RetryInitialDelay), options.RetryInitialDelay);
         errors.Positive(nameof(options.AuthorizationRetryDelay), options.AuthorizationRetryDelay);
+        errors.Positive(nameof(options.QuotaRetryDelay), options.QuotaRetryDelay);
+        errors.Positive(nameof(options.MaxAge), options.MaxAge);
         if (options.RetryMaxDelay < options.RetryInitialDelay)
         {
             errors.Add(nameof(options.RetryMaxDelay), $"must not be shorter than RetryInitialDelay ({options.RetryInitialDelay}); it is {options.RetryMaxDelay}.");

@@ -8,6 +8,7 @@ internal static class OutboundRegistration
         services.AddSingleton<UpstreamCertificateValidator>();
         services.AddSingleton<RetrySchedule>();
         services.AddSingleton<DeliveryEvents>();
+        services.AddSingleton<DeliveryGate>();
         services.AddHostedService<DeliveryWorker>();
         return services;
     }

@@ -11,7 +11,7 @@ namespace Relay.Spool;
 /// under <c>spool/incoming</c>, flushed to disk, then renamed into the queue, the envelope last: an entry exists
 /// once its envelope does. Envelope updates replace the file atomically.
 /// </summary>
-internal sealed class FileSpool
+internal sealed partial class FileSpool
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -25,6 +25,7 @@ internal sealed class FileSpool
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SpoolEntry> _entries = new(StringComparer.Ordinal);
     private readonly SortedSet<(DateTimeOffset Due, string Id)> _ready = [];
+    private readonly HashSet<string> _leased = new(StringComparer.Ordinal);
     private TaskCompletionSource _changed = NewSignal();
 
     public FileSpool(IOptions<RelayOptions> relay, IOptions<SpoolOptions> options, TimeProvider time, ILogger<FileSpool> logger)
@@ -66,7 +67,14 @@ internal sealed class FileSpool
     /// </summary>
     public async Task<SpoolEntry> EnqueueAsync(SpoolEntry envelope, ReadOnlySequence<byte> message, ReadOnlyMemory<byte> suffix, CancellationToken cancellationToken)
     {
-        var entry = envelope with { Id = NewId(), Size = message.Length + suffix.Length, State = SpoolState.Queued, NextAttemptAt = envelope.ReceivedAt };
+        var entry = envelope with
+        {
+            Id = NewId(),
+            Size = message.Length + suffix.Length,
+            State = SpoolState.Queued,
+            QueuedAt = envelope.ReceivedAt,
+            NextAttemptAt = envelope.ReceivedAt,
+        };
         Directory.CreateDirectory(Incoming);
         Directory.CreateDirectory(Queue);
         var incomingMessage = Path.Combine(Incoming, entry.Id + ".eml");
@@ -111,6 +119,7 @@ internal sealed class FileSpool
                     if (due <= now)
                     {
                         _ready.Remove(_ready.Min);
+                        _leased.Add(id);
                         return _entries[id];
                     }
 
@@ -132,14 +141,15 @@ internal sealed class FileSpool
     }
 
     public Stream OpenMessage(SpoolEntry entry) =>
-        new FileStream(MessagePath(Queue, entry.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        new FileStream(MessagePath(entry.State == SpoolState.Dead ? Dead : Queue, entry.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
 
     /// <summary>The message was delivered: removes it, or moves it to <c>spool/delivered</c> when archiving.</summary>
-    public async Task CompleteAsync(SpoolEntry entry, CancellationToken cancellationToken)
+    public async Task CompleteAsync(SpoolEntry entry, string upstreamReply, CancellationToken cancellationToken)
     {
         if (_options.Delivered == DeliveredMessages.Archive)
         {
-            await MoveOutAsync(entry with { LastError = null, Attempts = entry.Attempts + 1 }, Delivered, cancellationToken);
+            var delivered = entry.WithAttempt(_time.GetUtcNow(), "Delivered", upstreamReply) with { LastError = null };
+            await MoveOutAsync(delivered, Queue, Delivered, cancellationToken);
         }
         else
         {
@@ -154,7 +164,7 @@ internal sealed class FileSpool
     /// <summary>A temporary failure: counts the attempt and makes the entry due again at <paramref name="nextAttemptAt"/>.</summary>
     public async Task<SpoolEntry> DeferAsync(SpoolEntry entry, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken)
     {
-        var deferred = entry with { Attempts = entry.Attempts + 1, NextAttemptAt = nextAttemptAt, LastError = reason, State = SpoolState.Deferred };
+        var deferred = entry.WithAttempt(_time.GetUtcNow(), "Deferred", reason) with { NextAttemptAt = nextAttemptAt, LastError = reason, State = SpoolState.Deferred };
         await DurableFile.ReplaceAsync(EnvelopePath(Queue, entry.Id), JsonSerializer.SerializeToUtf8Bytes(deferred, Json), cancellationToken);
         Requeue(deferred);
         return deferred;
@@ -166,25 +176,63 @@ internal sealed class FileSpool
     /// <summary>A permanent failure: moves the entry to <c>spool/dead</c> with the reason, out of the delivery queue.</summary>
     public async Task<SpoolEntry> DeadLetterAsync(SpoolEntry entry, string reason, CancellationToken cancellationToken)
     {
-        var dead = entry with { Attempts = entry.Attempts + 1, LastError = reason, State = SpoolState.Dead };
-        await MoveOutAsync(dead, Dead, cancellationToken);
+        var dead = entry.WithAttempt(_time.GetUtcNow(), "Rejected", reason) with { LastError = reason, State = SpoolState.Dead };
+        await MoveOutAsync(dead, Queue, Dead, cancellationToken);
         Forget(entry.Id);
         return dead;
     }
 
-    private async Task MoveOutAsync(SpoolEntry entry, string folder, CancellationToken cancellationToken)
+    /// <summary>
+    /// A new entry for some of <paramref name="entry"/>'s recipients (those the upstream refused while it took the
+    /// others), with a copy of the message: queued again for a temporary refusal, dead for a permanent one.
+    /// </summary>
+    public async Task<SpoolEntry> SplitAsync(SpoolEntry entry, IReadOnlyList<string> recipients, SpoolState state, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken)
     {
+        var split = entry.WithAttempt(_time.GetUtcNow(), state == SpoolState.Dead ? "Rejected" : "Deferred", reason) with
+        {
+            Id = NewId(),
+            Recipients = recipients,
+            State = state,
+            NextAttemptAt = nextAttemptAt,
+            LastError = reason,
+        };
+        var folder = state == SpoolState.Dead ? Dead : Queue;
         Directory.CreateDirectory(folder);
-        await DurableFile.ReplaceAsync(EnvelopePath(Queue, entry.Id), JsonSerializer.SerializeToUtf8Bytes(entry, Json), cancellationToken);
-        File.Move(MessagePath(Queue, entry.Id), MessagePath(folder, entry.Id), overwrite: true);
-        File.Move(EnvelopePath(Queue, entry.Id), EnvelopePath(folder, entry.Id), overwrite: true);
+        var incomingMessage = Path.Combine(Incoming, split.Id + ".eml");
+        var incomingEnvelope = Path.Combine(Incoming, split.Id + ".json");
+        await using (var source = OpenMessage(entry))
+        {
+            await using var copy = new FileStream(incomingMessage, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+            await source.CopyToAsync(copy, cancellationToken);
+            copy.Flush(flushToDisk: true);
+        }
+
+        await DurableFile.WriteAsync(incomingEnvelope, JsonSerializer.SerializeToUtf8Bytes(split, Json), cancellationToken);
+        File.Move(incomingMessage, MessagePath(folder, split.Id));
+        File.Move(incomingEnvelope, EnvelopePath(folder, split.Id));
         DurableFile.SyncFolder(folder);
+        if (state != SpoolState.Dead)
+        {
+            Requeue(split);
+        }
+
+        return split;
+    }
+
+    private async Task MoveOutAsync(SpoolEntry entry, string from, string to, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(to);
+        await DurableFile.ReplaceAsync(EnvelopePath(from, entry.Id), JsonSerializer.SerializeToUtf8Bytes(entry, Json), cancellationToken);
+        File.Move(MessagePath(from, entry.Id), MessagePath(to, entry.Id), overwrite: true);
+        File.Move(EnvelopePath(from, entry.Id), EnvelopePath(to, entry.Id), overwrite: true);
+        DurableFile.SyncFolder(to);
     }
 
     private void Requeue(SpoolEntry entry)
     {
         lock (_gate)
         {
+            _leased.Remove(entry.Id);
             _entries[entry.Id] = entry;
             _ready.Add((entry.NextAttemptAt, entry.Id));
             SignalLocked();
@@ -196,6 +244,7 @@ internal sealed class FileSpool
         lock (_gate)
         {
             _entries.Remove(id);
+            _leased.Remove(id);
             SignalLocked();
         }
     }
@@ -242,6 +291,11 @@ internal sealed class FileSpool
             {
                 MoveAsideCorrupt(id);
                 continue;
+            }
+
+            if (entry.QueuedAt == default)
+            {
+                entry = entry with { QueuedAt = entry.ReceivedAt };
             }
 
             _entries[id] = entry;

@@ -6,6 +6,8 @@ namespace Relay.Spool;
 /// </summary>
 internal sealed record SpoolEntry
 {
+    public const int HistoryLength = 20;
+
     public required string Id { get; init; }
 
     /// <summary>The envelope sender as the client gave it; null for the null sender <c>&lt;&gt;</c>.</summary>
@@ -16,12 +18,29 @@ internal sealed record SpoolEntry
 
     public string? ClientAddress { get; init; }
     public required DateTimeOffset ReceivedAt { get; init; }
+
+    /// <summary>When the entry (re)entered the queue: at receipt, or when an operator retried it. The maximum age counts from here.</summary>
+    public DateTimeOffset QueuedAt { get; init; }
+
     public long Size { get; init; }
     public int Attempts { get; init; }
     public DateTimeOffset NextAttemptAt { get; init; }
     public string? LastError { get; init; }
     public SpoolState State { get; init; } = SpoolState.Queued;
+
+    /// <summary>The last <see cref="HistoryLength"/> attempts, oldest first.</summary>
+    public IReadOnlyList<SpoolAttempt> History { get; init; } = [];
+
+    /// <summary>This entry with one more attempt recorded.</summary>
+    public SpoolEntry WithAttempt(DateTimeOffset at, string result, string reply) => this with
+    {
+        Attempts = Attempts + 1,
+        History = [.. History.TakeLast(HistoryLength - 1), new SpoolAttempt(at, result, reply)],
+    };
 }
+
+/// <summary>One delivery attempt: when, what came of it, and the upstream's reply or the reason.</summary>
+internal sealed record SpoolAttempt(DateTimeOffset At, string Result, string Reply);
 
 internal enum SpoolState
 {

@@ -117,13 +117,13 @@ public sealed class FileSpoolTests : IDisposable
     {
         var deleting = NewSpool();
         var gone = await EnqueueAsync(deleting);
-        await deleting.CompleteAsync(await deleting.LeaseAsync(CancellationToken.None), CancellationToken.None);
+        await deleting.CompleteAsync(await deleting.LeaseAsync(CancellationToken.None), "250 OK", CancellationToken.None);
         Assert.Empty(Directory.GetFiles(Queue));
         Assert.Equal(0, deleting.Count);
 
         var archiving = NewSpool(DeliveredMessages.Archive);
         var kept = await EnqueueAsync(archiving);
-        await archiving.CompleteAsync(await archiving.LeaseAsync(CancellationToken.None), CancellationToken.None);
+        await archiving.CompleteAsync(await archiving.LeaseAsync(CancellationToken.None), "250 OK", CancellationToken.None);
         Assert.True(File.Exists(Path.Combine(_data, "spool", "delivered", kept.Id + ".eml")));
         Assert.True(File.Exists(Path.Combine(_data, "spool", "delivered", kept.Id + ".json")));
         Assert.False(File.Exists(Path.Combine(_data, "spool", "delivered", gone.Id + ".eml")));

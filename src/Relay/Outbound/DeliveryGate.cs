@@ -1,0 +1,130 @@
+using Microsoft.Extensions.Options;
+
+namespace Relay.Outbound;
+
+internal enum HoldReason
+{
+    None,
+    Authorization,
+    Quota,
+}
+
+/// <summary>The state of the gate, for the status page, readiness and logs.</summary>
+internal sealed record GateState(HoldReason Reason, string? Detail, DateTimeOffset? HeldSince, DateTimeOffset? NextTryAt);
+
+/// <summary>
+/// Holds the whole queue while delivering cannot work for any message (the account needs authorizing again, Gmail's
+/// sending limit is reached): no message is attempted and no attempt is counted, mail keeps being accepted. After the
+/// hold time one message probes again; <see cref="Open"/> (a delivery that worked, a new authorization) ends the hold.
+/// The log says what is wrong when the hold starts, then again every <see cref="ReminderInterval"/>, not per message.
+/// </summary>
+internal sealed class DeliveryGate(TimeProvider time, IOptions<OutboundOptions> options, ILogger<DeliveryGate> logger)
+{
+    public static readonly TimeSpan ReminderInterval = TimeSpan.FromHours(1);
+
+    private readonly Lock _lock = new();
+    private GateState _state = new(HoldReason.None, null, null, null);
+    private DateTimeOffset _lastReminder;
+    private TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public GateState State
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _state;
+            }
+        }
+    }
+
+    public void Hold(HoldReason reason, string detail, string account)
+    {
+        var now = time.GetUtcNow();
+        var delay = Delay(reason);
+        bool starting, remind;
+        lock (_lock)
+        {
+            starting = _state.Reason != reason;
+            remind = !starting && now - _lastReminder >= ReminderInterval;
+            _state = new GateState(reason, detail, starting ? now : _state.HeldSince, now + delay);
+            if (starting || remind)
+            {
+                _lastReminder = now;
+            }
+        }
+
+        if (!starting && !remind)
+        {
+            return;
+        }
+
+        if (reason == HoldReason.Quota)
+        {
+            OutboundLog.HeldForQuota(logger, account, detail, now + delay);
+        }
+        else
+        {
+            OutboundLog.HeldForAuthorization(logger, account, detail, now + delay);
+        }
+    }
+
+    /// <summary>Ends a hold (a message went through, or the account was authorized again).</summary>
+    public void Open()
+    {
+        TaskCompletionSource opened;
+        lock (_lock)
+        {
+            if (_state.Reason == HoldReason.None)
+            {
+                return;
+            }
+
+            OutboundLog.HoldEnded(logger, _state.Reason.ToString(), _state.HeldSince ?? time.GetUtcNow());
+            _state = new GateState(HoldReason.None, null, null, null);
+            opened = _opened;
+            _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        opened.TrySetResult();
+    }
+
+    private TimeSpan Delay(HoldReason reason) =>
+        reason == HoldReason.Quota ? options.Value.QuotaRetryDelay : options.Value.AuthorizationRetryDelay;
+
+    /// <summary>
+    /// Returns at once when not held; otherwise when the hold ends, or when the hold time is up, to one caller only,
+    /// which then tries one message (a probe).
+    /// </summary>
+    public async Task WaitAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task opened;
+            TimeSpan wait;
+            lock (_lock)
+            {
+                var now = time.GetUtcNow();
+                if (_state.NextTryAt is not { } next)
+                {
+                    return;
+                }
+
+                if (next <= now)
+                {
+                    // This caller probes; the others wait for its outcome (Open, or the next Hold).
+                    _state = _state with { NextTryAt = now + Delay(_state.Reason) };
+                    return;
+                }
+
+                wait = next - now;
+                opened = _opened.Task;
+            }
+
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            await Task.WhenAny(opened, Task.Delay(wait, time, stop.Token));
+            await stop.CancelAsync();
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+}

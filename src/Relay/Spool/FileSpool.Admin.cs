@@ -1,0 +1,154 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace Relay.Spool;
+
+/// <summary>What an operator can do to the queue: look, retry, delete.</summary>
+internal sealed partial class FileSpool
+{
+    /// <summary>Every entry waiting for delivery and every dead letter, oldest first.</summary>
+    public IReadOnlyList<SpoolEntry> List()
+    {
+        List<SpoolEntry> all;
+        lock (_gate)
+        {
+            all = [.. _entries.Values];
+        }
+
+        all.AddRange(ReadDead());
+        return [.. all.OrderBy(entry => entry.ReceivedAt).ThenBy(entry => entry.Id, StringComparer.Ordinal)];
+    }
+
+    public SpoolEntry? Find(string id)
+    {
+        if (!IsId(id))
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(id, out var queued))
+            {
+                return queued;
+            }
+        }
+
+        return ReadEnvelope(EnvelopePath(Dead, id));
+    }
+
+    public int DeadCount => Directory.Exists(Dead) ? Directory.EnumerateFiles(Dead, "*.json").Count() : 0;
+
+    /// <summary>Makes an entry due now: a deferred one goes first in line, a dead one goes back to the queue.</summary>
+    public async Task<SpoolEntry?> RetryAsync(string id, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (!IsId(id))
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(id, out var queued))
+            {
+                ThrowIfLeased(id);
+                _ready.Remove((queued.NextAttemptAt, id));
+                var due = queued with { NextAttemptAt = now };
+                _entries[id] = due;
+                _ready.Add((now, id));
+                SignalLocked();
+                return due;
+            }
+        }
+
+        if (ReadEnvelope(EnvelopePath(Dead, id)) is not { } dead)
+        {
+            return null;
+        }
+
+        var revived = dead with { State = SpoolState.Queued, QueuedAt = now, NextAttemptAt = now };
+        await MoveOutAsync(revived, Dead, Queue, cancellationToken);
+        Requeue(revived);
+        return revived;
+    }
+
+    /// <summary>Puts every dead letter back in the queue; returns how many.</summary>
+    public async Task<int> RetryAllDeadAsync(CancellationToken cancellationToken)
+    {
+        var count = 0;
+        foreach (var dead in ReadDead())
+        {
+            if (await RetryAsync(dead.Id, cancellationToken) is not null)
+            {
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    /// <summary>Removes an entry for good (queued or dead). False when there is no such entry.</summary>
+    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (!IsId(id))
+        {
+            return Task.FromResult(false);
+        }
+
+        lock (_gate)
+        {
+            if (_entries.TryGetValue(id, out var queued))
+            {
+                ThrowIfLeased(id);
+                File.Delete(EnvelopePath(Queue, id));
+                File.Delete(MessagePath(Queue, id));
+                _ready.Remove((queued.NextAttemptAt, id));
+                _entries.Remove(id);
+                SignalLocked();
+                return Task.FromResult(true);
+            }
+        }
+
+        var deadEnvelope = EnvelopePath(Dead, id);
+        if (!File.Exists(deadEnvelope))
+        {
+            return Task.FromResult(false);
+        }
+
+        File.Delete(deadEnvelope);
+        File.Delete(MessagePath(Dead, id));
+        return Task.FromResult(true);
+    }
+
+    private void ThrowIfLeased(string id)
+    {
+        if (_leased.Contains(id))
+        {
+            throw new InvalidOperationException($"Message {id} is being delivered right now; try again in a moment.");
+        }
+    }
+
+    private IEnumerable<SpoolEntry> ReadDead() =>
+        Directory.Exists(Dead)
+            ? Directory.EnumerateFiles(Dead, "*.json").Select(ReadEnvelope).OfType<SpoolEntry>()
+            : [];
+
+    private static SpoolEntry? ReadEnvelope(string path)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<SpoolEntry>(File.ReadAllBytes(path), Json);
+        }
+        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsId(string id) => IdPattern().IsMatch(id);
+
+    [GeneratedRegex("^[0-9a-f]{32}$")]
+    private static partial Regex IdPattern();
+}
