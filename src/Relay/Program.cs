@@ -1,31 +1,40 @@
+using System.CommandLine;
 using Microsoft.Extensions.Options;
 using Relay;
+using Relay.Cli;
 using Serilog;
 
-Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
-try
+// SIGTERM and Ctrl+C are the host's to handle (it drains the listener and the deliveries); System.CommandLine would
+// otherwise end the process two seconds after the signal.
+return await RelayCommands.Create(RunRelayAsync).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+
+static async Task<int> RunRelayAsync(string[] args)
 {
-    await RelayApp.Build(args).RunAsync();
-    return 0;
-}
-catch (Exception ex) when (ConfigurationErrors.From(ex) is { Count: > 0 } errors)
-{
-    Log.Fatal("Relay cannot start, the configuration is invalid:{Errors}", string.Concat(errors.Select(e => Environment.NewLine + "  - " + e)));
-    return 2;
-}
-catch (Exception ex) when (StartupErrors.PortInUse(ex) is { } detail)
-{
-    Log.Fatal("Relay cannot start: {Detail}. Stop the program that holds the port, or choose another one with Relay:Inbound:Port (SMTP) or Relay:Web:Port (web).", detail);
-    return 1;
-}
-catch (Exception ex)
-{
-    Log.Fatal(ex, "Relay stopped after an unexpected error");
-    return 1;
-}
-finally
-{
-    await Log.CloseAndFlushAsync();
+    Log.Logger = new LoggerConfiguration().WriteTo.Console().CreateBootstrapLogger();
+    try
+    {
+        await RelayApp.Build(args).RunAsync();
+        return 0;
+    }
+    catch (Exception ex) when (ConfigurationErrors.From(ex) is { Count: > 0 } errors)
+    {
+        Log.Fatal("Relay cannot start, the configuration is invalid:{Errors}", string.Concat(errors.Select(e => Environment.NewLine + "  - " + e)));
+        return 2;
+    }
+    catch (Exception ex) when (StartupErrors.PortInUse(ex) is { } detail)
+    {
+        Log.Fatal("Relay cannot start: {Detail}. Stop the program that holds the port, or choose another one with Relay:Inbound:Port (SMTP) or Relay:Web:Port (web).", detail);
+        return 1;
+    }
+    catch (Exception ex)
+    {
+        Log.Fatal(ex, "Relay stopped after an unexpected error");
+        return 1;
+    }
+    finally
+    {
+        await Log.CloseAndFlushAsync();
+    }
 }
 
 internal static class StartupErrors

@@ -79,6 +79,37 @@ public sealed class InboundEndToEndTests : IAsyncLifetime
         await _harness.Gmail.NextMessageAsync();
     }
 
+    [Fact]
+    public async Task Shutdown_MessageInDataStillGets250_NewTransactionGets421()
+    {
+        await using var relay = await _harness.StartRelayAsync();
+        using var receiving = new TcpClient();
+        await receiving.ConnectAsync("127.0.0.1", relay.SmtpPort);
+        var a = new RawSmtp(receiving.GetStream());
+        await a.ExpectAsync("220");
+        await a.SendAsync("HELO erp", "250");
+        await a.SendAsync("MAIL FROM:<erp@legacy.lan>", "250");
+        await a.SendAsync("RCPT TO:<alice@example.org>", "250");
+        await a.SendAsync("DATA", "354");
+        await a.WriteAsync("Subject: in flight\r\n\r\nfirst half");
+        using var latecomer = new TcpClient();
+        await latecomer.ConnectAsync("127.0.0.1", relay.SmtpPort);
+        var b = new RawSmtp(latecomer.GetStream());
+        await b.ExpectAsync("220");
+        await b.SendAsync("HELO cron", "250");
+
+        var stopping = relay.StopAsync();
+        await relay.Logs.WaitForAsync(line => line.Contains("SMTP listener stopping", StringComparison.Ordinal));
+        var refused = await b.SendAsync("MAIL FROM:<cron@server.lan>", "421");
+        await a.WriteAsync("second half");
+        var accepted = await a.SendAsync(".", "250");
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Contains("4.3.2", refused, StringComparison.Ordinal);
+        Assert.Contains("queued as", accepted, StringComparison.Ordinal);
+        Assert.Single(Directory.GetFiles(Path.Combine(_harness.DataPath, "spool", "queue"), "*.eml"));
+    }
+
     /// <summary>A bare SMTP conversation, for what a library client would not send.</summary>
     private sealed class RawSmtp(NetworkStream stream)
     {

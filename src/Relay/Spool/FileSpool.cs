@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 
 namespace Relay.Spool;
@@ -13,11 +12,7 @@ namespace Relay.Spool;
 /// </summary>
 internal sealed partial class FileSpool
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new JsonStringEnumConverter() },
-    };
+    private static JsonSerializerOptions Json => SpoolJson.Options;
 
     private readonly TimeProvider _time;
     private readonly SpoolOptions _options;
@@ -278,15 +273,7 @@ internal sealed partial class FileSpool
         foreach (var envelopeFile in Directory.EnumerateFiles(Queue, "*.json"))
         {
             var id = Path.GetFileNameWithoutExtension(envelopeFile);
-            SpoolEntry? entry = null;
-            try
-            {
-                entry = JsonSerializer.Deserialize<SpoolEntry>(File.ReadAllBytes(envelopeFile), Json);
-            }
-            catch (JsonException)
-            {
-            }
-
+            var entry = ReadEnvelope(envelopeFile);
             if (entry is null || entry.Id != id || !File.Exists(MessagePath(Queue, id)))
             {
                 MoveAsideCorrupt(id);

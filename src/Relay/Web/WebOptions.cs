@@ -7,4 +7,7 @@ internal sealed class WebOptions
 
     public string Address { get; set; } = "0.0.0.0";
     public int Port { get; set; } = 8025;
+
+    /// <summary>Protects the web pages and the admin API. Secret. When not given, one is generated at first start and kept in the data folder.</summary>
+    public string? LoginSecret { get; set; }
 }

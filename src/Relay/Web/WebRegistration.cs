@@ -9,6 +9,8 @@ internal static class WebRegistration
     public static WebApplicationBuilder AddWeb(this WebApplicationBuilder builder)
     {
         builder.Services.AddRelayOptions<WebOptions, WebOptionsValidator>(WebOptions.Section);
+        builder.Services.AddSingleton<LoginSecret>();
+        builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<WebOptions>>((kestrel, web) =>
             {
@@ -22,7 +24,9 @@ internal static class WebRegistration
 
     public static WebApplication MapRelayWeb(this WebApplication app)
     {
+        _ = app.Services.GetRequiredService<LoginSecret>(); // created at start, so the relay commands can read it at once
         app.MapGet("/healthz", () => TypedResults.Text("ok"));
+        app.MapQueueApi();
         return app;
     }
 }

@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Relay.Spool;
+using Relay.Web;
+
+namespace Relay.Cli;
+
+/// <summary>
+/// Talks to the admin API of the relay running on this machine (or in this container): its address and login secret
+/// come from the same configuration the relay reads (appsettings.json, then <c>Relay__…</c> environment variables).
+/// </summary>
+internal sealed class AdminClient(HttpClient http) : IDisposable
+{
+    public static AdminClient Create(string? url)
+    {
+        var configuration = new ConfigurationBuilder()
+            .SetBasePath(AppContext.BaseDirectory)
+            .AddJsonFile("appsettings.json", optional: true)
+            .AddEnvironmentVariables()
+            .Build();
+        var web = configuration.GetSection(WebOptions.Section).Get<WebOptions>() ?? new WebOptions();
+        var relay = configuration.GetSection(RelayOptions.Section).Get<RelayOptions>() ?? new RelayOptions();
+        var secret = web.LoginSecret is { Length: > 0 } configured ? configured : ReadSecretFile(LoginSecret.FilePath(relay));
+        var http = new HttpClient { BaseAddress = new Uri(url ?? $"http://{LocalHost(web.Address)}:{web.Port}/"), Timeout = TimeSpan.FromSeconds(30) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
+        return new AdminClient(http);
+    }
+
+    public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Get, path, cancellationToken);
+
+    public Task<T> PostAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Post, path, cancellationToken);
+
+    public Task DeleteAsync(string path, CancellationToken cancellationToken) => SendAsync<object>(HttpMethod.Delete, path, cancellationToken);
+
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, CancellationToken cancellationToken)
+    {
+        HttpResponseMessage response;
+        try
+        {
+            response = await http.SendAsync(new HttpRequestMessage(method, path), cancellationToken);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new AdminException($"No relay answers at {http.BaseAddress} ({ex.Message}). Is it running? Give its web address with --url.");
+        }
+
+        using (response)
+        {
+            if (response.StatusCode == HttpStatusCode.NoContent)
+            {
+                return default!;
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                var problem = await response.Content.ReadFromJsonAsync<ProblemText>(cancellationToken);
+                throw new AdminException(problem?.Detail ?? $"The relay answered {(int)response.StatusCode} {response.ReasonPhrase}.");
+            }
+
+            return (await response.Content.ReadFromJsonAsync<T>(SpoolJson.Options, cancellationToken))!;
+        }
+    }
+
+    private static string ReadSecretFile(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path).Trim();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new AdminException(
+                $"Cannot read the login secret at {path} ({ex.Message}). Run this command where the relay runs (docker compose exec relay relay …), as the same user, or give Relay__Web__LoginSecret.");
+        }
+    }
+
+    private static string LocalHost(string listenAddress) =>
+        IPAddress.TryParse(listenAddress, out var address) && !address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any)
+            ? (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString())
+            : "127.0.0.1";
+
+    public void Dispose() => http.Dispose();
+
+    private sealed record ProblemText(string? Detail);
+}
+
+/// <summary>A failure to report to the person at the terminal, as it is.</summary>
+internal sealed class AdminException(string message) : Exception(message);

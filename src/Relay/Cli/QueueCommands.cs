@@ -1,0 +1,129 @@
+using System.CommandLine;
+using System.Text.Json;
+using Relay.Spool;
+using Relay.Web;
+
+namespace Relay.Cli;
+
+/// <summary><c>relay queue list | show ID | retry ID|--all-dead | delete ID</c>, against the running relay's admin API.</summary>
+internal static class QueueCommands
+{
+    public static Command Create()
+    {
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of a table.", Recursive = true };
+        var url = new Option<string?>("--url") { Description = "Web address of the relay (default: from its configuration, e.g. http://127.0.0.1:8025).", Recursive = true };
+        var queue = new Command("queue", "Look at and act on the messages waiting for delivery and the dead letters.") { json, url };
+
+        var list = new Command("list", "List queued, deferred and dead messages, oldest first.");
+        list.SetAction((parse, ct) => RunAsync(parse.GetValue(url), async client =>
+        {
+            var entries = await client.GetAsync<List<SpoolEntry>>("api/queue", ct);
+            Console.Write(parse.GetValue(json) ? JsonSerializer.Serialize(entries, SpoolJson.Options) + Environment.NewLine : ListTable(entries, DateTimeOffset.UtcNow));
+        }));
+
+        var showId = new Argument<string>("id") { Description = "The message ID, as in 'relay queue list'." };
+        var show = new Command("show", "Show one message: envelope, headers and delivery history.") { showId };
+        show.SetAction((parse, ct) => RunAsync(parse.GetValue(url), async client =>
+        {
+            var detail = await client.GetAsync<QueueEntryDetail>($"api/queue/{Uri.EscapeDataString(parse.GetValue(showId)!)}", ct);
+            Console.Write(parse.GetValue(json) ? JsonSerializer.Serialize(detail, SpoolJson.Options) + Environment.NewLine : ShowText(detail));
+        }));
+
+        var retryId = new Argument<string?>("id") { Description = "The message ID.", Arity = ArgumentArity.ZeroOrOne };
+        var allDead = new Option<bool>("--all-dead") { Description = "Put every dead letter back in the queue." };
+        var retry = new Command("retry", "Try a message again now (a dead letter goes back to the queue).") { retryId, allDead };
+        retry.Validators.Add(result =>
+        {
+            if ((result.GetValue(retryId) is null) == !result.GetValue(allDead))
+            {
+                result.AddError("Give either a message ID or --all-dead.");
+            }
+        });
+        retry.SetAction((parse, ct) => RunAsync(parse.GetValue(url), async client =>
+        {
+            if (parse.GetValue(allDead))
+            {
+                var retried = await client.PostAsync<RetriedCount>("api/queue/retry-dead", ct);
+                Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(retried, SpoolJson.Options) : $"{retried.Count} dead letter(s) queued again.");
+                return;
+            }
+
+            var entry = await client.PostAsync<SpoolEntry>($"api/queue/{Uri.EscapeDataString(parse.GetValue(retryId)!)}/retry", ct);
+            Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(entry, SpoolJson.Options) : $"{entry.Id} will be tried again now.");
+        }));
+
+        var deleteId = new Argument<string>("id") { Description = "The message ID." };
+        var delete = new Command("delete", "Remove a message for good (queued or dead).") { deleteId };
+        delete.SetAction((parse, ct) => RunAsync(parse.GetValue(url), async client =>
+        {
+            await client.DeleteAsync($"api/queue/{Uri.EscapeDataString(parse.GetValue(deleteId)!)}", ct);
+            Console.WriteLine($"{parse.GetValue(deleteId)} deleted.");
+        }));
+
+        queue.Subcommands.Add(list);
+        queue.Subcommands.Add(show);
+        queue.Subcommands.Add(retry);
+        queue.Subcommands.Add(delete);
+        return queue;
+    }
+
+    internal static string ListTable(IReadOnlyList<SpoolEntry> entries, DateTimeOffset now)
+    {
+        if (entries.Count == 0)
+        {
+            return "The queue is empty and there are no dead letters." + Environment.NewLine;
+        }
+
+        return TextTable.Render(
+            ["ID", "AGE", "STATE", "FROM", "RCPTS", "ATTEMPTS", "NEXT", "LAST ERROR"],
+            entries.Select(entry => (IReadOnlyList<string>)
+            [
+                entry.Id,
+                TextTable.Duration(now - entry.ReceivedAt),
+                entry.State.ToString().ToLowerInvariant(),
+                entry.MailFrom ?? "<>",
+                entry.Recipients.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                entry.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                entry.State == SpoolState.Dead ? "-" : entry.NextAttemptAt <= now ? "now" : "in " + TextTable.Duration(entry.NextAttemptAt - now),
+                TextTable.Cut(entry.LastError, 70),
+            ]));
+    }
+
+    private static string ShowText(QueueEntryDetail detail)
+    {
+        var e = detail.Entry;
+        var lines = new List<string>
+        {
+            $"ID:           {e.Id}",
+            $"State:        {e.State.ToString().ToLowerInvariant()}",
+            $"Received:     {e.ReceivedAt:u} from {e.ClientAddress}",
+            $"MAIL FROM:    {e.MailFrom ?? "<>"}",
+            $"RCPT TO:      {string.Join(", ", e.Recipients)}",
+            $"Size:         {e.Size} bytes",
+            $"Attempts:     {e.Attempts}" + (e.State == SpoolState.Dead ? "" : $", next at {e.NextAttemptAt:u}"),
+            $"Last error:   {e.LastError ?? "-"}",
+            "",
+            "Headers:",
+        };
+        lines.AddRange(detail.Headers.Select(header => "  " + header));
+        lines.Add("");
+        lines.Add("History:");
+        lines.AddRange(e.History.Count == 0 ? ["  (no attempt yet)"] : e.History.Select(a => $"  {a.At:u}  {a.Result,-9}  {a.Reply}"));
+        return string.Join(Environment.NewLine, lines) + Environment.NewLine;
+    }
+
+    private static async Task<int> RunAsync(string? url, Func<AdminClient, Task> action)
+    {
+        try
+        {
+            using var client = AdminClient.Create(url);
+            await action(client);
+            return 0;
+        }
+        catch (AdminException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return 1;
+        }
+    }
+}

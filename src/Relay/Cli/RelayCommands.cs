@@ -1,0 +1,23 @@
+using System.CommandLine;
+
+namespace Relay.Cli;
+
+/// <summary>The <c>relay</c> command line: with no command (or <c>run</c>) it runs the relay; the other commands talk to a running one.</summary>
+internal static class RelayCommands
+{
+    public static RootCommand Create(Func<string[], Task<int>> runRelay)
+    {
+        var root = new RootCommand("Relay: a local SMTP relay that sends through Gmail / Google Workspace with OAuth 2.0.")
+        {
+            // Settings may follow on the command line (e.g. --Relay:Inbound:Port=2526): handed to the relay as they are.
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        root.SetAction((parse, _) => runRelay([.. parse.UnmatchedTokens]));
+
+        var run = new Command("run", "Run the relay (the default when no command is given).") { TreatUnmatchedTokensAsErrors = false };
+        run.SetAction((parse, _) => runRelay([.. parse.UnmatchedTokens]));
+        root.Subcommands.Add(run);
+        root.Subcommands.Add(QueueCommands.Create());
+        return root;
+    }
+}
