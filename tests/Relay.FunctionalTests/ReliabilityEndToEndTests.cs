@@ -50,6 +50,30 @@ public sealed class ReliabilityEndToEndTests
     }
 
     [Fact]
+    public async Task OneTemporarilyRefusedRecipient_OthersGetIt_ItIsQueuedAgainAlone()
+    {
+        await using var harness = await RelayHarness.StartAsync();
+        await using var relay = await harness.StartRelayAsync(s =>
+        {
+            s["Relay:Outbound:RetryInitialDelay"] = "01:00:00";
+            s["Relay:Outbound:RetryMaxDelay"] = "01:00:00";
+        });
+        var message = Messages.Simple();
+        message.To.Add(MailboxAddress.Parse("busy.user@example.org"));
+        await relay.SendAsync(message);
+
+        var (original, outcome) = await relay.NextOutcomeAsync();
+        Assert.Equal(DeliveryResult.PartiallyDelivered, outcome.Result);
+        Assert.Equal(["alice@example.org"], Assert.Single(harness.Gmail.Messages).Recipients);
+        var requeued = Assert.Single(relay.Spool.List());
+        Assert.NotEqual(original.Id, requeued.Id);
+        Assert.Equal(SpoolState.Deferred, requeued.State);
+        Assert.Equal(["busy.user@example.org"], requeued.Recipients);
+        Assert.Equal(1, requeued.Attempts);
+        Assert.Contains("450 4.2.1", requeued.LastError, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RevokedToken_HoldsTheQueueWithoutCountingAttempts_ThenANewTokenDeliversEverything()
     {
         await using var harness = await RelayHarness.StartAsync();

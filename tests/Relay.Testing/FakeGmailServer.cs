@@ -54,6 +54,8 @@ public sealed class FakeGmailServer : IAsyncDisposable
     public int Port { get; }
     public FakeGmailMode Mode { get; set; } = FakeGmailMode.Normal;
 
+    // RCPT faults: a recipient starting with "reject" gets 550 5.1.1, one starting with "busy" gets 450 4.2.1.
+
     /// <summary>When set, the reply to every MAIL FROM (a 421 reply also closes the connection, as Gmail does).</summary>
     public string? MailReply { get; set; }
 
@@ -201,6 +203,12 @@ public sealed class FakeGmailServer : IAsyncDisposable
                         if (recipient.StartsWith("reject", StringComparison.OrdinalIgnoreCase))
                         {
                             await WriteAsync($"550-5.1.1 The email account that you tried to reach does not exist. Please try\r\n550 5.1.1 double-checking the recipient's email address for typos. {Tail}", cancellationToken);
+                            break;
+                        }
+
+                        if (recipient.StartsWith("busy", StringComparison.OrdinalIgnoreCase))
+                        {
+                            await WriteAsync($"450 4.2.1 The user you are trying to contact is receiving mail too quickly. {Tail}", cancellationToken);
                             break;
                         }
 
