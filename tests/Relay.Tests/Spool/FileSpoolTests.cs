@@ -156,4 +156,69 @@ public sealed class FileSpoolTests : IDisposable
         Assert.Equal(leased.Id, again.Id);
         Assert.Equal(0, again.Attempts);
     }
+
+    [Fact]
+    public async Task Split_CopiesTheMessageForSomeRecipients_QueuedOrDead()
+    {
+        var spool = NewSpool();
+        var leased = await LeaseNewAsync(spool);
+
+        var dead = await spool.SplitAsync(leased, ["a@example.org"], SpoolState.Dead, _clock.GetUtcNow(), "550 5.1.1 no such user", CancellationToken.None);
+        var again = await spool.SplitAsync(leased, ["bcc@example.org"], SpoolState.Deferred, _clock.GetUtcNow().AddMinutes(1), "450 4.2.1 busy", CancellationToken.None);
+        await spool.CompleteAsync(leased, "250 OK", CancellationToken.None);
+
+        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_data, "spool", "dead", dead.Id + ".eml")), await File.ReadAllBytesAsync(Path.Combine(Queue, again.Id + ".eml")));
+        Assert.Equal(["a@example.org"], spool.Find(dead.Id)!.Recipients);
+        Assert.Equal(SpoolState.Dead, spool.Find(dead.Id)!.State);
+        Assert.Equal(1, spool.Count);
+        _clock.Advance(TimeSpan.FromMinutes(1));
+        var next = await spool.LeaseAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(again.Id, next.Id);
+        Assert.Equal(["bcc@example.org"], next.Recipients);
+        Assert.Equal("450 4.2.1 busy", Assert.Single(next.History).Reply);
+    }
+
+    [Fact]
+    public async Task Retry_DeadLetterGoesBackToTheQueue_DeferredOneBecomesDueNow()
+    {
+        var spool = NewSpool();
+        var deadEntry = await spool.DeadLetterAsync(await LeaseNewAsync(spool), "550 no", CancellationToken.None);
+        var deferred = await spool.DeferAsync(await LeaseNewAsync(spool), _clock.GetUtcNow().AddHours(1), "421 later", CancellationToken.None);
+        _clock.Advance(TimeSpan.FromDays(6));
+
+        var revived = await spool.RetryAsync(deadEntry.Id, CancellationToken.None);
+        var hurried = await spool.RetryAsync(deferred.Id, CancellationToken.None);
+
+        Assert.Equal(SpoolState.Queued, revived!.State);
+        Assert.Equal(_clock.GetUtcNow(), revived.QueuedAt); // the maximum age counts again from now
+        Assert.Equal(_clock.GetUtcNow(), hurried!.NextAttemptAt);
+        Assert.Equal(2, spool.Count);
+        Assert.Equal(0, spool.DeadCount);
+        Assert.Null(await spool.RetryAsync("0123456789abcdef0123456789abcdef", CancellationToken.None));
+        Assert.Null(await spool.RetryAsync("../queue/x", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Delete_RemovesQueuedAndDeadEntries_ButNotOneBeingDelivered()
+    {
+        var spool = NewSpool();
+        var dead = await spool.DeadLetterAsync(await LeaseNewAsync(spool), "550 no", CancellationToken.None);
+        var leased = await LeaseNewAsync(spool);
+        var queued = await EnqueueAsync(spool);
+
+        Assert.True(await spool.DeleteAsync(dead.Id, CancellationToken.None));
+        Assert.True(await spool.DeleteAsync(queued.Id, CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => spool.DeleteAsync(leased.Id, CancellationToken.None));
+        Assert.False(await spool.DeleteAsync(dead.Id, CancellationToken.None));
+        Assert.Equal([leased.Id], spool.List().Select(e => e.Id));
+    }
+
+    /// <summary>Enqueues a message and leases it; call it when nothing else is due.</summary>
+    private async Task<SpoolEntry> LeaseNewAsync(FileSpool spool)
+    {
+        var entry = await EnqueueAsync(spool);
+        var leased = await spool.LeaseAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(entry.Id, leased.Id);
+        return leased;
+    }
 }
