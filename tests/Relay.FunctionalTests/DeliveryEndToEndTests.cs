@@ -6,18 +6,12 @@ using Relay.Testing;
 
 namespace Relay.FunctionalTests;
 
-public sealed class DeliveryEndToEndTests : IAsyncLifetime
+public sealed class DeliveryEndToEndTests : HarnessTest
 {
-    private RelayHarness _harness = null!;
-
-    public async Task InitializeAsync() => _harness = await RelayHarness.StartAsync();
-
-    public async Task DisposeAsync() => await _harness.DisposeAsync();
-
     [Fact]
     public async Task MailKitClient_MessageArrivesWithRewrittenFromAndUntouchedRest()
     {
-        await using var relay = await _harness.StartRelayAsync(s => s["Relay:Spool:Delivered"] = "Archive");
+        await using var relay = await Harness.StartRelayAsync(s => s["Relay:Spool:Delivered"] = "Archive");
         var message = Messages.Simple();
         message.Cc.Add(MailboxAddress.Parse("bob@example.net"));
         message.Bcc.Add(MailboxAddress.Parse("hidden@example.com"));
@@ -32,7 +26,7 @@ public sealed class DeliveryEndToEndTests : IAsyncLifetime
         }
 
         Assert.Contains("queued as", reply, StringComparison.Ordinal);
-        var received = await _harness.Gmail.NextMessageAsync();
+        var received = await Harness.Gmail.NextMessageAsync();
         var (entry, outcome) = await relay.NextOutcomeAsync();
         Assert.Equal(DeliveryResult.Delivered, outcome.Result);
 
@@ -41,7 +35,7 @@ public sealed class DeliveryEndToEndTests : IAsyncLifetime
         Assert.Equal(["alice@example.org", "bob@example.net", "hidden@example.com"], received.Recipients.Order());
 
         // What the relay got from the client, kept because Delivered=Archive.
-        var original = await File.ReadAllBytesAsync(Path.Combine(_harness.DataPath, "spool", "delivered", entry.Id + ".eml"));
+        var original = await File.ReadAllBytesAsync(Path.Combine(Harness.DataPath, "spool", "delivered", entry.Id + ".eml"));
         var (originalHeaders, originalBody) = Messages.Split(original);
         var (headers, body) = Messages.Split(received.Data);
         Assert.Equal(originalBody, body);
@@ -56,7 +50,7 @@ public sealed class DeliveryEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task SystemNetMailClient_MessageArrivesWithBccDeliveredButHidden()
     {
-        await using var relay = await _harness.StartRelayAsync();
+        await using var relay = await Harness.StartRelayAsync();
         using (var client = new System.Net.Mail.SmtpClient("127.0.0.1", relay.SmtpPort))
         using (var mail = new System.Net.Mail.MailMessage())
         {
@@ -70,7 +64,7 @@ public sealed class DeliveryEndToEndTests : IAsyncLifetime
             await client.SendMailAsync(mail);
         }
 
-        var received = await _harness.Gmail.NextMessageAsync();
+        var received = await Harness.Gmail.NextMessageAsync();
         Assert.Equal(RelayHarness.Account, received.MailFrom);
         Assert.Equal(["alice@example.org", "archive@example.com"], received.Recipients.Order());
         var parsed = MimeMessage.Load(new MemoryStream(received.Data));
@@ -86,22 +80,22 @@ public sealed class DeliveryEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task SeveralMessages_ShareOneUpstreamConnection()
     {
-        await using var relay = await _harness.StartRelayAsync(s => s["Relay:Outbound:Concurrency"] = "1");
+        await using var relay = await Harness.StartRelayAsync(s => s["Relay:Outbound:Concurrency"] = "1");
         for (var i = 0; i < 4; i++)
         {
             await relay.SendAsync(Messages.Simple($"message {i}"));
-            await _harness.Gmail.NextMessageAsync();
+            await Harness.Gmail.NextMessageAsync();
         }
 
-        Assert.Equal(1, _harness.Gmail.Connections);
-        Assert.Equal(1, _harness.OAuth.RefreshCount);
+        Assert.Equal(1, Harness.Gmail.Connections);
+        Assert.Equal(1, Harness.OAuth.RefreshCount);
     }
 
     [Fact]
     public async Task UpstreamClosedTheConnection_NoopNoticesAndTheRelayReconnects()
     {
-        _harness.Gmail.CloseAfterMessage = true;
-        await using var relay = await _harness.StartRelayAsync(s => s["Relay:Outbound:Concurrency"] = "1");
+        Harness.Gmail.CloseAfterMessage = true;
+        await using var relay = await Harness.StartRelayAsync(s => s["Relay:Outbound:Concurrency"] = "1");
         for (var i = 0; i < 3; i++)
         {
             await relay.SendAsync(Messages.Simple($"message {i}"));
@@ -109,22 +103,22 @@ public sealed class DeliveryEndToEndTests : IAsyncLifetime
             Assert.Equal(DeliveryResult.Delivered, outcome.Result);
         }
 
-        Assert.Equal(3, _harness.Gmail.Messages.Count);
-        Assert.Equal(3, _harness.Gmail.Connections);
+        Assert.Equal(3, Harness.Gmail.Messages.Count);
+        Assert.Equal(3, Harness.Gmail.Connections);
     }
 
     [Fact]
     public async Task ConcurrentClients_EveryMessageDeliveredOnce()
     {
-        await using var relay = await _harness.StartRelayAsync();
+        await using var relay = await Harness.StartRelayAsync();
         await Task.WhenAll(Enumerable.Range(0, 20).Select(i => relay.SendAsync(Messages.Simple($"parallel {i}"))));
         var subjects = new List<string>();
         for (var i = 0; i < 20; i++)
         {
-            subjects.Add(MimeMessage.Load(new MemoryStream((await _harness.Gmail.NextMessageAsync()).Data)).Subject ?? string.Empty);
+            subjects.Add(MimeMessage.Load(new MemoryStream((await Harness.Gmail.NextMessageAsync()).Data)).Subject ?? string.Empty);
         }
 
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"parallel {i}").Order(), subjects.Order());
-        Assert.Equal(1, _harness.OAuth.RefreshCount);
+        Assert.Equal(1, Harness.OAuth.RefreshCount);
     }
 }

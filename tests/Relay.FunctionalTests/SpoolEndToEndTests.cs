@@ -5,20 +5,14 @@ using Relay.Testing;
 
 namespace Relay.FunctionalTests;
 
-public sealed class SpoolEndToEndTests : IAsyncLifetime
+public sealed class SpoolEndToEndTests : HarnessTest
 {
-    private RelayHarness _harness = null!;
-
-    public async Task InitializeAsync() => _harness = await RelayHarness.StartAsync();
-
-    public async Task DisposeAsync() => await _harness.DisposeAsync();
-
-    private string Queue => Path.Combine(_harness.DataPath, "spool", "queue");
+    private string Queue => Path.Combine(Harness.DataPath, "spool", "queue");
 
     [Fact]
     public async Task NoAccountYet_MailIsSpooled_AndARestartedRelayWithAnAccountDeliversIt()
     {
-        await using (var unconfigured = await _harness.StartRelayAsync(s =>
+        await using (var unconfigured = await Harness.StartRelayAsync(s =>
                      {
                          s.Remove("Relay:Google:RefreshToken");
                          s.Remove("Relay:Account:Address");
@@ -39,9 +33,9 @@ public sealed class SpoolEndToEndTests : IAsyncLifetime
             Assert.Equal("127.0.0.1", envelope.RootElement.GetProperty("clientAddress").GetString());
         }
 
-        Assert.Empty(_harness.Gmail.Messages);
-        await using var configured = await _harness.StartRelayAsync();
-        var received = await _harness.Gmail.NextMessageAsync();
+        Assert.Empty(Harness.Gmail.Messages);
+        await using var configured = await Harness.StartRelayAsync();
+        var received = await Harness.Gmail.NextMessageAsync();
         Assert.Equal(["alice@example.org", "hidden@example.com"], received.Recipients.Order());
         await configured.NextOutcomeAsync(o => o.Result == DeliveryResult.Delivered);
         Assert.Empty(Directory.GetFiles(Queue));
@@ -50,8 +44,8 @@ public sealed class SpoolEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task UpstreamDown_MessageIsDeferred_ThenDeliveredWhenItComesBack()
     {
-        _harness.Gmail.Mode = FakeGmailMode.CloseOnConnect;
-        await using var relay = await _harness.StartRelayAsync();
+        Harness.Gmail.Mode = FakeGmailMode.CloseOnConnect;
+        await using var relay = await Harness.StartRelayAsync();
         await relay.SendAsync(Messages.Simple());
 
         var (deferred, outcome) = await relay.NextOutcomeAsync();
@@ -60,15 +54,15 @@ public sealed class SpoolEndToEndTests : IAsyncLifetime
         Assert.True(envelope.GetProperty("attempts").GetInt32() >= 1);
         Assert.False(string.IsNullOrEmpty(envelope.GetProperty("lastError").GetString()));
 
-        _harness.Gmail.Mode = FakeGmailMode.Normal;
+        Harness.Gmail.Mode = FakeGmailMode.Normal;
         await relay.NextOutcomeAsync(o => o.Result == DeliveryResult.Delivered);
-        Assert.Single(_harness.Gmail.Messages);
+        Assert.Single(Harness.Gmail.Messages);
     }
 
     [Fact]
     public async Task UpstreamRefusesEveryRecipient_MessageGoesToDeadLetterWithTheReply()
     {
-        await using var relay = await _harness.StartRelayAsync();
+        await using var relay = await Harness.StartRelayAsync();
         var message = Messages.Simple();
         message.To.Clear();
         message.To.Add(MimeKit.MailboxAddress.Parse("rejected-user@example.org"));
@@ -77,7 +71,7 @@ public sealed class SpoolEndToEndTests : IAsyncLifetime
         var (entry, outcome) = await relay.NextOutcomeAsync();
         Assert.Equal(DeliveryResult.Rejected, outcome.Result);
         Assert.Contains("5.1.1", outcome.Reply, StringComparison.Ordinal);
-        var dead = Path.Combine(_harness.DataPath, "spool", "dead");
+        var dead = Path.Combine(Harness.DataPath, "spool", "dead");
         Assert.True(File.Exists(Path.Combine(dead, entry.Id + ".eml")));
         var envelope = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(dead, entry.Id + ".json"))).RootElement;
         Assert.Equal("Dead", envelope.GetProperty("state").GetString());
@@ -88,8 +82,8 @@ public sealed class SpoolEndToEndTests : IAsyncLifetime
     [Fact]
     public async Task SpoolCannotBeWritten_ClientGets451AndKeepsTheMessage_ThenTheRelayRecovers()
     {
-        await using var relay = await _harness.StartRelayAsync();
-        var incoming = Path.Combine(_harness.DataPath, "spool", "incoming");
+        await using var relay = await Harness.StartRelayAsync();
+        var incoming = Path.Combine(Harness.DataPath, "spool", "incoming");
         Directory.Delete(incoming, recursive: true);
         await File.WriteAllTextAsync(incoming, "not a folder"); // every write to the spool now fails
 
@@ -100,19 +94,19 @@ public sealed class SpoolEndToEndTests : IAsyncLifetime
 
         File.Delete(incoming);
         await relay.SendAsync(Messages.Simple());
-        await _harness.Gmail.NextMessageAsync();
+        await Harness.Gmail.NextMessageAsync();
     }
 
     [Fact]
     public async Task UpstreamCertificateNotTrusted_NothingIsSentAndTheMessageIsDeferred()
     {
-        await using var relay = await _harness.StartRelayAsync(s => s.Remove("Relay:Outbound:TrustedCaFile"));
+        await using var relay = await Harness.StartRelayAsync(s => s.Remove("Relay:Outbound:TrustedCaFile"));
         await relay.SendAsync(Messages.Simple());
 
         var (_, outcome) = await relay.NextOutcomeAsync();
         Assert.Equal(DeliveryResult.Deferred, outcome.Result);
         Assert.Contains("TLS", outcome.Reply, StringComparison.Ordinal);
-        Assert.Empty(_harness.Gmail.Messages);
-        Assert.Equal(0, _harness.OAuth.RefreshCount); // no token was ever offered to an unverified server
+        Assert.Empty(Harness.Gmail.Messages);
+        Assert.Equal(0, Harness.OAuth.RefreshCount); // no token was ever offered to an unverified server
     }
 }

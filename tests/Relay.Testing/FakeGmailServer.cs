@@ -223,7 +223,11 @@ public sealed class FakeGmailServer : IAsyncDisposable
                         }
 
                         await WriteAsync($"354 Go ahead {Tail}", cancellationToken);
-                        var data = await ReadDataAsync(cancellationToken);
+                        if (await ReadDataAsync(cancellationToken) is not { } data)
+                        {
+                            return;
+                        }
+
                         var message = new ReceivedMessage(_user!, _token!, _mailFrom, _mailParameters, _recipients.ToList(), data);
                         server.Messages.Enqueue(message);
                         server._received.Writer.TryWrite(message);
@@ -308,14 +312,15 @@ public sealed class FakeGmailServer : IAsyncDisposable
             return true;
         }
 
-        private async Task<byte[]> ReadDataAsync(CancellationToken cancellationToken)
+        /// <summary>The message up to the lone dot, or null when the client went away before it (nothing is kept then, as Gmail does).</summary>
+        private async Task<byte[]?> ReadDataAsync(CancellationToken cancellationToken)
         {
             using var data = new MemoryStream();
             while (await _reader.ReadLineAsync(cancellationToken) is { } line)
             {
                 if (line is [(byte)'.'])
                 {
-                    break;
+                    return data.ToArray();
                 }
 
                 var start = line is [(byte)'.', ..] ? 1 : 0;
@@ -323,7 +328,7 @@ public sealed class FakeGmailServer : IAsyncDisposable
                 data.Write("\r\n"u8);
             }
 
-            return data.ToArray();
+            return null;
         }
 
         private void Reset()

@@ -1,0 +1,64 @@
+using System.Net.Sockets;
+using System.Text;
+
+namespace Relay.FunctionalTests;
+
+/// <summary>A bare SMTP conversation, for what a library client would not send (slow DATA, oversize DATA, a stop mid-DATA).</summary>
+internal sealed class RawSmtp : IDisposable
+{
+    private readonly TcpClient _socket;
+    private readonly NetworkStream _stream;
+    private readonly StreamReader _reader;
+
+    private RawSmtp(TcpClient socket)
+    {
+        _socket = socket;
+        _stream = socket.GetStream();
+        _reader = new StreamReader(_stream, Encoding.ASCII);
+    }
+
+    /// <summary>Connects and reads the greeting.</summary>
+    public static async Task<RawSmtp> ConnectAsync(int port)
+    {
+        var socket = new TcpClient();
+        await socket.ConnectAsync("127.0.0.1", port);
+        var smtp = new RawSmtp(socket);
+        await smtp.ExpectAsync("220");
+        return smtp;
+    }
+
+    /// <summary>HELO, MAIL, RCPT and DATA, up to the 354: what follows is the message.</summary>
+    public async Task BeginDataAsync(string from, string to)
+    {
+        await SendAsync("HELO legacy.local", "250");
+        await SendAsync($"MAIL FROM:<{from}>", "250");
+        await SendAsync($"RCPT TO:<{to}>", "250");
+        await SendAsync("DATA", "354");
+    }
+
+    public async Task WriteAsync(string line) => await _stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
+
+    public async Task<string> SendAsync(string line, string expectedCode)
+    {
+        await WriteAsync(line);
+        return await ExpectAsync(expectedCode);
+    }
+
+    public async Task<string> ExpectAsync(string expectedCode)
+    {
+        string? line;
+        var all = new StringBuilder();
+        do
+        {
+            line = await _reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.NotNull(line);
+            all.AppendLine(line);
+        }
+        while (line.Length > 3 && line[3] == '-');
+
+        Assert.StartsWith(expectedCode, line, StringComparison.Ordinal);
+        return all.ToString();
+    }
+
+    public void Dispose() => _socket.Dispose();
+}
