@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Google.Apis.Auth.OAuth2;
 using Google.Apis.Auth.OAuth2.Flows;
 using Google.Apis.Auth.OAuth2.Responses;
@@ -7,55 +8,99 @@ using Relay.Rewrite;
 namespace Relay.OAuth;
 
 /// <summary>
-/// Access tokens from a refresh token through Google.Apis.Auth. <see cref="UserCredential"/> refreshes before expiry
-/// and already makes concurrent callers share one refresh; a forced refresh after a rejection is single-flight here.
+/// Access tokens for an account that authorized Relay (in the browser, or with a refresh token given in configuration),
+/// through Google.Apis.Auth: <see cref="UserCredential"/> refreshes before expiry and makes concurrent callers share one
+/// refresh; a forced refresh after a rejection is single-flight here. A refused refresh token is marked as needing
+/// re-authorization and kept, never deleted; a rotated one is saved.
 /// </summary>
 internal sealed class GoogleAccessTokenSource : IAccessTokenSource
 {
-    private readonly UserCredential? _credential;
-    private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    private readonly GoogleOptions _options;
+    private readonly TokenStore _store;
+    private readonly TimeProvider _time;
     private readonly ILogger<GoogleAccessTokenSource> _logger;
+    private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private readonly Lock _lock = new();
+    private State _state;
     private string? _lastToken;
 
-    public GoogleAccessTokenSource(IOptions<GoogleOptions> google, IOptions<AccountOptions> account, TimeProvider time, ILogger<GoogleAccessTokenSource> logger)
+    public GoogleAccessTokenSource(IOptions<GoogleOptions> google, IOptions<AccountOptions> account, TokenStore store, TimeProvider time, ILogger<GoogleAccessTokenSource> logger)
     {
+        _options = google.Value;
+        _store = store;
+        _time = time;
         _logger = logger;
-        var options = google.Value;
-        if (string.IsNullOrEmpty(options.RefreshToken) || string.IsNullOrEmpty(account.Value.Address))
+        if (store.Load() is { } stored)
         {
-            return;
+            _state = Build(stored, "web");
         }
-
-        Account = account.Value.Address;
-        var flow = new GoogleAuthorizationCodeFlow(new EndpointInitializer(options.AuthorizationEndpoint, options.TokenEndpoint, options.RevocationEndpoint)
+        else if (_options.RefreshToken is { Length: > 0 } refreshToken && account.Value.Address is { Length: > 0 } address)
         {
-            ClientSecrets = new ClientSecrets { ClientId = options.ClientId, ClientSecret = options.ClientSecret },
-            Scopes = [GoogleOptions.GmailScope],
-            Clock = new TimeProviderClock(time),
-        });
-        _credential = new UserCredential(flow, Account, new TokenResponse { RefreshToken = options.RefreshToken });
+            _state = Build(new StoredAuthorization { Account = address, RefreshToken = refreshToken, ClientId = _options.ClientId ?? "", AuthorizedAt = default }, "configuration");
+        }
+        else
+        {
+            _state = State.None;
+        }
     }
 
-    public string? Account { get; }
+    public event Action? Changed;
+
+    public string? Account => Current.Authorization?.Account;
+
+    public TokenStatus Status
+    {
+        get
+        {
+            var state = Current;
+            var token = state.Credential?.Token;
+            return new TokenStatus(
+                state.Authorization?.Account,
+                state.Source,
+                state.Authorization is { AuthorizedAt: var at } && at != default ? at : null,
+                state.Authorization?.LastRefreshAt,
+                token?.AccessToken is null ? null : new DateTimeOffset(token.IssuedUtc, TimeSpan.Zero).AddSeconds(token.ExpiresInSeconds ?? 0),
+                state.Authorization?.Problem);
+        }
+    }
+
+    /// <summary>The client id and secret to use for a new authorization: those entered on the page last time, else configuration.</summary>
+    public (string? ClientId, string? ClientSecret) Client =>
+        Current.Authorization is { ClientSecret: { } secret } stored ? (stored.ClientId, secret) : (_options.ClientId, _options.ClientSecret);
+
+    private State Current
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _state;
+            }
+        }
+    }
 
     public async Task<string> GetAccessTokenAsync(CancellationToken cancellationToken)
     {
-        var credential = _credential ?? throw new AuthorizationRequiredException("No Google account is authorized yet.");
+        var state = Current;
+        var credential = state.Credential ?? throw new AuthorizationRequiredException("No Google account is authorized yet.");
         try
         {
             var token = await credential.GetAccessTokenForRequestAsync(cancellationToken: cancellationToken);
-            NoteToken(token, credential);
+            await NoteTokenAsync(state, token, cancellationToken);
             return token;
         }
         catch (TokenResponseException ex)
         {
-            throw Describe(ex);
+            throw await RefusedAsync(state, ex, cancellationToken);
         }
     }
 
     public async Task<string> RefreshRejectedAsync(string rejectedToken, CancellationToken cancellationToken)
     {
-        var credential = _credential ?? throw new AuthorizationRequiredException("No Google account is authorized yet.");
+        var state = Current;
+        var credential = state.Credential ?? throw new AuthorizationRequiredException("No Google account is authorized yet.");
         await _refreshGate.WaitAsync(cancellationToken);
         try
         {
@@ -66,12 +111,12 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
 
             await credential.RefreshTokenAsync(cancellationToken);
             var token = credential.Token.AccessToken;
-            NoteToken(token, credential);
+            await NoteTokenAsync(state, token, cancellationToken);
             return token;
         }
         catch (TokenResponseException ex)
         {
-            throw Describe(ex);
+            throw await RefusedAsync(state, ex, cancellationToken);
         }
         finally
         {
@@ -79,24 +124,129 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
         }
     }
 
-    private void NoteToken(string token, UserCredential credential)
+    /// <summary>Refreshes now (the weekly keep-alive, <c>relay check</c>); returns the new access token.</summary>
+    public async Task<string> RefreshNowAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Exchange(ref _lastToken, token) != token)
+        var state = Current;
+        var credential = state.Credential ?? throw new AuthorizationRequiredException("No Google account is authorized yet.");
+        return await RefreshRejectedAsync(credential.Token.AccessToken ?? "", cancellationToken);
+    }
+
+    /// <summary>A new authorization (from the page or <c>relay authorize</c>): stored encrypted, used from now on.</summary>
+    public async Task ReplaceAsync(StoredAuthorization authorization, CancellationToken cancellationToken)
+    {
+        await _store.SaveAsync(authorization, cancellationToken);
+        lock (_lock)
         {
-            OAuthLog.AccessTokenRefreshed(_logger, Account!, credential.Token.ExpiresInSeconds);
+            _state = Build(authorization, "web");
+        }
+
+        OAuthLog.Authorized(_logger, authorization.Account);
+        Changed?.Invoke();
+    }
+
+    /// <summary>Revokes the refresh token at Google and forgets the account.</summary>
+    public async Task RevokeAsync(CancellationToken cancellationToken)
+    {
+        var state = Current;
+        if (state.Authorization is not { } authorization)
+        {
+            return;
+        }
+
+        using var response = await Http.PostAsync(_options.RevocationEndpoint, new FormUrlEncodedContent([new("token", authorization.RefreshToken)]), cancellationToken);
+        if (!response.IsSuccessStatusCode && response.StatusCode != System.Net.HttpStatusCode.BadRequest)
+        {
+            // 400 means Google no longer knows the token: it is as good as revoked.
+            throw new TokenRefreshException($"Google's revocation endpoint answered {(int)response.StatusCode}; the account is kept. Try again.", new HttpRequestException());
+        }
+
+        _store.Delete();
+        lock (_lock)
+        {
+            _state = State.None;
+        }
+
+        OAuthLog.Revoked(_logger, authorization.Account);
+        Changed?.Invoke();
+    }
+
+    private async Task NoteTokenAsync(State state, string token, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _lastToken, token) == token)
+        {
+            return;
+        }
+
+        var authorization = state.Authorization!;
+        OAuthLog.AccessTokenRefreshed(_logger, authorization.Account, state.Credential!.Token.ExpiresInSeconds);
+        var updated = authorization with
+        {
+            LastRefreshAt = _time.GetUtcNow(),
+            Problem = null,
+            RefreshToken = state.Credential.Token.RefreshToken ?? authorization.RefreshToken, // Google may rotate it
+        };
+        await SaveIfCurrentAsync(state, updated, cancellationToken);
+    }
+
+    private async Task<Exception> RefusedAsync(State state, TokenResponseException ex, CancellationToken cancellationToken)
+    {
+        var described = Describe(ex);
+        if (described is AuthorizationRequiredException)
+        {
+            await SaveIfCurrentAsync(state, state.Authorization! with { Problem = described.Message }, cancellationToken);
+        }
+
+        return described;
+    }
+
+    /// <summary>Keeps what changed (in memory, and on disk for a stored authorization) unless the account was replaced meanwhile.</summary>
+    private async Task SaveIfCurrentAsync(State state, StoredAuthorization updated, CancellationToken cancellationToken)
+    {
+        lock (_lock)
+        {
+            if (!ReferenceEquals(_state, state))
+            {
+                return;
+            }
+
+            _state = state with { Authorization = updated };
+        }
+
+        if (state.Source == "web")
+        {
+            await _store.SaveAsync(updated, cancellationToken);
         }
     }
 
-    private static Exception Describe(TokenResponseException ex) => ex.Error?.Error switch
+    private State Build(StoredAuthorization authorization, string source)
+    {
+        var flow = new GoogleAuthorizationCodeFlow(new EndpointInitializer(_options.AuthorizationEndpoint, _options.TokenEndpoint, _options.RevocationEndpoint)
+        {
+            ClientSecrets = new ClientSecrets { ClientId = authorization.ClientId, ClientSecret = authorization.ClientSecret ?? _options.ClientSecret },
+            Scopes = [GoogleOptions.GmailScope],
+            Clock = new TimeProviderClock(_time),
+        });
+        var credential = new UserCredential(flow, authorization.Account, new TokenResponse { RefreshToken = authorization.RefreshToken });
+        return new State(authorization, credential, source);
+    }
+
+    internal static Exception Describe(TokenResponseException ex) => ex.Error?.Error switch
     {
         "invalid_grant" => new AuthorizationRequiredException(
-            $"Google refused the refresh token (invalid_grant: {ex.Error.ErrorDescription}). Authorize the account again."),
+            $"Google refused the refresh token (invalid_grant: {ex.Error.ErrorDescription}). Authorize the account again. " +
+            "If this happens every 7 days, the app's consent screen is still in Testing: publish it (In production) and authorize again."),
         "invalid_client" or "unauthorized_client" => new AuthorizationRequiredException(
-            $"Google refused the OAuth client ({ex.Error.Error}: {ex.Error.ErrorDescription}). Check Relay:Google:ClientId and ClientSecret."),
+            $"Google refused the OAuth client ({ex.Error.Error}: {ex.Error.ErrorDescription}). Check the client ID and secret (Relay:Google:ClientId and ClientSecret)."),
         _ => new TokenRefreshException($"Token refresh failed ({ex.Error?.Error ?? ex.StatusCode.ToString()}: {ex.Error?.ErrorDescription}).", ex),
     };
 
+    private sealed record State(StoredAuthorization? Authorization, UserCredential? Credential, string Source)
+    {
+        public static readonly State None = new(null, null, "none");
+    }
+
     /// <summary>Points the flow at configured endpoints (Google's by default, a local fake in tests).</summary>
-    private sealed class EndpointInitializer(string authorizationUrl, string tokenUrl, string revocationUrl)
+    internal sealed class EndpointInitializer(string authorizationUrl, string tokenUrl, string revocationUrl)
         : GoogleAuthorizationCodeFlow.Initializer(authorizationUrl, tokenUrl, revocationUrl);
 }

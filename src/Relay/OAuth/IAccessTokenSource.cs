@@ -6,6 +6,9 @@ internal interface IAccessTokenSource
     /// <summary>The account the tokens are for, or null while no account is authorized.</summary>
     string? Account { get; }
 
+    /// <summary>Raised when an account is authorized, replaced or forgotten.</summary>
+    event Action? Changed;
+
     /// <summary>A token with at least a minute left, refreshed when needed (one refresh at a time).</summary>
     Task<string> GetAccessTokenAsync(CancellationToken cancellationToken);
 
@@ -14,4 +17,19 @@ internal interface IAccessTokenSource
     /// deliveries report the same rejected token.
     /// </summary>
     Task<string> RefreshRejectedAsync(string rejectedToken, CancellationToken cancellationToken);
+
+    /// <summary>What the status page and the health checks show.</summary>
+    TokenStatus Status { get; }
+}
+
+/// <summary>The state of the account's authorization; no secret in it.</summary>
+internal sealed record TokenStatus(
+    string? Account,
+    string Source,
+    DateTimeOffset? AuthorizedAt,
+    DateTimeOffset? LastRefreshAt,
+    DateTimeOffset? AccessTokenExpiresAt,
+    string? Problem)
+{
+    public bool Usable => Account is not null && Problem is null;
 }

@@ -4,4 +4,23 @@ internal static partial class OAuthLog
 {
     [LoggerMessage(5001, LogLevel.Information, "Access token for {Account} refreshed, valid for {ExpiresInSeconds} s")]
     public static partial void AccessTokenRefreshed(ILogger logger, string account, long? expiresInSeconds);
+
+    [LoggerMessage(5002, LogLevel.Warning, "Generated a new encryption key at {KeyPath}; it encrypts the stored Google tokens. Keep it apart from the data folder and its backups " +
+        "(a Docker secret or another volume, then set Relay:Secrets:KeyFile), and keep a copy: without it the account must be authorized again.")]
+    public static partial void KeyGenerated(ILogger logger, string keyPath);
+
+    [LoggerMessage(5003, LogLevel.Error, "The stored authorization at {StorePath} cannot be read ({Reason}): was the encryption key (Relay:Secrets:KeyFile) changed? Authorize the account again.")]
+    public static partial void StoreUnreadable(ILogger logger, string storePath, string reason);
+
+    [LoggerMessage(5004, LogLevel.Information, "{Account} is authorized; delivery uses it from now on")]
+    public static partial void Authorized(ILogger logger, string account);
+
+    [LoggerMessage(5005, LogLevel.Warning, "The authorization of {Account} was revoked at Google and forgotten; nothing is delivered until an account is authorized again")]
+    public static partial void Revoked(ILogger logger, string account);
+
+    [LoggerMessage(5006, LogLevel.Information, "Authorization completed for {Account}")]
+    public static partial void AuthorizationCompleted(ILogger logger, string account);
+
+    [LoggerMessage(5007, LogLevel.Warning, "Authorization failed: {Reason}")]
+    public static partial void AuthorizationFailed(ILogger logger, string reason);
 }

@@ -5,7 +5,12 @@ internal static class OAuthRegistration
     public static IServiceCollection AddOAuth(this IServiceCollection services)
     {
         services.AddRelayOptions<GoogleOptions, GoogleOptionsValidator>(GoogleOptions.Section);
-        services.AddSingleton<IAccessTokenSource, GoogleAccessTokenSource>();
+        services.AddRelayOptions<SecretsOptions>(SecretsOptions.Section);
+        services.AddSingleton<SecretBox>();
+        services.AddSingleton<TokenStore>();
+        services.AddSingleton<GoogleAccessTokenSource>();
+        services.AddSingleton<IAccessTokenSource>(sp => sp.GetRequiredService<GoogleAccessTokenSource>());
+        services.AddSingleton<AuthorizationFlow>();
         return services;
     }
 }

@@ -29,23 +29,37 @@ internal sealed class DeliveryWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (tokens.Account is not { } sender)
+        // A new authorization ends a hold at once, and is what the worker waits for when there is no account yet.
+        var accountChanged = new SemaphoreSlim(0);
+        tokens.Changed += () =>
+        {
+            gate.Open();
+            accountChanged.Release();
+        };
+        while (tokens.Account is null)
         {
             OutboundLog.NoAccount(logger);
-            return;
+            try
+            {
+                await accountChanged.WaitAsync(stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
         }
 
         var options = outbound.Value;
-        OutboundLog.Started(logger, sender, options.Host, options.Port, options.Concurrency);
+        OutboundLog.Started(logger, tokens.Account, options.Host, options.Port, options.Concurrency);
 
         // Stopping ends the taking of new messages at once; messages already being sent get InFlightGrace to finish,
         // so that a "docker stop" does not cut a message Gmail may already have, which would then go out twice.
         using var sendAbort = new CancellationTokenSource();
         await using var _ = stoppingToken.Register(() => sendAbort.CancelAfter(InFlightGrace));
-        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => RunLoopAsync(sender, stoppingToken, sendAbort.Token)));
+        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => RunLoopAsync(stoppingToken, sendAbort.Token)));
     }
 
-    private async Task RunLoopAsync(string sender, CancellationToken stoppingToken, CancellationToken sendAbort)
+    private async Task RunLoopAsync(CancellationToken stoppingToken, CancellationToken sendAbort)
     {
         await Task.Yield();
         await using var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services);
@@ -62,10 +76,14 @@ internal sealed class DeliveryWorker(
                 return;
             }
 
+            // Read per message: the account may be authorized again, or replaced, while the relay runs.
+            var sender = tokens.Account;
             DeliveryOutcome outcome;
             try
             {
-                outcome = await DeliverAsync(connection, sender, entry, sendAbort);
+                outcome = sender is null
+                    ? DeliveryOutcome.NeedsAuthorization("No Google account is authorized.")
+                    : await DeliverAsync(connection, sender, entry, sendAbort);
             }
             catch (OperationCanceledException) when (sendAbort.IsCancellationRequested)
             {
@@ -74,7 +92,7 @@ internal sealed class DeliveryWorker(
                 return;
             }
 
-            await RecordAsync(sender, entry, outcome);
+            await RecordAsync(sender ?? "(no account)", entry, outcome);
         }
     }
 

@@ -21,6 +21,7 @@ internal sealed class GmailConnection(
 {
     private readonly OutboundOptions _options = options.Value;
     private RecordingSmtpClient? _client;
+    private string? _authenticatedAs;
 
     /// <summary>
     /// Sends <paramref name="message"/> to <paramref name="recipients"/>; returns the upstream's final reply and the
@@ -45,7 +46,7 @@ internal sealed class GmailConnection(
 
     private async Task<RecordingSmtpClient> ReadyClientAsync(CancellationToken cancellationToken)
     {
-        if (_client is { IsConnected: true, IsAuthenticated: true } reused)
+        if (_client is { IsConnected: true, IsAuthenticated: true } reused && _authenticatedAs == tokens.Account)
         {
             try
             {
@@ -106,6 +107,7 @@ internal sealed class GmailConnection(
         try
         {
             await client.AuthenticateAsync(first, cancellationToken);
+            _authenticatedAs = account;
             return;
         }
         catch (AuthenticationException ex)
@@ -118,6 +120,7 @@ internal sealed class GmailConnection(
         try
         {
             await client.AuthenticateAsync(second, cancellationToken);
+            _authenticatedAs = account;
         }
         catch (AuthenticationException ex)
         {

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 
-namespace Relay.Spool;
+namespace Relay;
 
 /// <summary>
 /// Writes that survive a power cut: data flushed to the disk (fsync) before the caller goes on,

@@ -1,0 +1,212 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Google.Apis.Auth.OAuth2;
+using Google.Apis.Auth.OAuth2.Flows;
+using Google.Apis.Auth.OAuth2.Responses;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Relay.Rewrite;
+
+namespace Relay.OAuth;
+
+/// <summary>The outcome of an authorization, in words for the person doing it.</summary>
+internal sealed record AuthorizationResult(bool Succeeded, string? Account, string Message);
+
+/// <summary>A started authorization: where to send the browser, and the one-time state that comes back with the code.</summary>
+internal sealed record AuthorizationStart(string Url, string State, string RedirectUri);
+
+/// <summary>
+/// Google's authorization-code flow with PKCE (S256), <c>access_type=offline</c> and <c>prompt=consent</c> (so a refresh
+/// token comes back every time), scopes <c>https://mail.google.com/ openid email</c> (the account is read from the ID
+/// token, not typed). The <c>state</c> is random, single-use and expires after ten minutes. Each way a user can fail is
+/// turned into a sentence that says what to do.
+/// </summary>
+internal sealed class AuthorizationFlow(
+    IOptions<GoogleOptions> google,
+    IOptions<AccountOptions> account,
+    GoogleAccessTokenSource tokens,
+    TimeProvider time,
+    ILogger<AuthorizationFlow> logger)
+{
+    public static readonly TimeSpan StateLifetime = TimeSpan.FromMinutes(10);
+    private static readonly string[] Scopes = [GoogleOptions.GmailScope, "openid", "email"];
+
+    private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+
+    public AuthorizationStart Start(string redirectUri, string clientId, string? clientSecret)
+    {
+        foreach (var expired in _pending.Where(p => p.Value.ExpiresAt <= time.GetUtcNow()).ToList())
+        {
+            _pending.TryRemove(expired.Key, out _);
+        }
+
+        var flow = Flow(clientId, clientSecret ?? google.Value.ClientSecret);
+        var request = flow.CreateAuthorizationCodeRequest(redirectUri, out var codeVerifier);
+        var state = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(24));
+        request.State = state;
+        _pending[state] = new Pending(codeVerifier, redirectUri, clientId, clientSecret, time.GetUtcNow() + StateLifetime, new(TaskCreationOptions.RunContinuationsAsynchronously));
+        return new AuthorizationStart(request.Build().AbsoluteUri, state, redirectUri);
+    }
+
+    /// <summary>Waits for the authorization with this state to complete (through the callback or a pasted address).</summary>
+    public async Task<AuthorizationResult?> WaitAsync(string state, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        if (!_pending.TryGetValue(state, out var pending))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await pending.Done.Task.WaitAsync(timeout, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Completes from the address Google sent the browser back to, pasted by the user.</summary>
+    public Task<AuthorizationResult> CompleteFromPastedAsync(string pasted, CancellationToken cancellationToken)
+    {
+        if (!Uri.TryCreate(pasted.Trim(), UriKind.Absolute, out var url) || string.IsNullOrEmpty(url.Query))
+        {
+            return Task.FromResult(Failure(
+                "That is not the address Google sent you back to. After you allowed access, copy the whole address from the browser's " +
+                "address bar (it starts with http://localhost and contains code= and state=) and paste it here, even if the page did not load."));
+        }
+
+        var query = QueryHelpers.ParseQuery(url.Query).ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
+        return CompleteAsync(query, cancellationToken);
+    }
+
+    /// <summary>Completes from the callback's query (<c>code</c>, <c>state</c>, or <c>error</c>).</summary>
+    public async Task<AuthorizationResult> CompleteAsync(IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken)
+    {
+        if (!query.TryGetValue("state", out var state) || !_pending.TryRemove(state, out var pending) || pending.ExpiresAt <= time.GetUtcNow())
+        {
+            return Failure("This authorization is unknown, has expired (after 10 minutes) or was already used. Start again from the Authorize button.");
+        }
+
+        var result = await ExchangeAsync(query, pending, cancellationToken);
+        pending.Done.TrySetResult(result);
+        if (result.Succeeded)
+        {
+            OAuthLog.AuthorizationCompleted(logger, result.Account!);
+        }
+        else
+        {
+            OAuthLog.AuthorizationFailed(logger, result.Message);
+        }
+
+        return result;
+    }
+
+    private async Task<AuthorizationResult> ExchangeAsync(IReadOnlyDictionary<string, string> query, Pending pending, CancellationToken cancellationToken)
+    {
+        if (query.TryGetValue("error", out var error))
+        {
+            return Failure(error == "access_denied"
+                ? "Google reports that access was denied. Either you clicked Cancel, or the app's consent screen is in Testing and this " +
+                  "account is not one of its test users: add it under Audience → Test users, or publish the app (In production)."
+                : $"Google reports an error: {error}. Start again; if it persists, check the OAuth client in the Google Cloud console.");
+        }
+
+        if (!query.TryGetValue("code", out var code) || code.Length == 0)
+        {
+            return Failure("The address has no authorization code. Copy the whole address of the page Google sent you back to.");
+        }
+
+        TokenResponse token;
+        try
+        {
+            token = await Flow(pending.ClientId, pending.ClientSecret ?? google.Value.ClientSecret)
+                .ExchangeCodeForTokenAsync("relay", code, pending.CodeVerifier, pending.RedirectUri, cancellationToken);
+        }
+        catch (TokenResponseException ex)
+        {
+            return Failure(ex.Error?.Error switch
+            {
+                "invalid_grant" => "Google refused the authorization code (it expires within minutes and works once). Start again.",
+                "redirect_uri_mismatch" => $"Google refused the redirect address {pending.RedirectUri}. Use a Desktop client, or register exactly this address in the Web client.",
+                "invalid_client" or "unauthorized_client" => "Google refused the client ID or secret. Copy both again from the Google Cloud console (Clients).",
+                _ => $"Google refused the exchange ({ex.Error?.Error}: {ex.Error?.ErrorDescription}).",
+            });
+        }
+        catch (HttpRequestException ex)
+        {
+            return Failure($"Google's token endpoint could not be reached ({ex.Message}). Check the relay's network access and start again.");
+        }
+
+        if (string.IsNullOrEmpty(token.RefreshToken))
+        {
+            return Failure(
+                "Google returned no refresh token, so the relay could not keep sending after an hour. Remove the app's access at " +
+                "https://myaccount.google.com/permissions and authorize again (the relay always asks with prompt=consent).");
+        }
+
+        if (EmailFromIdToken(token.IdToken) is not { } email)
+        {
+            return Failure("Google did not say which account consented (no email in the ID token). Keep the openid and email scopes on the consent screen.");
+        }
+
+        if (token.Scope is { } scope && !scope.Split(' ').Contains(GoogleOptions.GmailScope))
+        {
+            return Failure("The Gmail permission was not granted: on Google's consent page, tick the box that lets the app send mail, then authorize again.");
+        }
+
+        if (account.Value.Address is { Length: > 0 } expected && !string.Equals(expected, email, StringComparison.OrdinalIgnoreCase))
+        {
+            return Failure($"You consented as {email}, but this relay sends as {expected} (Relay:Account:Address). Sign in to Google as {expected} and authorize again.");
+        }
+
+        await tokens.ReplaceAsync(new StoredAuthorization
+        {
+            Account = email,
+            RefreshToken = token.RefreshToken,
+            ClientId = pending.ClientId,
+            ClientSecret = pending.ClientSecret,
+            AuthorizedAt = time.GetUtcNow(),
+        }, cancellationToken);
+        return new AuthorizationResult(true, email, $"{email} is authorized. Mail waiting in the queue goes out now.");
+    }
+
+    /// <summary>
+    /// The ID token came straight from Google's token endpoint over TLS, so (as OpenID Connect allows) its signature is
+    /// not checked again here; only its payload is read.
+    /// </summary>
+    internal static string? EmailFromIdToken(string? idToken)
+    {
+        var parts = idToken?.Split('.');
+        if (parts is not { Length: 3 })
+        {
+            return null;
+        }
+
+        try
+        {
+            using var payload = JsonDocument.Parse(WebEncoders.Base64UrlDecode(parts[1]));
+            return payload.RootElement.TryGetProperty("email", out var email) ? email.GetString() : null;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException)
+        {
+            return null;
+        }
+    }
+
+    private PkceGoogleAuthorizationCodeFlow Flow(string clientId, string? clientSecret) =>
+        new(new GoogleAccessTokenSource.EndpointInitializer(google.Value.AuthorizationEndpoint, google.Value.TokenEndpoint, google.Value.RevocationEndpoint)
+        {
+            ClientSecrets = new ClientSecrets { ClientId = clientId, ClientSecret = clientSecret },
+            Scopes = Scopes,
+            Prompt = "consent",
+            LoginHint = account.Value.Address,
+            Clock = new TimeProviderClock(time),
+        });
+
+    private static AuthorizationResult Failure(string message) => new(false, null, message);
+
+    private sealed record Pending(string CodeVerifier, string RedirectUri, string ClientId, string? ClientSecret, DateTimeOffset ExpiresAt, TaskCompletionSource<AuthorizationResult> Done);
+}

@@ -1,0 +1,95 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Relay.OAuth;
+
+/// <summary>
+/// Authenticated encryption (AES-256-GCM) of what Relay keeps at rest, with a key that does not live in the data folder
+/// (<see cref="SecretsOptions"/>). A blob is: version byte, 12-byte nonce, 16-byte tag, ciphertext; the purpose is
+/// bound in as associated data, so a blob made for one use cannot be passed off as another.
+/// </summary>
+internal sealed class SecretBox(IOptions<SecretsOptions> options, ILogger<SecretBox> logger)
+{
+    private const byte Version = 1;
+    private readonly Lazy<byte[]> _key = new(() => LoadKey(options.Value, logger));
+
+    public byte[] Protect(string plaintext, string purpose)
+    {
+        var data = Encoding.UTF8.GetBytes(plaintext);
+        var blob = new byte[1 + 12 + 16 + data.Length];
+        blob[0] = Version;
+        var nonce = blob.AsSpan(1, 12);
+        RandomNumberGenerator.Fill(nonce);
+        using var aes = new AesGcm(_key.Value, 16);
+        aes.Encrypt(nonce, data, blob.AsSpan(29), blob.AsSpan(13, 16), Encoding.UTF8.GetBytes(purpose));
+        return blob;
+    }
+
+    /// <summary>The plaintext; throws <see cref="CryptographicException"/> when the blob was not made with this key and purpose.</summary>
+    public string Unprotect(byte[] blob, string purpose)
+    {
+        if (blob.Length < 29 || blob[0] != Version)
+        {
+            throw new CryptographicException("Not a Relay secret blob (unknown version or too short).");
+        }
+
+        var data = new byte[blob.Length - 29];
+        using var aes = new AesGcm(_key.Value, 16);
+        aes.Decrypt(blob.AsSpan(1, 12), blob.AsSpan(29), blob.AsSpan(13, 16), data, Encoding.UTF8.GetBytes(purpose));
+        return Encoding.UTF8.GetString(data);
+    }
+
+    private static byte[] LoadKey(SecretsOptions options, ILogger logger)
+    {
+        if (options.Key is { Length: > 0 } given)
+        {
+            return Decode(given, "Relay:Secrets:Key");
+        }
+
+        var path = Path.GetFullPath(options.KeyFile);
+        if (File.Exists(path))
+        {
+            return Decode(File.ReadAllText(path).Trim(), path);
+        }
+
+        var folder = Path.GetDirectoryName(path)!;
+        Directory.CreateDirectory(folder);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var key = RandomNumberGenerator.GetBytes(32);
+        var write = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            write.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var file = new StreamWriter(path, Encoding.ASCII, write))
+        {
+            file.Write(Convert.ToBase64String(key));
+        }
+
+        OAuthLog.KeyGenerated(logger, path);
+        return key;
+    }
+
+    private static byte[] Decode(string text, string source)
+    {
+        try
+        {
+            var key = Convert.FromBase64String(text);
+            if (key.Length == 32)
+            {
+                return key;
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw new CryptographicException($"The encryption key in {source} is not the base64 of 32 bytes. Generate one with: head -c 32 /dev/urandom | base64");
+    }
+}
