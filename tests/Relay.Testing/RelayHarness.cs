@@ -38,6 +38,7 @@ internal sealed class RelayHarness : IAsyncDisposable
     public Dictionary<string, string?> Settings() => new()
     {
         ["Relay:DataPath"] = DataPath,
+        ["Relay:Secrets:KeyFile"] = Path.Combine(DataPath + "-keys", "relay.key"),
         ["Relay:Inbound:Address"] = "127.0.0.1",
         ["Relay:Inbound:Port"] = "0",
         ["Relay:Web:Address"] = "127.0.0.1",
@@ -89,12 +90,18 @@ internal sealed class RelayHarness : IAsyncDisposable
     {
         await Gmail.DisposeAsync();
         await OAuth.DisposeAsync();
-        try
+        foreach (var folder in new[] { DataPath, DataPath + "-keys" })
         {
-            Directory.Delete(DataPath, recursive: true);
-        }
-        catch (IOException)
-        {
+            try
+            {
+                if (Directory.Exists(folder))
+                {
+                    Directory.Delete(folder, recursive: true);
+                }
+            }
+            catch (IOException)
+            {
+            }
         }
     }
 }

@@ -14,7 +14,13 @@ public sealed class GoogleAccessTokenSourceTests : IAsyncLifetime
 
     public async Task InitializeAsync() => _google = await FakeGoogleOAuthServer.StartAsync(_clock);
 
-    public async Task DisposeAsync() => await _google.DisposeAsync();
+    public async Task DisposeAsync()
+    {
+        await _google.DisposeAsync();
+        Directory.Delete(_data, recursive: true);
+    }
+
+    private readonly string _data = Directory.CreateTempSubdirectory("relay-token-test-").FullName;
 
     private GoogleAccessTokenSource Source(string? refreshToken = FakeGoogleOAuthServer.RefreshToken, string clientSecret = FakeGoogleOAuthServer.ClientSecret) => new(
         Options.Create(new GoogleOptions
@@ -25,6 +31,10 @@ public sealed class GoogleAccessTokenSourceTests : IAsyncLifetime
             TokenEndpoint = _google.TokenEndpoint,
         }),
         Options.Create(new AccountOptions { Address = "relay.account@example.com" }),
+        new TokenStore(
+            Options.Create(new RelayOptions { DataPath = _data }),
+            new SecretBox(Options.Create(new SecretsOptions { KeyFile = Path.Combine(_data, "keys", "relay.key") }), NullLogger<SecretBox>.Instance),
+            NullLogger<TokenStore>.Instance),
         _clock,
         NullLogger<GoogleAccessTokenSource>.Instance);
 
