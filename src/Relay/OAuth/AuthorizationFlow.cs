@@ -35,18 +35,20 @@ internal sealed class AuthorizationFlow(
 
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
 
-    public AuthorizationStart Start(string redirectUri, string clientId, string? clientSecret)
+    /// <param name="clientSecret">The secret to use.</param>
+    /// <param name="keepSecret">True when it was entered by the user (then it is stored, encrypted, with the token); false when it comes from configuration.</param>
+    public AuthorizationStart Start(string redirectUri, string clientId, string clientSecret, bool keepSecret)
     {
         foreach (var expired in _pending.Where(p => p.Value.ExpiresAt <= time.GetUtcNow()).ToList())
         {
             _pending.TryRemove(expired.Key, out _);
         }
 
-        var flow = Flow(clientId, clientSecret ?? google.Value.ClientSecret);
+        var flow = Flow(clientId, clientSecret);
         var request = flow.CreateAuthorizationCodeRequest(redirectUri, out var codeVerifier);
         var state = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(24));
         request.State = state;
-        _pending[state] = new Pending(codeVerifier, redirectUri, clientId, clientSecret, time.GetUtcNow() + StateLifetime, new(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pending[state] = new Pending(codeVerifier, redirectUri, clientId, clientSecret, keepSecret, time.GetUtcNow() + StateLifetime, new(TaskCreationOptions.RunContinuationsAsynchronously));
         return new AuthorizationStart(request.Build().AbsoluteUri, state, redirectUri);
     }
 
@@ -122,7 +124,7 @@ internal sealed class AuthorizationFlow(
         TokenResponse token;
         try
         {
-            token = await Flow(pending.ClientId, pending.ClientSecret ?? google.Value.ClientSecret)
+            token = await Flow(pending.ClientId, pending.ClientSecret)
                 .ExchangeCodeForTokenAsync("relay", code, pending.CodeVerifier, pending.RedirectUri, cancellationToken);
         }
         catch (TokenResponseException ex)
@@ -167,7 +169,7 @@ internal sealed class AuthorizationFlow(
             Account = email,
             RefreshToken = token.RefreshToken,
             ClientId = pending.ClientId,
-            ClientSecret = pending.ClientSecret,
+            ClientSecret = pending.KeepSecret ? pending.ClientSecret : null,
             AuthorizedAt = time.GetUtcNow(),
         }, cancellationToken);
         return new AuthorizationResult(true, email, $"{email} is authorized. Mail waiting in the queue goes out now.");
@@ -208,5 +210,5 @@ internal sealed class AuthorizationFlow(
 
     private static AuthorizationResult Failure(string message) => new(false, null, message);
 
-    private sealed record Pending(string CodeVerifier, string RedirectUri, string ClientId, string? ClientSecret, DateTimeOffset ExpiresAt, TaskCompletionSource<AuthorizationResult> Done);
+    private sealed record Pending(string CodeVerifier, string RedirectUri, string ClientId, string ClientSecret, bool KeepSecret, DateTimeOffset ExpiresAt, TaskCompletionSource<AuthorizationResult> Done);
 }

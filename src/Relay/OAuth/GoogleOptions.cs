@@ -14,6 +14,12 @@ internal sealed class GoogleOptions
     /// <summary>A refresh token for the account in <c>Relay:Account:Address</c>. Secret.</summary>
     public string? RefreshToken { get; set; }
 
+    /// <summary>
+    /// Google Workspace only: a service account's JSON key with domain-wide delegation for <c>https://mail.google.com/</c>;
+    /// it then acts as <c>Relay:Account:Address</c>, with no browser authorization. Its <c>token_uri</c> is honoured.
+    /// </summary>
+    public string? ServiceAccountKeyFile { get; set; }
+
     public string TokenEndpoint { get; set; } = "https://oauth2.googleapis.com/token";
     public string AuthorizationEndpoint { get; set; } = "https://accounts.google.com/o/oauth2/v2/auth";
     public string RevocationEndpoint { get; set; } = "https://oauth2.googleapis.com/revoke";

@@ -23,4 +23,13 @@ internal static partial class OAuthLog
 
     [LoggerMessage(5007, LogLevel.Warning, "Authorization failed: {Reason}")]
     public static partial void AuthorizationFailed(ILogger logger, string reason);
+
+    [LoggerMessage(5008, LogLevel.Warning, "{Warning}")]
+    public static partial void TestingWarning(ILogger logger, string warning);
+
+    [LoggerMessage(5009, LogLevel.Information, "Keep-alive refresh of {Account} done (Google drops refresh tokens left unused for six months)")]
+    public static partial void KeepAlive(ILogger logger, string account);
+
+    [LoggerMessage(5010, LogLevel.Warning, "Keep-alive refresh of {Account} failed: {Reason}")]
+    public static partial void KeepAliveFailed(ILogger logger, string account, string reason);
 }

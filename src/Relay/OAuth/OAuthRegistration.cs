@@ -11,6 +11,7 @@ internal static class OAuthRegistration
         services.AddSingleton<GoogleAccessTokenSource>();
         services.AddSingleton<IAccessTokenSource>(sp => sp.GetRequiredService<GoogleAccessTokenSource>());
         services.AddSingleton<AuthorizationFlow>();
+        services.AddHostedService<TokenHealth>();
         return services;
     }
 }

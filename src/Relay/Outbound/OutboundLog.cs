@@ -22,7 +22,7 @@ internal static partial class OutboundLog
     public static partial void ConnectionStale(ILogger logger, string reason);
 
     [LoggerMessage(4007, LogLevel.Warning, "No Google account is authorized yet, so nothing is delivered: mail is accepted and kept in the spool until one is. " +
-        "Give Relay:Account:Address, Relay:Google:ClientId, Relay:Google:ClientSecret and Relay:Google:RefreshToken (environment: Relay__Google__RefreshToken=…).")]
+        "Authorize one on the web page (the link is in this log), with 'relay authorize', or give Relay:Account:Address and Relay:Google:RefreshToken.")]
     public static partial void NoAccount(ILogger logger);
 
     [LoggerMessage(4008, LogLevel.Information, "Delivering as {Account} through {Host}:{Port} with {Concurrency} connection(s)")]

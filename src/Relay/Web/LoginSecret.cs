@@ -15,11 +15,15 @@ internal sealed class LoginSecret
 
     public LoginSecret(IOptions<WebOptions> web, IOptions<RelayOptions> relay)
     {
+        Generated = web.Value.LoginSecret is not { Length: > 0 };
         Value = web.Value.LoginSecret is { Length: > 0 } configured ? configured : LoadOrCreate(FilePath(relay.Value));
         _value = Encoding.UTF8.GetBytes(Value);
     }
 
     public string Value { get; }
+
+    /// <summary>True when the secret was generated (not given in configuration).</summary>
+    public bool Generated { get; }
 
     public static string FilePath(RelayOptions relay) => Path.GetFullPath(Path.Combine(relay.DataPath, "web", "login-secret"));
 

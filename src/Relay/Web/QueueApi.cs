@@ -4,14 +4,13 @@ using Relay.Spool;
 namespace Relay.Web;
 
 /// <summary>
-/// The admin API over the spool, used by <c>relay queue …</c> and the status page. Every call needs
-/// <c>Authorization: Bearer &lt;login secret&gt;</c>.
+/// The admin API over the spool, used by <c>relay queue …</c>.
 /// </summary>
 internal static class QueueApi
 {
-    public static void MapQueueApi(this WebApplication app)
+    public static void MapQueueApi(this RouteGroupBuilder api)
     {
-        var queue = app.MapGroup("/api/queue").AddEndpointFilter(RequireLoginSecret);
+        var queue = api.MapGroup("/queue");
         queue.MapGet("/", (FileSpool spool) => TypedResults.Ok(spool.List()));
         queue.MapGet("/{id}", async Task<IResult> (string id, FileSpool spool, CancellationToken cancellationToken) =>
             spool.Find(id) is { } entry
@@ -23,20 +22,6 @@ internal static class QueueApi
             TypedResults.Ok(new RetriedCount(await spool.RetryAllDeadAsync(cancellationToken))));
         queue.MapDelete("/{id}", async Task<IResult> (string id, FileSpool spool, CancellationToken cancellationToken) =>
             await Conflicting(async () => await spool.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id)));
-    }
-
-    private static async ValueTask<object?> RequireLoginSecret(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var header = context.HttpContext.Request.Headers.Authorization.ToString();
-        var secret = context.HttpContext.RequestServices.GetRequiredService<LoginSecret>();
-        if (!header.StartsWith("Bearer ", StringComparison.Ordinal) || !secret.Matches(header["Bearer ".Length..]))
-        {
-            return TypedResults.Problem(
-                "Give the login secret as 'Authorization: Bearer <secret>' (Relay:Web:LoginSecret, or the file web/login-secret in the data folder).",
-                statusCode: StatusCodes.Status401Unauthorized);
-        }
-
-        return await next(context);
     }
 
     private static async Task<IResult> Conflicting(Func<Task<IResult>> action)
@@ -51,8 +36,7 @@ internal static class QueueApi
         }
     }
 
-    private static IResult NotFound(string id) =>
-        TypedResults.Problem($"No message with ID '{id}' in the queue or the dead letters.", statusCode: StatusCodes.Status404NotFound);
+    private static IResult NotFound(string id) => AdminApi.Problem($"No message with ID '{id}' in the queue or the dead letters.", 404);
 
     private static async Task<IReadOnlyList<string>> HeadersAsync(FileSpool spool, SpoolEntry entry, CancellationToken cancellationToken)
     {

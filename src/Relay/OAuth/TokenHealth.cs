@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+
+namespace Relay.OAuth;
+
+/// <summary>
+/// Keeps the authorization alive without anyone looking: a refresh at least weekly (Google drops refresh tokens unused
+/// for six months), and from day 5 to day 7 after an authorization a daily reminder that a consent screen left in
+/// Testing kills the token on day 7.
+/// </summary>
+internal sealed class TokenHealth(GoogleAccessTokenSource tokens, IOptions<GoogleOptions> google, TimeProvider time, ILogger<TokenHealth> logger) : BackgroundService
+{
+    public static readonly TimeSpan CheckInterval = TimeSpan.FromHours(12);
+    public static readonly TimeSpan KeepAliveAge = TimeSpan.FromDays(6);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(CheckInterval, time);
+        do
+        {
+            await CheckAsync(stoppingToken);
+        }
+        while (await WaitAsync(timer, stoppingToken));
+    }
+
+    internal async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        var status = tokens.Status;
+        if (status.Account is null || google.Value.ServiceAccountKeyFile is { Length: > 0 })
+        {
+            return;
+        }
+
+        if (TestingWarning(status, time) is { } warning)
+        {
+            OAuthLog.TestingWarning(logger, warning);
+        }
+
+        if (status.LastRefreshAt is { } last && time.GetUtcNow() - last < KeepAliveAge)
+        {
+            return;
+        }
+
+        try
+        {
+            await tokens.RefreshNowAsync(cancellationToken);
+            OAuthLog.KeepAlive(logger, status.Account);
+        }
+        catch (Exception ex) when (ex is AuthorizationRequiredException or TokenRefreshException or HttpRequestException)
+        {
+            OAuthLog.KeepAliveFailed(logger, status.Account, ex.Message);
+        }
+    }
+
+    /// <summary>From day 5 to day 7 after an authorization made here: the warning for consent screens left in Testing.</summary>
+    public static string? TestingWarning(TokenStatus status, TimeProvider time)
+    {
+        if (status is not { AuthorizedAt: { } at, Problem: null })
+        {
+            return null;
+        }
+
+        var age = time.GetUtcNow() - at;
+        return age >= TimeSpan.FromDays(5) && age < TimeSpan.FromDays(7)
+            ? $"{status.Account} was authorized {age.TotalDays:0} days ago. If the app's consent screen is still in Testing, Google ends this " +
+              $"authorization on {at.AddDays(7):yyyy-MM-dd HH:mm} UTC: publish the app (In production, or Internal in Workspace) and authorize again before then. " +
+              "If it is published, ignore this."
+            : null;
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using Relay.OAuth;
+using Relay.Outbound;
+using Relay.Spool;
+using static Relay.Web.Html;
+
+namespace Relay.Web;
+
+/// <summary>The pages a person uses: status, authorize (button, callback, pasted address), revoke. All need the login.</summary>
+internal static class AccountPages
+{
+    public static void MapAccountPages(this WebApplication app)
+    {
+        var pages = app.MapGroup("").RequireAuthorization();
+        pages.MapGet("/", Status);
+        pages.MapGet("/authorize", (HttpContext context, GoogleAccessTokenSource tokens, IOptions<WebOptions> web) => AuthorizeForm(context, tokens, web.Value, null));
+        pages.MapPost("/authorize", (HttpContext context, [FromForm] string? clientId, [FromForm] string? clientSecret,
+            GoogleAccessTokenSource tokens, AuthorizationFlow flow, IOptions<WebOptions> web) =>
+        {
+            if (ClientFor(tokens, clientId, clientSecret) is not var (id, secret, entered))
+            {
+                return AuthorizeForm(context, tokens, web.Value, "Give the client ID and the client secret of your Google OAuth client (Google Cloud console → Clients).");
+            }
+
+            return Results.Redirect(flow.Start(RedirectUri(context, web.Value), id, secret, keepSecret: entered).Url);
+        });
+        pages.MapGet("/oauth/callback", async (HttpContext context, AuthorizationFlow flow, CancellationToken cancellationToken) =>
+            Outcome(await flow.CompleteAsync(context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal), cancellationToken)));
+        pages.MapPost("/oauth/paste", async ([FromForm] string? pastedUrl, AuthorizationFlow flow, CancellationToken cancellationToken) =>
+            Outcome(await flow.CompleteFromPastedAsync(pastedUrl ?? "", cancellationToken)));
+        pages.MapPost("/revoke", async (GoogleAccessTokenSource tokens, CancellationToken cancellationToken) =>
+        {
+            var account = tokens.Account;
+            await tokens.RevokeAsync(cancellationToken);
+            return Page("Authorization revoked", Banner("warn", $"{E(account)} was revoked at Google and forgotten. Nothing is delivered until an account is authorized again.") +
+                """<p><a href="/authorize">Authorize an account</a></p>""");
+        });
+    }
+
+    /// <summary>
+    /// The client to authorize with: what the user typed, else what is already known (stored or configured).
+    /// Null when either part is missing. <c>Entered</c> tells whether the secret was typed (and so is to be stored).
+    /// </summary>
+    internal static (string Id, string Secret, bool Entered)? ClientFor(GoogleAccessTokenSource tokens, string? clientId, string? clientSecret)
+    {
+        var (knownId, knownSecret) = tokens.Client;
+        var id = string.IsNullOrWhiteSpace(clientId) ? knownId : clientId.Trim();
+        if (!string.IsNullOrWhiteSpace(clientSecret))
+        {
+            return string.IsNullOrEmpty(id) ? null : (id, clientSecret.Trim(), true);
+        }
+
+        return string.IsNullOrEmpty(id) || string.IsNullOrEmpty(knownSecret) || id != knownId ? null : (id, knownSecret, false);
+    }
+
+    /// <summary>
+    /// Where Google sends the browser back: the https public address for a Web client; otherwise localhost on the port the
+    /// browser used (a Desktop client takes any loopback port, nothing to register). On another machine than the relay
+    /// that address does not load, which is what the paste box is for.
+    /// </summary>
+    internal static string RedirectUri(HttpContext context, WebOptions web) =>
+        web.PublicUrl is { Length: > 0 } publicUrl
+            ? publicUrl.TrimEnd('/') + "/oauth/callback"
+            : $"http://localhost:{context.Request.Host.Port ?? context.Connection.LocalPort}/oauth/callback";
+
+    private static IResult Status(HttpContext context, IAccessTokenSource tokens, FileSpool spool, DeliveryGate gate, DeliveryEvents events, TimeProvider time)
+    {
+        var status = tokens.Status;
+        var hold = gate.State;
+        var banners = status switch
+        {
+            { Account: null } => Banner("warn", """No Google account is authorized yet: mail is accepted and kept in the queue. <a href="/authorize">Authorize an account</a>."""),
+            { Problem: { } problem } => Banner("bad", $"""The account needs to be authorized again: {E(problem)} <a href="/authorize">Authorize again</a>. Mail waits in the queue meanwhile."""),
+            _ => "",
+        };
+        if (hold.Reason == HoldReason.Quota)
+        {
+            banners += Banner("warn", $"Delivery is on hold: Gmail's sending limit is reached ({E(hold.Detail)}). It resumes by itself; next try {E(When(hold.NextTryAt, time))}.");
+        }
+
+        if (TokenHealth.TestingWarning(status, time) is { } warning)
+        {
+            banners += Banner("warn", E(warning));
+        }
+
+        var recent = events.Recent;
+        var rows = recent.Count == 0
+            ? "<tr><td colspan=4>No delivery attempt since the relay started.</td></tr>"
+            : string.Concat(recent.Select(r => $"<tr><td>{r.At:HH:mm:ss}</td><td><code>{E(r.SpoolId)}</code></td><td>{E(r.Result.ToString())}</td><td>{E(r.Reply)}</td></tr>"));
+        return Page("Relay status", $"""
+            {banners}
+            <table>
+              <tr><th>Account</th><td>{E(status.Account ?? "none")}</td></tr>
+              <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none", { Problem: not null } => "re-authorization needed", _ => "valid" })} (from {E(status.Source)})</td></tr>
+              <tr><th>Authorized</th><td>{E(When(status.AuthorizedAt, time))}</td></tr>
+              <tr><th>Last token refresh</th><td>{E(When(status.LastRefreshAt, time))}</td></tr>
+              <tr><th>Access token valid until</th><td>{E(When(status.AccessTokenExpiresAt, time))}</td></tr>
+              <tr><th>Queue</th><td>{spool.Count} waiting, {spool.DeadCount} dead letter(s)</td></tr>
+              <tr><th>Delivery</th><td>{E(hold.Reason == HoldReason.None ? "running" : $"on hold ({hold.Reason})")}</td></tr>
+            </table>
+            <h2>Last delivery attempts</h2>
+            <table><tr><th>Time (UTC)</th><th>Message</th><th>Outcome</th><th>Reply</th></tr>{rows}</table>
+            {(status.Account is null ? "" : $"""
+              <h2>Revoke</h2><form method="post" action="/revoke">{Antiforgery(context)}
+              <p>Revoking asks Google to cancel the relay's access and forgets the account here.</p><button type="submit">Revoke {E(status.Account)}</button></form>
+              """)}
+            <form method="post" action="/logout">{Antiforgery(context)}<p><button type="submit">Sign out</button></p></form>
+            """);
+    }
+
+    private static IResult AuthorizeForm(HttpContext context, GoogleAccessTokenSource tokens, WebOptions web, string? error)
+    {
+        var (clientId, clientSecret) = tokens.Client;
+        var redirect = RedirectUri(context, web);
+        return Page("Authorize a Google account", $"""
+            {(error is null ? "" : Banner("bad", E(error)))}
+            <p>Relay sends mail as the Google account you authorize here, with the <code>https://mail.google.com/</code> permission
+            (the only one Gmail accepts for SMTP). You do this once; Relay keeps the authorization, encrypted, and refreshes it itself.</p>
+            <form method="post" action="/authorize">{Antiforgery(context)}
+              <p><label>OAuth client ID<br><input type="text" name="clientId" value="{E(clientId)}" placeholder="1234-abc.apps.googleusercontent.com"></label></p>
+              <p><label>OAuth client secret {(string.IsNullOrEmpty(clientSecret) ? "" : "(leave empty to keep the one already known)")}<br>
+                <input type="password" name="clientSecret" autocomplete="off"></label></p>
+              <button type="submit" id="authorize">Authorize with Google</button>
+            </form>
+            <h2>If Google's page did not come back here</h2>
+            <p>After you allow access, Google sends your browser to <code>{E(redirect)}</code>. When the browser is not on the
+            machine running Relay, that page does not load ("unable to connect"): that is expected. Copy the whole address from the
+            address bar and paste it here.</p>
+            <form method="post" action="/oauth/paste">{Antiforgery(context)}
+              <p><input type="url" name="pastedUrl" placeholder="http://localhost:8025/oauth/callback?state=…&amp;code=…"></p>
+              <button type="submit">Complete the authorization</button>
+            </form>
+            <h2>What can go wrong</h2>
+            <table>
+              <tr><th>Error 400: redirect_uri_mismatch</th><td>Your client is a <b>Web application</b> client. Use a <b>Desktop app</b> client
+                (nothing to register), or register exactly <code>{E(redirect)}</code> in the Web client's Authorized redirect URIs
+                (Google takes https only, except for localhost; behind a reverse proxy set <code>Relay:Web:PublicUrl</code>).</td></tr>
+              <tr><th>Error 403: access_denied</th><td>The consent screen is in <i>Testing</i> and this account is not a test user:
+                add it under <i>Audience → Test users</i>, or publish the app.</td></tr>
+              <tr><th>No refresh token</th><td>Remove the app at <a href="https://myaccount.google.com/permissions">myaccount.google.com/permissions</a>
+                and authorize again.</td></tr>
+              <tr><th>Wrong account</th><td>Relay sends as <code>Relay:Account:Address</code> when it is set; sign in to Google as that account.</td></tr>
+              <tr><th>It stops after 7 days</th><td>An app whose consent screen is in <i>Testing</i> gets tokens that die after a week.
+                Publish it (<i>In production</i>, or use <i>Internal</i> in Google Workspace), then authorize again.</td></tr>
+            </table>
+            """);
+    }
+
+    private static IResult Outcome(AuthorizationResult result) => result.Succeeded
+        ? Page("Authorized", Banner("ok", E(result.Message)) + """<p><a href="/">Back to the status page</a></p>""")
+        : Page("Authorization failed", Banner("bad", E(result.Message)) + """<p><a href="/authorize">Try again</a></p>""", 400);
+}

@@ -1,0 +1,49 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Antiforgery;
+
+namespace Relay.Web;
+
+/// <summary>The few server-rendered pages' frame and helpers: every dynamic value goes through <see cref="E"/>.</summary>
+internal static class Html
+{
+    public static string E(string? text) => WebUtility.HtmlEncode(text ?? "");
+
+    public static IResult Page(string title, string body, int statusCode = 200) => Results.Content($$"""
+        <!doctype html>
+        <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{E(title)}} · Relay</title>
+        <style>
+          body { font: 15px/1.5 system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; color: #1d2330; }
+          h1 { font-size: 1.5rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
+          .banner { padding: .8rem 1rem; border-radius: .4rem; margin: 1rem 0; }
+          .ok { background: #e7f6ec; border: 1px solid #9bd3ad; } .warn { background: #fff6e0; border: 1px solid #f0c36d; }
+          .bad { background: #fdeaea; border: 1px solid #e59a9a; }
+          table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #e4e7ee; vertical-align: top; }
+          th { width: 14rem; color: #555; font-weight: 600; } code { background: #f2f4f8; padding: 0 .25rem; border-radius: .2rem; }
+          input[type=text], input[type=password], input[type=url] { width: 100%; padding: .4rem; box-sizing: border-box; }
+          button { padding: .45rem 1rem; font: inherit; cursor: pointer; } nav a { margin-right: 1rem; }
+        </style></head>
+        <body><nav><a href="/">Status</a><a href="/authorize">Authorize</a></nav>
+        <h1>{{E(title)}}</h1>
+        {{body}}
+        </body></html>
+        """, "text/html; charset=utf-8", Encoding.UTF8, statusCode);
+
+    public static string Banner(string kind, string text) => $"""<div class="banner {kind}">{text}</div>""";
+
+    /// <summary>The hidden anti-forgery field every form carries.</summary>
+    public static string Antiforgery(HttpContext context)
+    {
+        var tokens = context.RequestServices.GetRequiredService<IAntiforgery>().GetAndStoreTokens(context);
+        return $"""<input type="hidden" name="{E(tokens.FormFieldName)}" value="{E(tokens.RequestToken)}">""";
+    }
+
+    public static string When(DateTimeOffset? at, TimeProvider time) =>
+        at is { } value ? $"{value:yyyy-MM-dd HH:mm} UTC ({Ago(time.GetUtcNow() - value)})" : "—";
+
+    private static string Ago(TimeSpan span) => span.TotalMinutes < 1 ? "just now"
+        : span.TotalHours < 1 ? $"{(int)span.TotalMinutes} min ago"
+        : span.TotalDays < 2 ? $"{(int)span.TotalHours} h ago"
+        : $"{(int)span.TotalDays} days ago";
+}
