@@ -107,6 +107,6 @@ public sealed class SpoolEndToEndTests : HarnessTest
         Assert.Equal(DeliveryResult.Deferred, outcome.Result);
         Assert.Contains("TLS", outcome.Reply, StringComparison.Ordinal);
         Assert.Empty(Harness.Gmail.Messages);
-        Assert.Equal(0, Harness.OAuth.RefreshCount); // no token was ever offered to an unverified server
+        Assert.Equal(0, Harness.Gmail.AuthAttempts); // no token was ever offered to an unverified server
     }
 }

@@ -40,6 +40,7 @@ public sealed class FakeGmailServer : IAsyncDisposable
     private readonly Task _accepting;
     private int _connections;
     private int _refusedTokens;
+    private int _authAttempts;
 
     /// <param name="isValidToken">Decides whether (user, access token) may log in; usually the fake OAuth server's check.</param>
     public FakeGmailServer(X509Certificate2 certificate, Func<string, string, bool> isValidToken)
@@ -64,6 +65,9 @@ public sealed class FakeGmailServer : IAsyncDisposable
 
     public int Connections => Volatile.Read(ref _connections);
     public int RefusedTokens => Volatile.Read(ref _refusedTokens);
+
+    /// <summary>AUTH commands received, accepted or not.</summary>
+    public int AuthAttempts => Volatile.Read(ref _authAttempts);
     public ConcurrentQueue<ReceivedMessage> Messages { get; } = new();
 
     /// <summary>Waits for the next message to arrive.</summary>
@@ -258,6 +262,7 @@ public sealed class FakeGmailServer : IAsyncDisposable
 
         private async Task AuthenticateAsync(string argument, CancellationToken cancellationToken)
         {
+            Interlocked.Increment(ref server._authAttempts);
             if (!_tls)
             {
                 await WriteAsync($"530 5.7.0 Must issue a STARTTLS command first. {Tail}", cancellationToken);

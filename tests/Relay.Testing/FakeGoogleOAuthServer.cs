@@ -1,4 +1,8 @@
 using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -22,6 +26,9 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, DateTimeOffset> _accessTokens = new();
+    private readonly ConcurrentDictionary<string, string> _refreshTokens = new(StringComparer.Ordinal) { [RefreshToken] = "relay.account@example.com" };
+    private readonly ConcurrentDictionary<string, ConsentRequest> _consents = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ConsentRequest> _codes = new(StringComparer.Ordinal);
     private int _issued;
 
     private FakeGoogleOAuthServer(WebApplication app, TimeProvider time)
@@ -46,6 +53,27 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
 
     public ConcurrentQueue<string> Issued { get; } = new();
 
+    /// <summary>The Google account that "signs in" on the fake consent page.</summary>
+    public string ConsentAccount { get; set; } = "relay.account@example.com";
+
+    /// <summary>Answers a code exchange without a refresh token, as Google does for a repeated consent without prompt=consent.</summary>
+    public bool OmitRefreshToken { get; set; }
+
+    /// <summary>Refresh tokens issued through the consent page, newest last.</summary>
+    public ConcurrentQueue<string> IssuedRefreshTokens { get; } = new();
+
+    /// <summary>Tokens revoked through the revocation endpoint.</summary>
+    public ConcurrentQueue<string> Revoked { get; } = new();
+
+    /// <summary>The last authorization request the consent page saw (its query), for tests to check PKCE and the rest.</summary>
+    public IReadOnlyDictionary<string, string>? LastAuthorizationRequest { get; private set; }
+
+    /// <summary>Whether a service account's JWT grant is honoured (domain-wide delegation set up).</summary>
+    public bool ServiceAccountDelegated { get; set; } = true;
+
+    public string AuthorizationEndpoint => BaseUrl + "/o/oauth2/v2/auth";
+    public string RevocationEndpoint => BaseUrl + "/revoke";
+
     public static async Task<FakeGoogleOAuthServer> StartAsync(TimeProvider? time = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -54,6 +82,9 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         var app = builder.Build();
         var server = new FakeGoogleOAuthServer(app, time ?? TimeProvider.System);
         app.MapPost("/token", server.TokenAsync);
+        app.MapGet("/o/oauth2/v2/auth", server.Authorize);
+        app.MapGet("/approve", server.Approve);
+        app.MapPost("/revoke", server.RevokeAsync);
         await app.StartAsync();
         server.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return server;
@@ -64,24 +95,144 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
     /// <summary>Makes a token unusable before its time, as Gmail does for a token it no longer accepts.</summary>
     public void Invalidate(string token) => _accessTokens.TryRemove(token, out _);
 
+    /// <summary>Google's consent page: checks the request as Google would, then offers Allow and Deny.</summary>
+    private IResult Authorize(HttpRequest request)
+    {
+        var query = request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
+        LastAuthorizationRequest = query;
+        string Get(string name) => query.GetValueOrDefault(name) ?? "";
+        var problems = new List<string>();
+        if (Get("client_id") != ClientId) problems.Add("invalid_client: unknown client_id");
+        if (Get("response_type") != "code") problems.Add("response_type must be code");
+        if (Get("code_challenge_method") != "S256" || Get("code_challenge").Length < 43) problems.Add("PKCE S256 code_challenge missing");
+        if (Get("state").Length < 16) problems.Add("state missing");
+        if (Get("access_type") != "offline") problems.Add("access_type must be offline");
+        if (Get("prompt") != "consent") problems.Add("prompt must be consent");
+        if (!Get("redirect_uri").StartsWith("http://localhost:", StringComparison.Ordinal) && !Get("redirect_uri").StartsWith("https://", StringComparison.Ordinal)) problems.Add("redirect_uri_mismatch");
+        var scopes = Get("scope").Split(' ');
+        if (!scopes.Contains("https://mail.google.com/") || !scopes.Contains("openid") || !scopes.Contains("email")) problems.Add("scope must hold https://mail.google.com/ openid email");
+        if (problems.Count > 0)
+        {
+            return Results.Content($"<html><body><h1>Error 400</h1><p id=\"error\">{string.Join("; ", problems)}</p></body></html>", "text/html", statusCode: 400);
+        }
+
+        var id = Guid.NewGuid().ToString("N");
+        _consents[id] = new ConsentRequest(Get("redirect_uri"), Get("state"), Get("code_challenge"), ConsentAccount);
+        return Results.Content($"""
+            <html><body><h1>Fake Google: allow Relay to send mail as {ConsentAccount}?</h1>
+            <a id="allow" href="/approve?request={id}">Allow</a> <a id="deny" href="/approve?request={id}&amp;deny=1">Cancel</a>
+            </body></html>
+            """, "text/html");
+    }
+
+    /// <summary>Where Allow and Cancel lead: back to the redirect URI with a code, or with error=access_denied.</summary>
+    private IResult Approve(string request, string? deny)
+    {
+        if (!_consents.TryRemove(request, out var consent))
+        {
+            return Results.BadRequest("unknown consent request");
+        }
+
+        var separator = consent.RedirectUri.Contains('?', StringComparison.Ordinal) ? "&" : "?";
+        if (deny is not null)
+        {
+            return Results.Redirect($"{consent.RedirectUri}{separator}error=access_denied&state={Uri.EscapeDataString(consent.State)}");
+        }
+
+        var code = "4/fake-code-" + Guid.NewGuid().ToString("N");
+        _codes[code] = consent;
+        return Results.Redirect($"{consent.RedirectUri}{separator}state={Uri.EscapeDataString(consent.State)}&code={Uri.EscapeDataString(code)}&scope={Uri.EscapeDataString("email openid https://mail.google.com/")}");
+    }
+
+    private async Task<IResult> RevokeAsync(HttpRequest request)
+    {
+        var form = await request.ReadFormAsync();
+        var token = form["token"].ToString();
+        Revoked.Enqueue(token);
+        return _refreshTokens.TryRemove(token, out _) || _accessTokens.TryRemove(token, out _)
+            ? Results.Ok()
+            : Results.Json(new { error = "invalid_token" }, statusCode: 400);
+    }
+
     private async Task<IResult> TokenAsync(HttpRequest request)
     {
         var form = await request.ReadFormAsync();
+        if (form["grant_type"] == "urn:ietf:params:oauth:grant-type:jwt-bearer")
+        {
+            return ServiceAccountGrant(form["assertion"].ToString());
+        }
+
         if (form["client_id"] != ClientId || form["client_secret"] != ClientSecret)
         {
             return Results.Json(new { error = "invalid_client", error_description = "The OAuth client was not found." }, statusCode: 401);
         }
 
-        if (form["grant_type"] != "refresh_token")
+        switch (form["grant_type"].ToString())
         {
-            return Results.Json(new { error = "unsupported_grant_type" }, statusCode: 400);
+            case "refresh_token":
+                if (RefreshTokenRevoked || !_refreshTokens.ContainsKey(form["refresh_token"].ToString()))
+                {
+                    return InvalidGrant("Token has been expired or revoked.");
+                }
+
+                return Results.Json(new { access_token = IssueAccessToken(), expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = "https://mail.google.com/", token_type = "Bearer" });
+            case "authorization_code":
+                if (!_codes.TryRemove(form["code"].ToString(), out var consent))
+                {
+                    return InvalidGrant("Malformed auth code.");
+                }
+
+                if (form["redirect_uri"] != consent.RedirectUri)
+                {
+                    return Results.Json(new { error = "redirect_uri_mismatch", error_description = "Bad Request" }, statusCode: 400);
+                }
+
+                var verifier = form["code_verifier"].ToString();
+                if (Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))) != consent.CodeChallenge)
+                {
+                    return InvalidGrant("Invalid code verifier.");
+                }
+
+                var refreshToken = "1//fake-refresh-" + Guid.NewGuid().ToString("N");
+                if (!OmitRefreshToken)
+                {
+                    _refreshTokens[refreshToken] = consent.Account;
+                    IssuedRefreshTokens.Enqueue(refreshToken);
+                }
+
+                return Results.Json(new Dictionary<string, object>
+                {
+                    ["access_token"] = IssueAccessToken(),
+                    ["expires_in"] = (long)AccessTokenLifetime.TotalSeconds,
+                    ["scope"] = "https://mail.google.com/ openid https://www.googleapis.com/auth/userinfo.email",
+                    ["token_type"] = "Bearer",
+                    ["id_token"] = IdToken(consent.Account),
+                }.Concat(OmitRefreshToken ? [] : [new KeyValuePair<string, object>("refresh_token", refreshToken)]).ToDictionary());
+            default:
+                return Results.Json(new { error = "unsupported_grant_type" }, statusCode: 400);
+        }
+    }
+
+    /// <summary>A service account's signed JWT: the payload names the impersonated user and the scope (the signature is not checked here).</summary>
+    private IResult ServiceAccountGrant(string assertion)
+    {
+        var parts = assertion.Split('.');
+        using var payload = JsonDocument.Parse(WebEncoders.Base64UrlDecode(parts[1]));
+        var scope = payload.RootElement.GetProperty("scope").GetString();
+        if (!ServiceAccountDelegated || scope != "https://mail.google.com/" || !payload.RootElement.TryGetProperty("sub", out _))
+        {
+            return Results.Json(new { error = "unauthorized_client", error_description = "Client is unauthorized to retrieve access tokens using this method, or client not authorized for any of the scopes requested." }, statusCode: 401);
         }
 
-        if (RefreshTokenRevoked || form["refresh_token"] != RefreshToken)
-        {
-            return Results.Json(new { error = "invalid_grant", error_description = "Token has been expired or revoked." }, statusCode: 400);
-        }
+        LastServiceAccountSubject = payload.RootElement.GetProperty("sub").GetString();
+        return Results.Json(new { access_token = IssueAccessToken(), expires_in = (long)AccessTokenLifetime.TotalSeconds, token_type = "Bearer" });
+    }
 
+    /// <summary>The user a service account last asked to act as.</summary>
+    public string? LastServiceAccountSubject { get; private set; }
+
+    private string IssueAccessToken()
+    {
         var number = Interlocked.Increment(ref _issued);
         var token = $"ya29.fake-access-{number}-{Guid.NewGuid():N}";
         if (UnusableTokensToIssue > 0)
@@ -94,14 +245,23 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         }
 
         Issued.Enqueue(token);
-        return Results.Json(new
-        {
-            access_token = token,
-            expires_in = (long)AccessTokenLifetime.TotalSeconds,
-            scope = "https://mail.google.com/",
-            token_type = "Bearer",
-        });
+        return token;
     }
+
+    private string IdToken(string email)
+    {
+        var header = Base64Url(Encoding.UTF8.GetBytes("""{"alg":"RS256","kid":"fake","typ":"JWT"}"""));
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var payload = Base64Url(JsonSerializer.SerializeToUtf8Bytes(new { iss = "https://accounts.google.com", aud = ClientId, sub = "1090" + Math.Abs(email.GetHashCode(StringComparison.Ordinal)), email, email_verified = true, iat = now, exp = now + 3600 }));
+        return $"{header}.{payload}.{Base64Url(Encoding.UTF8.GetBytes("not-a-real-signature"))}";
+    }
+
+    private static IResult InvalidGrant(string description) =>
+        Results.Json(new { error = "invalid_grant", error_description = description }, statusCode: 400);
+
+    private static string Base64Url(byte[] bytes) => WebEncoders.Base64UrlEncode(bytes);
+
+    private sealed record ConsentRequest(string RedirectUri, string State, string CodeChallenge, string Account);
 
     public async ValueTask DisposeAsync()
     {

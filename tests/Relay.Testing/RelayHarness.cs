@@ -54,9 +54,18 @@ internal sealed class RelayHarness : IAsyncDisposable
         ["Relay:Google:ClientSecret"] = FakeGoogleOAuthServer.ClientSecret,
         ["Relay:Google:RefreshToken"] = FakeGoogleOAuthServer.RefreshToken,
         ["Relay:Google:TokenEndpoint"] = OAuth.TokenEndpoint,
+        ["Relay:Google:AuthorizationEndpoint"] = OAuth.AuthorizationEndpoint,
+        ["Relay:Google:RevocationEndpoint"] = OAuth.RevocationEndpoint,
         ["Serilog:MinimumLevel:Default"] = "Debug",
         ["Serilog:WriteTo:0:Args:restrictedToMinimumLevel"] = "Warning",
     };
+
+    /// <summary>A relay with no account yet (no refresh token in its configuration): to be authorized on its page.</summary>
+    public Task<RelayInstance> StartUnauthorizedRelayAsync(Action<Dictionary<string, string?>>? change = null) => StartRelayAsync(settings =>
+    {
+        settings.Remove("Relay:Google:RefreshToken");
+        change?.Invoke(settings);
+    });
 
     public async Task<RelayInstance> StartRelayAsync(Action<Dictionary<string, string?>>? change = null)
     {

@@ -29,6 +29,7 @@ internal sealed class RelayInstance : IAsyncDisposable
     public FileSpool Spool => App.Services.GetRequiredService<FileSpool>();
     public DeliveryEvents Events => App.Services.GetRequiredService<DeliveryEvents>();
     public DeliveryGate Gate => App.Services.GetRequiredService<DeliveryGate>();
+    public OAuth.IAccessTokenSource Tokens => App.Services.GetRequiredService<OAuth.IAccessTokenSource>();
     public string LoginSecret => App.Services.GetRequiredService<Relay.Web.LoginSecret>().Value;
 
     /// <summary>The web listener's base address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>

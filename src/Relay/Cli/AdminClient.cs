@@ -27,18 +27,19 @@ internal sealed class AdminClient(HttpClient http) : IDisposable
         return new AdminClient(http);
     }
 
-    public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Get, path, cancellationToken);
+    public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Get, path, null, cancellationToken);
 
-    public Task<T> PostAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Post, path, cancellationToken);
+    public Task<T> PostAsync<T>(string path, object? body, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Post, path, body, cancellationToken);
 
-    public Task DeleteAsync(string path, CancellationToken cancellationToken) => SendAsync<object>(HttpMethod.Delete, path, cancellationToken);
+    public Task DeleteAsync(string path, CancellationToken cancellationToken) => SendAsync<object>(HttpMethod.Delete, path, null, cancellationToken);
 
-    private async Task<T> SendAsync<T>(HttpMethod method, string path, CancellationToken cancellationToken)
+    private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, CancellationToken cancellationToken)
     {
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(new HttpRequestMessage(method, path), cancellationToken);
+            using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body, options: SpoolJson.Options) };
+            response = await http.SendAsync(request, cancellationToken);
         }
         catch (HttpRequestException ex)
         {

@@ -8,14 +8,13 @@ namespace Relay.Cli;
 /// <summary><c>relay queue list | show ID | retry ID|--all-dead | delete ID</c>, against the running relay's admin API.</summary>
 internal static class QueueCommands
 {
-    public static Command Create()
+    public static Command Create(Option<string?> url)
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of a table.", Recursive = true };
-        var url = new Option<string?>("--url") { Description = "Web address of the relay (default: from its configuration, e.g. http://127.0.0.1:8025).", Recursive = true };
-        var queue = new Command("queue", "Look at and act on the messages waiting for delivery and the dead letters.") { json, url };
+        var queue = new Command("queue", "Look at and act on the messages waiting for delivery and the dead letters.") { json };
 
         var list = new Command("list", "List queued, deferred and dead messages, oldest first.");
-        list.SetAction((parse, ct) => RunAsync(parse.GetValue(url), async client =>
+        list.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
         {
             var entries = await client.GetAsync<List<SpoolEntry>>("api/queue", ct);
             Console.Write(parse.GetValue(json) ? JsonSerializer.Serialize(entries, SpoolJson.Options) + Environment.NewLine : ListTable(entries, DateTimeOffset.UtcNow));
@@ -23,7 +22,7 @@ internal static class QueueCommands
 
         var showId = new Argument<string>("id") { Description = "The message ID, as in 'relay queue list'." };
         var show = new Command("show", "Show one message: envelope, headers and delivery history.") { showId };
-        show.SetAction((parse, ct) => RunAsync(parse.GetValue(url), async client =>
+        show.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
         {
             var detail = await client.GetAsync<QueueEntryDetail>($"api/queue/{Uri.EscapeDataString(parse.GetValue(showId)!)}", ct);
             Console.Write(parse.GetValue(json) ? JsonSerializer.Serialize(detail, SpoolJson.Options) + Environment.NewLine : ShowText(detail));
@@ -39,22 +38,22 @@ internal static class QueueCommands
                 result.AddError("Give either a message ID or --all-dead.");
             }
         });
-        retry.SetAction((parse, ct) => RunAsync(parse.GetValue(url), async client =>
+        retry.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
         {
             if (parse.GetValue(allDead))
             {
-                var retried = await client.PostAsync<RetriedCount>("api/queue/retry-dead", ct);
+                var retried = await client.PostAsync<RetriedCount>("api/queue/retry-dead", null, ct);
                 Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(retried, SpoolJson.Options) : $"{retried.Count} dead letter(s) queued again.");
                 return;
             }
 
-            var entry = await client.PostAsync<SpoolEntry>($"api/queue/{Uri.EscapeDataString(parse.GetValue(retryId)!)}/retry", ct);
+            var entry = await client.PostAsync<SpoolEntry>($"api/queue/{Uri.EscapeDataString(parse.GetValue(retryId)!)}/retry", null, ct);
             Console.WriteLine(parse.GetValue(json) ? JsonSerializer.Serialize(entry, SpoolJson.Options) : $"{entry.Id} will be tried again now.");
         }));
 
         var deleteId = new Argument<string>("id") { Description = "The message ID." };
         var delete = new Command("delete", "Remove a message for good (queued or dead).") { deleteId };
-        delete.SetAction((parse, ct) => RunAsync(parse.GetValue(url), async client =>
+        delete.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
         {
             await client.DeleteAsync($"api/queue/{Uri.EscapeDataString(parse.GetValue(deleteId)!)}", ct);
             Console.WriteLine($"{parse.GetValue(deleteId)} deleted.");
@@ -110,20 +109,5 @@ internal static class QueueCommands
         lines.Add("History:");
         lines.AddRange(e.History.Count == 0 ? ["  (no attempt yet)"] : e.History.Select(a => $"  {a.At:u}  {a.Result,-9}  {a.Reply}"));
         return string.Join(Environment.NewLine, lines) + Environment.NewLine;
-    }
-
-    private static async Task<int> RunAsync(string? url, Func<AdminClient, Task> action)
-    {
-        try
-        {
-            using var client = AdminClient.Create(url);
-            await action(client);
-            return 0;
-        }
-        catch (AdminException ex)
-        {
-            await Console.Error.WriteLineAsync(ex.Message);
-            return 1;
-        }
     }
 }

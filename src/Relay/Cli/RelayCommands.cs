@@ -16,8 +16,12 @@ internal static class RelayCommands
 
         var run = new Command("run", "Run the relay (the default when no command is given).") { TreatUnmatchedTokensAsErrors = false };
         run.SetAction((parse, _) => runRelay([.. parse.UnmatchedTokens]));
+        var url = new Option<string?>("--url") { Description = "Web address of the running relay (default: from its configuration, e.g. http://127.0.0.1:8025).", Recursive = true };
+        root.Options.Add(url);
         root.Subcommands.Add(run);
-        root.Subcommands.Add(QueueCommands.Create());
+        root.Subcommands.Add(QueueCommands.Create(url));
+        root.Subcommands.Add(AccountCommands.Authorize(url));
+        root.Subcommands.Add(AccountCommands.Revoke(url));
         return root;
     }
 }

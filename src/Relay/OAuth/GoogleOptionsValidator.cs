@@ -29,6 +29,19 @@ internal sealed class GoogleOptionsValidator(IOptions<AccountOptions> account) :
             }
         }
 
+        if (options.ServiceAccountKeyFile is { Length: > 0 } keyFile)
+        {
+            if (!File.Exists(keyFile))
+            {
+                errors.Add(nameof(options.ServiceAccountKeyFile), $"names '{keyFile}', which does not exist. Give the JSON key of the service account (IAM → Service accounts → Keys).");
+            }
+
+            if (string.IsNullOrEmpty(account.Value.Address))
+            {
+                errors.Add(nameof(options.ServiceAccountKeyFile), $"is set but {AccountOptions.Section}:Address is not: give the Workspace account the service account sends as.");
+            }
+        }
+
         return errors.Result;
     }
 }

@@ -32,4 +32,7 @@ internal static partial class OAuthLog
 
     [LoggerMessage(5010, LogLevel.Warning, "Keep-alive refresh of {Account} failed: {Reason}")]
     public static partial void KeepAliveFailed(ILogger logger, string account, string reason);
+
+    [LoggerMessage(5011, LogLevel.Information, "Using the service account {ServiceAccount} to send as {Account} (domain-wide delegation)")]
+    public static partial void ServiceAccount(ILogger logger, string serviceAccount, string account);
 }

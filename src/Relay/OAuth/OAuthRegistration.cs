@@ -9,7 +9,10 @@ internal static class OAuthRegistration
         services.AddSingleton<SecretBox>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<GoogleAccessTokenSource>();
-        services.AddSingleton<IAccessTokenSource>(sp => sp.GetRequiredService<GoogleAccessTokenSource>());
+        services.AddSingleton<IAccessTokenSource>(sp =>
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<GoogleOptions>>().Value.ServiceAccountKeyFile is { Length: > 0 }
+                ? ActivatorUtilities.CreateInstance<ServiceAccountTokenSource>(sp)
+                : sp.GetRequiredService<GoogleAccessTokenSource>());
         services.AddSingleton<AuthorizationFlow>();
         services.AddHostedService<TokenHealth>();
         return services;

@@ -1,0 +1,90 @@
+using System.CommandLine;
+using Relay.OAuth;
+using Relay.Web;
+
+namespace Relay.Cli;
+
+/// <summary><c>relay authorize</c> and <c>relay revoke</c>, done by the running relay through its admin API.</summary>
+internal static class AccountCommands
+{
+    public static Command Authorize(Option<string?> url)
+    {
+        var clientId = new Option<string?>("--client-id") { Description = "OAuth client ID (default: the one configured or entered before)." };
+        var clientSecret = new Option<string?>("--client-secret") { Description = "OAuth client secret (default: the one configured or entered before)." };
+        var command = new Command("authorize", "Authorize the Google account Relay sends as: open the printed address in any browser, then paste back the address Google sends you to.")
+        {
+            clientId,
+            clientSecret,
+        };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
+        {
+            var start = await client.PostAsync<AuthorizationStart>("api/authorize/start", new ClientInput(parse.GetValue(clientId), parse.GetValue(clientSecret)), ct);
+            Console.WriteLine("Open this address in a browser, sign in as the account Relay is to send as, and allow access:");
+            Console.WriteLine();
+            Console.WriteLine("  " + start.Url);
+            Console.WriteLine();
+            Console.WriteLine($"Google then sends the browser to {start.RedirectUri}?… When that page does not load (the browser is on");
+            Console.WriteLine("another machine), copy the whole address from the address bar and paste it here. Waiting…");
+
+            using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            var pasted = PastedAsync(client, done.Token);
+            var caught = CaughtAsync(client, start.State, done.Token);
+            var result = await await Task.WhenAny(pasted, caught);
+            await done.CancelAsync();
+            if (!result.Succeeded)
+            {
+                throw new AdminException(result.Message);
+            }
+
+            Console.WriteLine(result.Message);
+        }));
+        return command;
+    }
+
+    public static Command Revoke(Option<string?> url)
+    {
+        var command = new Command("revoke", "Revoke the relay's access at Google and forget the account.");
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
+        {
+            await client.PostAsync<object>("api/account/revoke", null, ct);
+            Console.WriteLine("The authorization was revoked at Google and forgotten. Run 'relay authorize' to authorize an account again.");
+        }));
+        return command;
+    }
+
+    /// <summary>The address the user pastes (the browser is on another machine).</summary>
+    private static async Task<AuthorizationResult> PastedAsync(AdminClient client, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var line = await Console.In.ReadLineAsync(cancellationToken);
+            if (line is null)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken); // no input: only the loopback redirect can complete
+            }
+            else if (line.Trim().Length > 0)
+            {
+                try
+                {
+                    return await client.PostAsync<AuthorizationResult>("api/authorize/complete", new PastedUrl(line.Trim()), cancellationToken);
+                }
+                catch (AdminException ex)
+                {
+                    return new AuthorizationResult(false, null, ex.Message);
+                }
+            }
+        }
+    }
+
+    /// <summary>The relay caught Google's redirect itself (the browser runs where the relay runs).</summary>
+    private static async Task<AuthorizationResult> CaughtAsync(AdminClient client, string state, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (await client.GetAsync<AuthorizationResult?>($"api/authorize/{Uri.EscapeDataString(state)}/wait", cancellationToken) is { } result)
+            {
+                return result;
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+using Google.Apis.Auth.OAuth2;
+using Google.Apis.Auth.OAuth2.Responses;
+using Microsoft.Extensions.Options;
+using Relay.Rewrite;
+
+namespace Relay.OAuth;
+
+/// <summary>
+/// Google Workspace without a browser: a service account with domain-wide delegation acts as
+/// <c>Relay:Account:Address</c> (JWT bearer grant at the key's <c>token_uri</c>). No consent, no 7-day Testing limit.
+/// </summary>
+internal sealed class ServiceAccountTokenSource : IAccessTokenSource
+{
+    private readonly ServiceAccountCredential _credential;
+    private readonly TimeProvider _time;
+    private readonly ILogger<ServiceAccountTokenSource> _logger;
+    private readonly SemaphoreSlim _refreshGate = new(1, 1);
+    private DateTimeOffset? _lastRefresh;
+    private string? _problem;
+
+    public ServiceAccountTokenSource(IOptions<GoogleOptions> google, IOptions<AccountOptions> account, TimeProvider time, ILogger<ServiceAccountTokenSource> logger)
+    {
+        _time = time;
+        _logger = logger;
+        Account = account.Value.Address!;
+        var key = CredentialFactory.FromFile<ServiceAccountCredential>(google.Value.ServiceAccountKeyFile!);
+        _credential = (ServiceAccountCredential)key.ToGoogleCredential().CreateWithUser(Account).CreateScoped(GoogleOptions.GmailScope).UnderlyingCredential;
+        OAuthLog.ServiceAccount(logger, _credential.Id, Account);
+    }
+
+    public string Account { get; }
+
+    string? IAccessTokenSource.Account => Account;
+
+    public event Action? Changed
+    {
+        add { }
+        remove { }
+    }
+
+    public TokenStatus Status => new(
+        Account,
+        "service account " + _credential.Id,
+        null,
+        _lastRefresh,
+        _credential.Token is { } token ? new DateTimeOffset(token.IssuedUtc, TimeSpan.Zero).AddSeconds(token.ExpiresInSeconds ?? 0) : null,
+        _problem);
+
+    public async Task<string> GetAccessTokenAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var before = _credential.Token?.AccessToken;
+            var token = await _credential.GetAccessTokenForRequestAsync(cancellationToken: cancellationToken);
+            Note(before, token);
+            return token;
+        }
+        catch (TokenResponseException ex)
+        {
+            throw Refused(ex);
+        }
+    }
+
+    public async Task<string> RefreshRejectedAsync(string rejectedToken, CancellationToken cancellationToken)
+    {
+        await _refreshGate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_credential.Token?.AccessToken is { } current && current != rejectedToken)
+            {
+                return current;
+            }
+
+            await _credential.RequestAccessTokenAsync(cancellationToken);
+            Note(rejectedToken, _credential.Token!.AccessToken);
+            return _credential.Token.AccessToken;
+        }
+        catch (TokenResponseException ex)
+        {
+            throw Refused(ex);
+        }
+        finally
+        {
+            _refreshGate.Release();
+        }
+    }
+
+    private void Note(string? before, string token)
+    {
+        _problem = null;
+        if (before != token)
+        {
+            _lastRefresh = _time.GetUtcNow();
+            OAuthLog.AccessTokenRefreshed(_logger, Account, _credential.Token?.ExpiresInSeconds);
+        }
+    }
+
+    private Exception Refused(TokenResponseException ex)
+    {
+        var described = ex.Error?.Error is "unauthorized_client" or "access_denied" or "invalid_grant"
+            ? new AuthorizationRequiredException(
+                $"Google refused the service account {_credential.Id} for {Account} ({ex.Error.Error}: {ex.Error.ErrorDescription}). In the Google Workspace admin console " +
+                "(Security → API controls → Domain-wide delegation), authorize its client ID for https://mail.google.com/, and check that the account exists in that domain.")
+            : GoogleAccessTokenSource.Describe(ex);
+        _problem = described is AuthorizationRequiredException ? described.Message : null;
+        return described;
+    }
+}

@@ -1,0 +1,177 @@
+using System.Net;
+using System.Text;
+using Relay.Outbound;
+using Relay.Testing;
+
+namespace Relay.FunctionalTests;
+
+public sealed class AuthorizationEndToEndTests : HarnessTest
+{
+    [Fact]
+    public async Task BrowserFlow_ConsentStoresTheTokenEncrypted_QueuedMailGoesOut_AndARestartStaysAuthorized()
+    {
+        await using (var relay = await Harness.StartUnauthorizedRelayAsync())
+        {
+            await relay.SendAsync(Messages.Simple("waiting for an account"));
+            using var browser = new WebSession(relay.WebAddress);
+            await browser.LoginAsync(relay.LoginSecret);
+            Assert.Contains("No Google account is authorized yet", await browser.GetTextAsync("/"), StringComparison.Ordinal);
+
+            var callback = await browser.ConsentAsync();
+            var page = await browser.GetTextAsync(callback);
+
+            Assert.Contains("relay.account@example.com is authorized", page, StringComparison.Ordinal);
+            var request = Harness.OAuth.LastAuthorizationRequest!;
+            Assert.Equal("S256", request["code_challenge_method"]);
+            Assert.Equal("offline", request["access_type"]);
+            Assert.Equal("consent", request["prompt"]);
+            Assert.Equal("relay.account@example.com", request["login_hint"]);
+            Assert.StartsWith("http://localhost:", request["redirect_uri"], StringComparison.Ordinal);
+            var delivered = await Harness.Gmail.NextMessageAsync();
+            Assert.Equal("relay.account@example.com", delivered.AuthUser);
+
+            var stored = await File.ReadAllBytesAsync(Path.Combine(Harness.DataPath, "oauth", "authorization.bin"));
+            var refreshToken = Assert.Single(Harness.OAuth.IssuedRefreshTokens);
+            Assert.DoesNotContain(refreshToken, Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
+            Assert.DoesNotContain(FakeGoogleOAuthServer.ClientSecret, Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
+            Assert.DoesNotContain(refreshToken, relay.Logs.All, StringComparison.Ordinal);
+        }
+
+        await using var restarted = await Harness.StartUnauthorizedRelayAsync();
+        Assert.Equal("relay.account@example.com", restarted.Tokens.Account);
+        await restarted.SendAsync(Messages.Simple("after the restart"));
+        var (_, outcome) = await restarted.NextOutcomeAsync();
+        Assert.Equal(DeliveryResult.Delivered, outcome.Result);
+    }
+
+    [Fact]
+    public async Task PastedAddress_CompletesTheAuthorization_OnceOnly()
+    {
+        await using var relay = await Harness.StartUnauthorizedRelayAsync();
+        using var browser = new WebSession(relay.WebAddress);
+        await browser.LoginAsync(relay.LoginSecret);
+        var callback = await browser.ConsentAsync();
+
+        var pasted = await browser.PostFormAsync("/authorize", "/oauth/paste", new Dictionary<string, string> { ["pastedUrl"] = callback });
+        Assert.Equal(HttpStatusCode.OK, pasted.StatusCode);
+        Assert.Contains("is authorized", await pasted.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+        var replayed = await browser.GetAsync(callback);
+        Assert.Equal(HttpStatusCode.BadRequest, replayed.StatusCode);
+        Assert.Contains("already used", await replayed.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ForgedState_IsRefused()
+    {
+        await using var relay = await Harness.StartUnauthorizedRelayAsync();
+        using var browser = new WebSession(relay.WebAddress);
+        await browser.LoginAsync(relay.LoginSecret);
+        var callback = await browser.ConsentAsync();
+        var forged = System.Text.RegularExpressions.Regex.Replace(callback, "state=[^&]+", "state=forged-state-value-1234567890");
+
+        var response = await browser.GetAsync(forged);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(relay.Tokens.Account);
+    }
+
+    [Fact]
+    public async Task ConsentAsAnotherAccount_IsRefusedWithTheReason()
+    {
+        Harness.OAuth.ConsentAccount = "someone.else@example.com";
+        await using var relay = await Harness.StartUnauthorizedRelayAsync();
+        using var browser = new WebSession(relay.WebAddress);
+        await browser.LoginAsync(relay.LoginSecret);
+
+        var page = await browser.GetTextAsync(await browser.ConsentAsync());
+
+        Assert.Contains("You consented as someone.else@example.com, but this relay sends as relay.account@example.com", page, StringComparison.Ordinal);
+        Assert.Null(relay.Tokens.Account);
+    }
+
+    [Fact]
+    public async Task ConsentWithoutARefreshToken_IsRefusedWithTheFix()
+    {
+        Harness.OAuth.OmitRefreshToken = true;
+        await using var relay = await Harness.StartUnauthorizedRelayAsync();
+        using var browser = new WebSession(relay.WebAddress);
+        await browser.LoginAsync(relay.LoginSecret);
+
+        var page = await browser.GetTextAsync(await browser.ConsentAsync());
+
+        Assert.Contains("Google returned no refresh token", page, StringComparison.Ordinal);
+        Assert.Contains("myaccount.google.com/permissions", page, StringComparison.Ordinal);
+        Assert.Null(relay.Tokens.Account);
+    }
+
+    [Fact]
+    public async Task ConsentCancelled_SaysWhatAccessDeniedMeans()
+    {
+        await using var relay = await Harness.StartUnauthorizedRelayAsync();
+        using var browser = new WebSession(relay.WebAddress);
+        await browser.LoginAsync(relay.LoginSecret);
+
+        var page = await browser.GetTextAsync(await browser.ConsentAsync(allow: false));
+
+        Assert.Contains("test users", page, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RefreshTokenRevokedAtGoogle_HoldsTheQueue_BannerOnThePage_TokenKeptForDiagnosis()
+    {
+        await using var relay = await Harness.StartUnauthorizedRelayAsync();
+        using var browser = new WebSession(relay.WebAddress);
+        await browser.LoginAsync(relay.LoginSecret);
+        await browser.GetTextAsync(await browser.ConsentAsync());
+        Harness.OAuth.RefreshTokenRevoked = true;
+        Harness.OAuth.Invalidate(Harness.OAuth.Issued.Last());
+
+        await relay.SendAsync(Messages.Simple());
+        var (_, outcome) = await relay.NextOutcomeAsync(o => o.Result != DeliveryResult.Delivered);
+
+        Assert.Equal(DeliveryResult.NeedsAuthorization, outcome.Result);
+        Assert.Contains("needs to be authorized again", await browser.GetTextAsync("/"), StringComparison.Ordinal);
+        Assert.Contains("invalid_grant", relay.Tokens.Status.Problem, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(Harness.DataPath, "oauth", "authorization.bin")));
+        Assert.Equal("relay.account@example.com", relay.Tokens.Account);
+    }
+
+    [Fact]
+    public async Task Revoke_CallsGoogleAndForgetsTheAccount()
+    {
+        await using var relay = await Harness.StartUnauthorizedRelayAsync();
+        using var browser = new WebSession(relay.WebAddress);
+        await browser.LoginAsync(relay.LoginSecret);
+        await browser.GetTextAsync(await browser.ConsentAsync());
+        var refreshToken = Harness.OAuth.IssuedRefreshTokens.Last();
+
+        var response = await browser.PostFormAsync("/", "/revoke", new Dictionary<string, string>());
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains(refreshToken, Harness.OAuth.Revoked);
+        Assert.Null(relay.Tokens.Account);
+        Assert.False(File.Exists(Path.Combine(Harness.DataPath, "oauth", "authorization.bin")));
+    }
+
+    [Fact]
+    public async Task Pages_NeedTheLogin_AndFormsNeedTheirAntiforgeryToken()
+    {
+        await using var relay = await Harness.StartUnauthorizedRelayAsync();
+        using var browser = new WebSession(relay.WebAddress);
+
+        var anonymous = await browser.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
+        Assert.StartsWith("/login", anonymous.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/login?secret=wrong")).StatusCode);
+
+        var anonymousPost = await browser.PostWithoutTokenAsync("/authorize", new Dictionary<string, string>());
+        Assert.Equal(HttpStatusCode.Redirect, anonymousPost.StatusCode);
+
+        await browser.LoginAsync(relay.LoginSecret);
+        var withToken = await browser.PostFormAsync("/authorize", "/authorize", new Dictionary<string, string>());
+        Assert.Equal(HttpStatusCode.Redirect, withToken.StatusCode); // on to Google
+        var withoutToken = await browser.PostWithoutTokenAsync("/authorize", new Dictionary<string, string>());
+        Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
+    }
+}
