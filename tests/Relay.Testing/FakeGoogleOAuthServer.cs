@@ -90,6 +90,16 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         return server;
     }
 
+    /// <summary>Plays the person on the consent page: opens <paramref name="authorizationUrl"/>, clicks Allow (or Cancel), and returns where Google sends the browser back to.</summary>
+    public static async Task<string> ConsentAsync(string authorizationUrl, bool allow = true)
+    {
+        using var browser = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false });
+        var consent = await (await browser.GetAsync(authorizationUrl)).Content.ReadAsStringAsync();
+        var link = System.Text.RegularExpressions.Regex.Match(consent, allow ? "id=\"allow\" href=\"([^\"]+)" : "id=\"deny\" href=\"([^\"]+)").Groups[1].Value;
+        var back = await browser.GetAsync(new Uri(new Uri(authorizationUrl), System.Net.WebUtility.HtmlDecode(link)));
+        return back.Headers.Location?.ToString() ?? throw new InvalidOperationException("The fake consent page did not redirect: " + consent);
+    }
+
     public bool IsValid(string token) => _accessTokens.TryGetValue(token, out var expiresAt) && _time.GetUtcNow() < expiresAt;
 
     /// <summary>Makes a token unusable before its time, as Gmail does for a token it no longer accepts.</summary>

@@ -91,6 +91,47 @@ internal sealed partial class RelayProcess : IAsyncDisposable
         return (command.ExitCode, await output, await error);
     }
 
+    /// <summary>
+    /// Runs <c>relay ARGS</c> with a console: <paramref name="answer"/> sees each line it prints and may return a line to type.
+    /// </summary>
+    public async Task<(int ExitCode, string Output)> RunInteractiveAsync(Func<string, Task<string?>> answer, params string[] args)
+    {
+        var environment = new Dictionary<string, string?>(_environment)
+        {
+            ["Relay__Web__Port"] = WebPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        var start = Command(args, environment);
+        start.RedirectStandardInput = true;
+        using var command = Process.Start(start)!;
+        var output = new System.Text.StringBuilder();
+        var error = command.StandardError.ReadToEndAsync();
+        while (await ReadLineAsync(command, output) is { } line)
+        {
+            output.AppendLine(line);
+            if (await answer(line) is { } typed)
+            {
+                await command.StandardInput.WriteLineAsync(typed);
+                await command.StandardInput.FlushAsync();
+            }
+        }
+
+        await command.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (command.ExitCode, output + await error);
+    }
+
+    private async Task<string?> ReadLineAsync(Process command, System.Text.StringBuilder soFar)
+    {
+        try
+        {
+            return await command.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            command.Kill();
+            throw new TimeoutException($"The command printed nothing more for 60 s. Its output:\n{soFar}\nThe relay's output:\n{string.Join('\n', Output.TakeLast(30))}");
+        }
+    }
+
     /// <summary>SIGKILL: no chance to finish anything, as a power cut.</summary>
     public void Kill() => _process.Kill(entireProcessTree: true);
 

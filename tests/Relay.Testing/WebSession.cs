@@ -10,7 +10,6 @@ namespace Relay.Testing;
 internal sealed partial class WebSession : IDisposable
 {
     private readonly HttpClient _relay;
-    private readonly HttpClient _google = new(new HttpClientHandler { AllowAutoRedirect = false });
 
     public WebSession(string relayAddress)
     {
@@ -54,25 +53,12 @@ internal sealed partial class WebSession : IDisposable
             throw new InvalidOperationException($"Authorize did not redirect to Google: {(int)toGoogle.StatusCode} {await toGoogle.Content.ReadAsStringAsync()}");
         }
 
-        var consentUrl = toGoogle.Headers.Location!;
-        var consent = await (await _google.GetAsync(consentUrl)).Content.ReadAsStringAsync();
-        var link = (allow ? AllowLink() : DenyLink()).Match(consent).Groups[1].Value;
-        var back = await _google.GetAsync(new Uri(consentUrl, WebUtility.HtmlDecode(link)));
-        return back.Headers.Location!.ToString();
+        return await FakeGoogleOAuthServer.ConsentAsync(toGoogle.Headers.Location!.ToString(), allow);
     }
 
-    public void Dispose()
-    {
-        _relay.Dispose();
-        _google.Dispose();
-    }
+    public void Dispose() => _relay.Dispose();
 
     [GeneratedRegex("""<input type="hidden" name="([^"]+)" value="([^"]+)">""")]
     private static partial Regex AntiforgeryField();
 
-    [GeneratedRegex("""id="allow" href="([^"]+)""")]
-    private static partial Regex AllowLink();
-
-    [GeneratedRegex("""id="deny" href="([^"]+)""")]
-    private static partial Regex DenyLink();
 }

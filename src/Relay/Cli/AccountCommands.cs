@@ -27,7 +27,8 @@ internal static class AccountCommands
             Console.WriteLine("another machine), copy the whole address from the address bar and paste it here. Waiting…");
 
             using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var pasted = PastedAsync(client, done.Token);
+            // Console.In reads synchronously whatever the method's name: on its own thread, so the wait below runs too.
+            var pasted = Task.Run(() => PastedAsync(client, done.Token), done.Token);
             var caught = CaughtAsync(client, start.State, done.Token);
             var result = await await Task.WhenAny(pasted, caught);
             await done.CancelAsync();

@@ -34,6 +34,7 @@ internal sealed class AuthorizationFlow(
     private static readonly string[] Scopes = [GoogleOptions.GmailScope, "openid", "email"];
 
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, AuthorizationResult> _finished = new(StringComparer.Ordinal);
 
     /// <param name="clientSecret">The secret to use.</param>
     /// <param name="keepSecret">True when it was entered by the user (then it is stored, encrypted, with the token); false when it comes from configuration.</param>
@@ -44,6 +45,8 @@ internal sealed class AuthorizationFlow(
             _pending.TryRemove(expired.Key, out _);
         }
 
+        _finished.Clear(); // results are only kept for whoever waits on a flow in progress
+
         var flow = Flow(clientId, clientSecret);
         var request = flow.CreateAuthorizationCodeRequest(redirectUri, out var codeVerifier);
         var state = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(24));
@@ -52,12 +55,21 @@ internal sealed class AuthorizationFlow(
         return new AuthorizationStart(request.Build().AbsoluteUri, state, redirectUri);
     }
 
-    /// <summary>Waits for the authorization with this state to complete (through the callback or a pasted address).</summary>
+    /// <summary>
+    /// Waits for the authorization with this state to complete (through the callback or a pasted address): its result,
+    /// or null when still pending after <paramref name="timeout"/>. Throws <see cref="KeyNotFoundException"/> for a state
+    /// never issued or long expired.
+    /// </summary>
     public async Task<AuthorizationResult?> WaitAsync(string state, TimeSpan timeout, CancellationToken cancellationToken)
     {
+        if (_finished.TryGetValue(state, out var finished))
+        {
+            return finished;
+        }
+
         if (!_pending.TryGetValue(state, out var pending))
         {
-            return null;
+            throw new KeyNotFoundException("This authorization is unknown or has expired. Start again.");
         }
 
         try
@@ -93,6 +105,7 @@ internal sealed class AuthorizationFlow(
         }
 
         var result = await ExchangeAsync(query, pending, cancellationToken);
+        _finished[state] = result;
         pending.Done.TrySetResult(result);
         if (result.Succeeded)
         {

@@ -25,7 +25,9 @@ internal static class AccountPages
 
             return Results.Redirect(flow.Start(RedirectUri(context, web.Value), id, secret, keepSecret: entered).Url);
         });
-        pages.MapGet("/oauth/callback", async (HttpContext context, AuthorizationFlow flow, CancellationToken cancellationToken) =>
+        // No login needed here: the one-time state, made for a flow a signed-in person (or relay authorize) started, is the
+        // proof; and the browser Google sends back may not hold the relay's cookie (relay authorize, another host name).
+        app.MapGet("/oauth/callback", async (HttpContext context, AuthorizationFlow flow, CancellationToken cancellationToken) =>
             Outcome(await flow.CompleteAsync(context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal), cancellationToken)));
         pages.MapPost("/oauth/paste", async ([FromForm] string? pastedUrl, AuthorizationFlow flow, CancellationToken cancellationToken) =>
             Outcome(await flow.CompleteFromPastedAsync(pastedUrl ?? "", cancellationToken)));

@@ -27,7 +27,16 @@ internal static class AdminApi
                 ? Results.Ok(result)
                 : Problem(result.Message, 400));
         api.MapGet("/authorize/{state}/wait", async (string state, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            await flow.WaitAsync(state, TimeSpan.FromSeconds(25), cancellationToken) is { } result ? Results.Ok(result) : Results.NoContent());
+        {
+            try
+            {
+                return await flow.WaitAsync(state, TimeSpan.FromSeconds(25), cancellationToken) is { } result ? Results.Ok(result) : Results.NoContent();
+            }
+            catch (KeyNotFoundException ex)
+            {
+                return Problem(ex.Message, 404);
+            }
+        });
         api.MapPost("/account/revoke", async (GoogleAccessTokenSource tokens, CancellationToken cancellationToken) =>
         {
             await tokens.RevokeAsync(cancellationToken);
