@@ -61,7 +61,7 @@ internal sealed class TokenHealth(GoogleAccessTokenSource tokens, IOptions<Googl
 
         var age = time.GetUtcNow() - at;
         return age >= TimeSpan.FromDays(5) && age < TimeSpan.FromDays(7)
-            ? $"{status.Account} was authorized {age.TotalDays:0} days ago. If the app's consent screen is still in Testing, Google ends this " +
+            ? $"{status.Account} was authorized {(int)age.TotalDays} days ago. If the app's consent screen is still in Testing, Google ends this " +
               $"authorization on {at.AddDays(7):yyyy-MM-dd HH:mm} UTC: publish the app (In production, or Internal in Workspace) and authorize again before then. " +
               "If it is published, ignore this."
             : null;

@@ -110,4 +110,21 @@ public sealed class GoogleAccessTokenSourceTests : IAsyncLifetime
         Assert.Null(source.Account);
         await Assert.ThrowsAsync<AuthorizationRequiredException>(() => source.GetAccessTokenAsync(CancellationToken.None));
     }
+
+    [Fact]
+    public async Task KeepAlive_RefreshesAtLeastWeekly_EvenWithNoMailToSend()
+    {
+        var source = Source();
+        var health = new TokenHealth(source, Options.Create(new GoogleOptions()), _clock, NullLogger<TokenHealth>.Instance);
+
+        await health.CheckAsync(CancellationToken.None); // never refreshed yet
+        Assert.Equal(1, _google.RefreshCount);
+        _clock.Advance(TimeSpan.FromDays(5));
+        await health.CheckAsync(CancellationToken.None);
+        Assert.Equal(1, _google.RefreshCount);
+        _clock.Advance(TimeSpan.FromDays(1.5));
+        await health.CheckAsync(CancellationToken.None);
+        Assert.Equal(2, _google.RefreshCount);
+        Assert.Equal(_clock.GetUtcNow(), source.Status.LastRefreshAt);
+    }
 }
