@@ -174,4 +174,57 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
         var withoutToken = await browser.PostWithoutTokenAsync("/authorize", new Dictionary<string, string>());
         Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
     }
+
+    [Fact]
+    public async Task RotatedRefreshToken_IsSaved_AndUsedAfterARestart()
+    {
+        await using (var relay = await Harness.StartUnauthorizedRelayAsync())
+        {
+            using var browser = new WebSession(relay.WebAddress);
+            await browser.LoginAsync(relay.LoginSecret);
+            await browser.GetTextAsync(await browser.ConsentAsync());
+            Harness.OAuth.RotateRefreshTokens = true;
+            await relay.SendAsync(Messages.Simple());
+            await Harness.Gmail.NextMessageAsync(); // the refresh that delivered it rotated the token
+            Harness.OAuth.RotateRefreshTokens = false;
+        }
+
+        Assert.Equal(2, Harness.OAuth.IssuedRefreshTokens.Count); // the first one no longer works at the fake Google
+        await using var restarted = await Harness.StartUnauthorizedRelayAsync();
+        await restarted.SendAsync(Messages.Simple("after the rotation"));
+        var (_, outcome) = await restarted.NextOutcomeAsync();
+        Assert.Equal(DeliveryResult.Delivered, outcome.Result);
+    }
+
+    [Fact]
+    public async Task StateOlderThanTenMinutes_IsRefused()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await RelayHarness.StartAsync(clock);
+        await using var relay = await harness.StartUnauthorizedRelayAsync();
+        using var browser = new WebSession(relay.WebAddress);
+        await browser.LoginAsync(relay.LoginSecret);
+        var callback = await browser.ConsentAsync();
+
+        clock.Advance(TimeSpan.FromMinutes(11));
+        var response = await browser.GetAsync(callback);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("expired", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Null(relay.Tokens.Account);
+    }
+
+    [Fact]
+    public async Task WebClientBehindAProxy_UsesThePublicHttpsCallback()
+    {
+        await using var relay = await Harness.StartUnauthorizedRelayAsync(s => s["Relay:Web:PublicUrl"] = "https://relay.example.com/");
+        using var browser = new WebSession(relay.WebAddress);
+        await browser.LoginAsync(relay.LoginSecret);
+
+        var back = await browser.ConsentAsync();
+
+        Assert.Equal("https://relay.example.com/oauth/callback", Harness.OAuth.LastAuthorizationRequest!["redirect_uri"]);
+        Assert.StartsWith("https://relay.example.com/oauth/callback?", back, StringComparison.Ordinal);
+        Assert.Contains("https://relay.example.com/oauth/callback", await browser.GetTextAsync("/authorize"), StringComparison.Ordinal);
+    }
 }

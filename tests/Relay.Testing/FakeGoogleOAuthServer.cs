@@ -68,6 +68,9 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
     /// <summary>The last authorization request the consent page saw (its query), for tests to check PKCE and the rest.</summary>
     public IReadOnlyDictionary<string, string>? LastAuthorizationRequest { get; private set; }
 
+    /// <summary>When true, every refresh grant answers with a new refresh token and retires the old one, as Google may.</summary>
+    public bool RotateRefreshTokens { get; set; }
+
     /// <summary>Whether a service account's JWT grant is honoured (domain-wide delegation set up).</summary>
     public bool ServiceAccountDelegated { get; set; } = true;
 
@@ -183,6 +186,14 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
                 if (RefreshTokenRevoked || !_refreshTokens.ContainsKey(form["refresh_token"].ToString()))
                 {
                     return InvalidGrant("Token has been expired or revoked.");
+                }
+
+                if (RotateRefreshTokens && _refreshTokens.TryRemove(form["refresh_token"].ToString(), out var owner))
+                {
+                    var rotated = "1//fake-rotated-" + Guid.NewGuid().ToString("N");
+                    _refreshTokens[rotated] = owner;
+                    IssuedRefreshTokens.Enqueue(rotated);
+                    return Results.Json(new { access_token = IssueAccessToken(), refresh_token = rotated, expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = "https://mail.google.com/", token_type = "Bearer" });
                 }
 
                 return Results.Json(new { access_token = IssueAccessToken(), expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = "https://mail.google.com/", token_type = "Bearer" });
