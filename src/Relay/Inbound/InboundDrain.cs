@@ -1,7 +1,5 @@
 using SmtpServer;
-using SmtpServer.Mail;
 using SmtpServer.Protocol;
-using SmtpServer.Storage;
 
 namespace Relay.Inbound;
 
@@ -9,7 +7,7 @@ namespace Relay.Inbound;
 /// Graceful stop of the listener: once draining, a new transaction gets 421 and its session closes, while messages
 /// already in DATA finish and get their 250 (stopping SmtpServer outright would cut them off and make clients send twice).
 /// </summary>
-internal sealed class InboundDrain : IMailboxFilter
+internal sealed class InboundDrain
 {
     private const string InDataKey = "Relay:InData";
     private readonly TaskCompletionSource _idle = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -57,16 +55,12 @@ internal sealed class InboundDrain : IMailboxFilter
         }
     }
 
-    public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
+    /// <summary>While draining, a new transaction gets 421 and its session closes.</summary>
+    public void ThrowIfDraining()
     {
         if (_draining)
         {
             throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.ServiceUnavailable, "4.3.2 Relay is restarting, try again later"), quit: true);
         }
-
-        return Task.FromResult(true);
     }
-
-    public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken) =>
-        Task.FromResult(true);
 }

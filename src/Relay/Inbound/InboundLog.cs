@@ -16,4 +16,7 @@ internal static partial class InboundLog
 
     [LoggerMessage(1005, LogLevel.Warning, "SMTP session from {ClientAddress} failed")]
     public static partial void SessionFaulted(ILogger logger, Exception exception, string clientAddress);
+
+    [LoggerMessage(1006, LogLevel.Warning, "Refused a client from {ClientAddress}: {Reason}")]
+    public static partial void Refused(ILogger logger, string clientAddress, string reason);
 }

@@ -11,6 +11,25 @@ internal sealed class InboundOptions
     public string Address { get; set; } = "0.0.0.0";
     public int Port { get; set; } = 2525;
 
+    /// <summary>
+    /// Networks (CIDR, IPv4 and IPv6) whose clients may use the relay; others get 554 5.7.1. Empty: loopback and the
+    /// private ranges (10/8, 172.16/12, 192.168/16, fc00::/7), which covers Docker networks.
+    /// </summary>
+    public List<string> AllowedNetworks { get; set; } = [];
+
+    /// <summary>Simultaneous SMTP connections, in all and from one client address; beyond, 421 4.7.0.</summary>
+    public int MaxConnections { get; set; } = 100;
+    public int MaxConnectionsPerClient { get; set; } = 20;
+
+    /// <summary>Recipients of one message (Gmail's limit over SMTP); the next RCPT gets 452 4.5.3 and the client sends the rest in a new transaction.</summary>
+    public int MaxRecipients { get; set; } = 100;
+
+    /// <summary>
+    /// When not empty, only these original senders (envelope MAIL FROM, and the header From) may send:
+    /// addresses (<c>glpi@example.com</c>) or domains (<c>@example.com</c>). Others get 550 5.7.1.
+    /// </summary>
+    public List<string> AllowedSenders { get; set; } = [];
+
     /// <summary>The name in the greeting and EHLO reply.</summary>
     public string ServerName { get; set; } = "relay";
 

@@ -19,6 +19,33 @@ internal sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
             errors.Add(nameof(options.MaxMessageSize), $"must be a positive number of bytes (Gmail's limit is {InboundOptions.GmailMaxMessageSize}); it is {options.MaxMessageSize}.");
         }
 
+        for (var i = 0; i < options.AllowedNetworks.Count; i++)
+        {
+            if (!System.Net.IPNetwork.TryParse(options.AllowedNetworks[i], out _))
+            {
+                errors.Add($"{nameof(options.AllowedNetworks)}:{i}", $"must be a network in CIDR form such as 192.168.1.0/24 or fd00::/8; it is '{options.AllowedNetworks[i]}'.");
+            }
+        }
+
+        for (var i = 0; i < options.AllowedSenders.Count; i++)
+        {
+            var sender = options.AllowedSenders[i];
+            if (sender.StartsWith('@') ? sender.Length < 3 : !System.Net.Mail.MailAddress.TryCreate(sender, out _))
+            {
+                errors.Add($"{nameof(options.AllowedSenders)}:{i}", $"must be an address (app@example.com) or a domain (@example.com); it is '{sender}'.");
+            }
+        }
+
+        if (options.MaxConnections < 1 || options.MaxConnectionsPerClient < 1 || options.MaxConnectionsPerClient > options.MaxConnections)
+        {
+            errors.Add(nameof(options.MaxConnections), $"and MaxConnectionsPerClient must be at least 1, the second not above the first; they are {options.MaxConnections} and {options.MaxConnectionsPerClient}.");
+        }
+
+        if (options.MaxRecipients is < 1 or > 1000)
+        {
+            errors.Add(nameof(options.MaxRecipients), $"must be between 1 and 1000 (Gmail takes 100 per message over SMTP); it is {options.MaxRecipients}.");
+        }
+
         errors.Positive(nameof(options.CommandTimeout), options.CommandTimeout);
         errors.Positive(nameof(options.SessionTimeout), options.SessionTimeout);
         errors.Positive(nameof(options.DrainTimeout), options.DrainTimeout);

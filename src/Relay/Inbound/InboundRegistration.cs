@@ -8,6 +8,7 @@ internal static class InboundRegistration
         services.AddSingleton<InboundListenerFactory>();
         services.AddSingleton<SpoolingMessageStore>();
         services.AddSingleton<InboundDrain>();
+        services.AddSingleton<InboundPolicy>();
         services.AddHostedService<SmtpListenerService>();
         return services;
     }

@@ -11,6 +11,7 @@ internal sealed class SmtpListenerService(
     InboundListenerFactory listenerFactory,
     SpoolingMessageStore store,
     InboundDrain drain,
+    InboundPolicy policy,
     TimeProvider time,
     ILogger<SmtpListenerService> logger) : BackgroundService
 {
@@ -81,7 +82,7 @@ internal sealed class SmtpListenerService(
         var services = new SmtpServer.ComponentModel.ServiceProvider();
         services.Add(listenerFactory);
         services.Add(store);
-        services.Add(drain);
+        services.Add(policy);
         return services;
     }
 }

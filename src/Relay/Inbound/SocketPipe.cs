@@ -8,8 +8,9 @@ using SmtpServer.IO;
 namespace Relay.Inbound;
 
 /// <summary>One client connection as SmtpServer reads and writes it, upgradable to TLS (STARTTLS).</summary>
-internal sealed class SocketPipe(Socket socket) : ISecurableDuplexPipe
+internal sealed class SocketPipe(Socket socket, Action onClosed) : ISecurableDuplexPipe
 {
+    private int _closed;
     private readonly NetworkStream _network = new(socket, ownsSocket: true);
     private Stream? _tls;
     private PipeReader? _input;
@@ -48,5 +49,9 @@ internal sealed class SocketPipe(Socket socket) : ISecurableDuplexPipe
     {
         _tls?.Dispose();
         _network.Dispose();
+        if (Interlocked.Exchange(ref _closed, 1) == 0)
+        {
+            onClosed();
+        }
     }
 }

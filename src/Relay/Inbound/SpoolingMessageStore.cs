@@ -13,11 +13,17 @@ namespace Relay.Inbound;
 /// Receives each message and answers 250 only once it is durably in the spool. It never throws: SmtpServer would
 /// then send no reply at all and leave the client hanging; a failure to store returns 451 so the client keeps the message.
 /// </summary>
-internal sealed class SpoolingMessageStore(FileSpool spool, TimeProvider time, ILogger<SpoolingMessageStore> logger) : MessageStore
+internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy, TimeProvider time, ILogger<SpoolingMessageStore> logger) : MessageStore
 {
     public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         var client = ClientAddress(context);
+        if (policy.RestrictsSenders && !policy.IsAllowedSender(HeaderFrom(buffer)))
+        {
+            InboundLog.Refused(logger, client, "header From is not in Relay:Inbound:AllowedSenders");
+            return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "5.7.1 The From of this message is not allowed to use this relay");
+        }
+
         try
         {
             var envelope = new SpoolEntry
@@ -54,6 +60,24 @@ internal sealed class SpoolingMessageStore(FileSpool spool, TimeProvider time, I
     private const int QuotaExceeded = 122; // EDQUOT
 
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
+
+    /// <summary>The address in the header From (the first mailbox), read from the header block only; null when there is none.</summary>
+    internal static string? HeaderFrom(ReadOnlySequence<byte> message)
+    {
+        var reader = new SequenceReader<byte>(message);
+        var headers = reader.TryReadTo(out ReadOnlySequence<byte> block, "\r\n\r\n"u8) ? block : message;
+        try
+        {
+            var list = MimeKit.HeaderList.Load(new MemoryStream([.. headers.ToArray(), .. "\r\n\r\n"u8]));
+            return list[MimeKit.HeaderId.From] is { } from && MimeKit.InternetAddressList.TryParse(from, out var addresses)
+                ? addresses.Mailboxes.FirstOrDefault()?.Address
+                : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
 
     private static ReadOnlyMemory<byte> LastLineBreak(ReadOnlySequence<byte> buffer) => buffer.IsEmpty ? default : CrLf;
 

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using MimeKit;
+
+namespace Relay.FunctionalTests;
+
+/// <summary>Never an open relay: who may connect, who may send, how many at once.</summary>
+public sealed class PolicyEndToEndTests : HarnessTest
+{
+    [Theory]
+    [InlineData("127.0.0.1", "127.0.0.1/32", true)]
+    [InlineData("127.0.0.2", "127.0.0.1/32", false)]
+    [InlineData("127.0.0.2", "127.0.0.0/8", true)]
+    [InlineData("127.0.0.3", "10.0.0.0/8,192.168.0.0/16", false)]
+    public async Task ClientAddress_IsCheckedAgainstTheAllowedNetworks(string clientAddress, string allowed, bool served)
+    {
+        await using var relay = await Harness.StartRelayAsync(s =>
+        {
+            var networks = allowed.Split(',');
+            for (var i = 0; i < networks.Length; i++)
+            {
+                s[$"Relay:Inbound:AllowedNetworks:{i}"] = networks[i];
+            }
+        });
+
+        var greeting = await GreetingFromAsync(clientAddress, relay.SmtpPort);
+
+        if (served)
+        {
+            Assert.StartsWith("220 ", greeting, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal($"554 5.7.1 {clientAddress} is not allowed to use this relay", greeting);
+            Assert.Contains(relay.Logs.Lines, line => line.Contains($"Refused a client from {clientAddress}", StringComparison.Ordinal) || line.Contains($"\"{clientAddress}\"", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task ProxyCommand_CannotChooseTheAddressPolicySees()
+    {
+        await using var relay = await Harness.StartRelayAsync(s => s["Relay:Inbound:AllowedNetworks:0"] = "127.0.0.1/32");
+        using var socket = new TcpClient(new IPEndPoint(IPAddress.Parse("127.0.0.2"), 0));
+        await socket.ConnectAsync(IPAddress.Loopback, relay.SmtpPort);
+        var stream = socket.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("PROXY TCP4 127.0.0.1 127.0.0.1 40000 25\r\nEHLO evil\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+
+        Assert.Equal("554 5.7.1 127.0.0.2 is not allowed to use this relay", await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Null(await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task AllowedSenders_RefuseOtherEnvelopeAndHeaderSenders()
+    {
+        await using var relay = await Harness.StartRelayAsync(s =>
+        {
+            s["Relay:Inbound:AllowedSenders:0"] = "@helpdesk.local";
+            s["Relay:Inbound:AllowedSenders:1"] = "scanner@office.lan";
+        });
+
+        await relay.SendAsync(Messages.Simple()); // glpi@helpdesk.local
+        var envelope = await Assert.ThrowsAsync<SmtpCommandException>(() => relay.SendAsync(Messages.Simple(from: "Spam <spam@elsewhere.example>")));
+        Assert.Equal(550, (int)envelope.StatusCode);
+        Assert.Contains("5.7.1", envelope.Message, StringComparison.Ordinal);
+
+        using var client = await relay.ConnectClientAsync();
+        var forged = Messages.Simple(from: "Boss <boss@elsewhere.example>");
+        var header = await Assert.ThrowsAsync<SmtpCommandException>(() => client.SendAsync(forged, new MailboxAddress("", "scanner@office.lan"), [new MailboxAddress("", "alice@example.org")]));
+        Assert.Equal(550, (int)header.StatusCode);
+        await Harness.Gmail.NextMessageAsync();
+        Assert.Single(Harness.Gmail.Messages); // only the allowed one was stored and delivered
+    }
+
+    [Fact]
+    public async Task HundredAndFirstRecipient_Gets452_AndTheRestGoInANewTransaction()
+    {
+        await using var relay = await Harness.StartRelayAsync();
+        using var smtp = await RawSmtp.ConnectAsync(relay.SmtpPort);
+        await smtp.SendAsync("HELO erp", "250");
+        await smtp.SendAsync("MAIL FROM:<erp@legacy.lan>", "250");
+        for (var i = 0; i < 100; i++)
+        {
+            await smtp.SendAsync($"RCPT TO:<user{i}@example.org>", "250");
+        }
+
+        var refused = await smtp.SendAsync("RCPT TO:<user100@example.org>", "452");
+        Assert.Contains("4.5.3", refused, StringComparison.Ordinal);
+        await smtp.SendAsync("DATA", "354");
+        await smtp.SendAsync("Subject: many\r\n\r\nhello\r\n.", "250");
+        await smtp.SendAsync("MAIL FROM:<erp@legacy.lan>", "250"); // the rest, in a new transaction
+        await smtp.SendAsync("RCPT TO:<user100@example.org>", "250");
+        await smtp.SendAsync("DATA", "354");
+        await smtp.SendAsync("Subject: many\r\n\r\nhello\r\n.", "250");
+
+        var first = await Harness.Gmail.NextMessageAsync();
+        var second = await Harness.Gmail.NextMessageAsync();
+        Assert.Equal(101, first.Recipients.Concat(second.Recipients).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task ConnectionsOverTheCap_Get421_WhileANormalClientIsStillServed()
+    {
+        await using var relay = await Harness.StartRelayAsync(s =>
+        {
+            s["Relay:Inbound:MaxConnections"] = "10";
+            s["Relay:Inbound:MaxConnectionsPerClient"] = "3";
+        });
+        var hogs = new List<TcpClient>();
+        try
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                var hog = new TcpClient(new IPEndPoint(IPAddress.Parse("127.0.0.9"), 0));
+                await hog.ConnectAsync(IPAddress.Loopback, relay.SmtpPort);
+                hogs.Add(hog);
+                Assert.StartsWith("220 ", await new StreamReader(hog.GetStream()).ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)), StringComparison.Ordinal);
+            }
+
+            Assert.Equal("421 4.7.0 Too many connections, try again later", await GreetingFromAsync("127.0.0.9", relay.SmtpPort));
+            await relay.SendAsync(Messages.Simple()); // from 127.0.0.1: served
+            await Harness.Gmail.NextMessageAsync();
+        }
+        finally
+        {
+            hogs.ForEach(hog => hog.Dispose());
+        }
+    }
+
+    private static async Task<string> GreetingFromAsync(string clientAddress, int port)
+    {
+        using var socket = new TcpClient(new IPEndPoint(IPAddress.Parse(clientAddress), 0));
+        await socket.ConnectAsync(IPAddress.Loopback, port);
+        using var reader = new StreamReader(socket.GetStream(), Encoding.ASCII);
+        return await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(10)) ?? "(closed)";
+    }
+}
