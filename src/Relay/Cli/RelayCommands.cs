@@ -22,6 +22,15 @@ internal static class RelayCommands
         root.Subcommands.Add(QueueCommands.Create(url));
         root.Subcommands.Add(AccountCommands.Authorize(url));
         root.Subcommands.Add(AccountCommands.Revoke(url));
+
+        var hash = new Command("hash-password", "Print the hash of a password read from standard input, for Relay:Inbound:Users:N:PasswordHash.");
+        hash.SetAction(_ =>
+        {
+            var password = Console.In.ReadLine() ?? "";
+            Console.WriteLine(Inbound.LocalUsers.Hash(password));
+            return 0;
+        });
+        root.Subcommands.Add(hash);
         return root;
     }
 }

@@ -19,4 +19,7 @@ internal static partial class InboundLog
 
     [LoggerMessage(1006, LogLevel.Warning, "Refused a client from {ClientAddress}: {Reason}")]
     public static partial void Refused(ILogger logger, string clientAddress, string reason);
+
+    [LoggerMessage(1007, LogLevel.Warning, "Failed SMTP login from {ClientAddress} as {User} ({Failures} failure(s) in a row)")]
+    public static partial void LoginFailed(ILogger logger, string clientAddress, string user, int failures);
 }

@@ -30,6 +30,12 @@ internal sealed class InboundOptions
     /// </summary>
     public List<string> AllowedSenders { get; set; } = [];
 
+    /// <summary>Local SMTP logins (AUTH PLAIN/LOGIN). With none, AUTH is not offered.</summary>
+    public List<LocalUserOptions> Users { get; set; } = [];
+
+    /// <summary>With users configured: whether a client must log in (true), or may also send anonymously from an allowed network (false).</summary>
+    public bool RequireAuth { get; set; }
+
     /// <summary>The name in the greeting and EHLO reply.</summary>
     public string ServerName { get; set; } = "relay";
 

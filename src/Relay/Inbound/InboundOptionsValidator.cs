@@ -46,6 +46,25 @@ internal sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
             errors.Add(nameof(options.MaxRecipients), $"must be between 1 and 1000 (Gmail takes 100 per message over SMTP); it is {options.MaxRecipients}.");
         }
 
+        for (var i = 0; i < options.Users.Count; i++)
+        {
+            var user = options.Users[i];
+            if (string.IsNullOrWhiteSpace(user.Name))
+            {
+                errors.Add($"{nameof(options.Users)}:{i}:Name", "must not be empty.");
+            }
+
+            if (user.PasswordHash is { Length: > 0 } hash ? !LocalUsers.IsHash(hash) : string.IsNullOrEmpty(user.Password))
+            {
+                errors.Add($"{nameof(options.Users)}:{i}", "needs a Password, or a PasswordHash as 'relay hash-password' prints it (pbkdf2-sha256$…).");
+            }
+        }
+
+        if (options.RequireAuth && options.Users.Count == 0)
+        {
+            errors.Add(nameof(options.RequireAuth), "is true but no user is configured under Relay:Inbound:Users: no client could send.");
+        }
+
         errors.Positive(nameof(options.CommandTimeout), options.CommandTimeout);
         errors.Positive(nameof(options.SessionTimeout), options.SessionTimeout);
         errors.Positive(nameof(options.DrainTimeout), options.DrainTimeout);

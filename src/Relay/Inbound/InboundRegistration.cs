@@ -9,6 +9,8 @@ internal static class InboundRegistration
         services.AddSingleton<SpoolingMessageStore>();
         services.AddSingleton<InboundDrain>();
         services.AddSingleton<InboundPolicy>();
+        services.AddSingleton<LocalUsers>();
+        services.AddSingleton<LocalAuthenticator>();
         services.AddHostedService<SmtpListenerService>();
         return services;
     }

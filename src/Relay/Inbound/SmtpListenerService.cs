@@ -12,6 +12,8 @@ internal sealed class SmtpListenerService(
     SpoolingMessageStore store,
     InboundDrain drain,
     InboundPolicy policy,
+    LocalUsers users,
+    LocalAuthenticator authenticator,
     TimeProvider time,
     ILogger<SmtpListenerService> logger) : BackgroundService
 {
@@ -22,7 +24,7 @@ internal sealed class SmtpListenerService(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var inbound = options.Value;
-        var server = new SmtpServer.SmtpServer(BuildOptions(inbound), Services());
+        var server = new SmtpServer.SmtpServer(BuildOptions(inbound, users.Any), Services());
         server.SessionCreated += (_, e) => drain.Track(e.Context);
         server.SessionCompleted += (_, e) => drain.Untrack(e.Context);
         server.SessionCancelled += (_, e) => drain.Untrack(e.Context);
@@ -67,12 +69,16 @@ internal sealed class SmtpListenerService(
         await _running;
     }
 
-    internal static ISmtpServerOptions BuildOptions(InboundOptions inbound) =>
+    /// <param name="auth">Whether local users exist. Plain-text AUTH is accepted without TLS: only clients from the allowed
+    /// networks get this far, and legacy applications cannot do better.</param>
+    internal static ISmtpServerOptions BuildOptions(InboundOptions inbound, bool auth) =>
         new SmtpServerOptionsBuilder()
             .ServerName(inbound.ServerName)
             .Endpoint(endpoint => endpoint
                 .Endpoint(new IPEndPoint(IPAddress.Parse(inbound.Address), inbound.Port))
-                .SessionTimeout(inbound.SessionTimeout))
+                .SessionTimeout(inbound.SessionTimeout)
+                .AllowUnsecureAuthentication(auth)
+                .AuthenticationRequired(auth && inbound.RequireAuth))
             .MaxMessageSize(inbound.MaxMessageSize, MaxMessageSizeHandling.Strict)
             .CommandWaitTimeout(inbound.CommandTimeout)
             .Build();
@@ -83,6 +89,10 @@ internal sealed class SmtpListenerService(
         services.Add(listenerFactory);
         services.Add(store);
         services.Add(policy);
+        if (users.Any)
+        {
+            services.Add(authenticator); // its presence is what makes SmtpServer offer AUTH
+        }
         return services;
     }
 }

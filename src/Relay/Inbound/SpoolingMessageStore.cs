@@ -81,8 +81,8 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
 
     private static ReadOnlyMemory<byte> LastLineBreak(ReadOnlySequence<byte> buffer) => buffer.IsEmpty ? default : CrLf;
 
-    internal static string ClientAddress(ISessionContext context) =>
-        context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var endpoint) && endpoint is IPEndPoint ip
-            ? ip.Address.ToString()
-            : "unknown";
+    internal static string ClientAddress(ISessionContext context) => ClientIp(context).ToString();
+
+    internal static IPAddress ClientIp(ISessionContext context) =>
+        context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var endpoint) && endpoint is IPEndPoint ip ? ip.Address : IPAddress.None;
 }
