@@ -19,11 +19,16 @@ namespace Relay.Inbound;
 internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, ILogger<InboundListenerFactory> logger) : IEndpointListenerFactory
 {
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<IPEndPoint> _implicitTlsBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly ClientNetworks _allowed = ClientNetworks.From(options.Value);
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private int _connections;
 
+    /// <summary>The SMTP port's address once bound.</summary>
     public Task<IPEndPoint> Bound => _bound.Task;
+
+    /// <summary>The implicit-TLS port's address once bound (only when one is configured).</summary>
+    public Task<IPEndPoint> ImplicitTlsBound => _implicitTlsBound.Task;
 
     public int Connections => Volatile.Read(ref _connections);
 
@@ -31,7 +36,7 @@ internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, I
     {
         var listener = new TcpListener(endpointDefinition.Endpoint);
         listener.Start();
-        _bound.TrySetResult((IPEndPoint)listener.LocalEndpoint);
+        (endpointDefinition.IsSecure ? _implicitTlsBound : _bound).TrySetResult((IPEndPoint)listener.LocalEndpoint);
         return new Listener(listener, this);
     }
 

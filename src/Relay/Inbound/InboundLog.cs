@@ -22,4 +22,13 @@ internal static partial class InboundLog
 
     [LoggerMessage(1007, LogLevel.Warning, "Failed SMTP login from {ClientAddress} as {User} ({Failures} failure(s) in a row)")]
     public static partial void LoginFailed(ILogger logger, string clientAddress, string user, int failures);
+
+    [LoggerMessage(1008, LogLevel.Information, "Local TLS certificate {Subject} ({Thumbprint}), valid until {NotAfter:u}")]
+    public static partial void CertificateLoaded(ILogger logger, string subject, string thumbprint, DateTime notAfter);
+
+    [LoggerMessage(1009, LogLevel.Warning, "Generated a self-signed certificate for local TLS at {CertificatePath}; clients must accept it. Give your own with Relay:Inbound:CertificateFile")]
+    public static partial void SelfSignedCertificate(ILogger logger, string certificatePath);
+
+    [LoggerMessage(1010, LogLevel.Information, "SMTP with implicit TLS listening on {Endpoint}")]
+    public static partial void ListeningTls(ILogger logger, string endpoint);
 }

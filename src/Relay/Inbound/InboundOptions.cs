@@ -36,6 +36,23 @@ internal sealed class InboundOptions
     /// <summary>With users configured: whether a client must log in (true), or may also send anonymously from an allowed network (false).</summary>
     public bool RequireAuth { get; set; }
 
+    /// <summary>Offer STARTTLS on the SMTP port (for devices that insist on TLS); plain SMTP stays possible.</summary>
+    public bool StartTls { get; set; }
+
+    /// <summary>A second port where TLS starts at once (as 465 does); none when not set.</summary>
+    public int? ImplicitTlsPort { get; set; }
+
+    /// <summary>Certificate for local TLS: PEM (with <see cref="CertificateKeyFile"/>) or PFX. Read again when replaced. Empty: a self-signed one is generated.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>The PEM private key of <see cref="CertificateFile"/>, when it is not in the same file.</summary>
+    public string? CertificateKeyFile { get; set; }
+
+    /// <summary>Password of a PFX <see cref="CertificateFile"/>. Secret.</summary>
+    public string? CertificatePassword { get; set; }
+
+    public bool TlsEnabled => StartTls || ImplicitTlsPort is not null;
+
     /// <summary>The name in the greeting and EHLO reply.</summary>
     public string ServerName { get; set; } = "relay";
 

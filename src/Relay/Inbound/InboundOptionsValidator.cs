@@ -65,6 +65,23 @@ internal sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
             errors.Add(nameof(options.RequireAuth), "is true but no user is configured under Relay:Inbound:Users: no client could send.");
         }
 
+        if (options.ImplicitTlsPort is { } implicitTls)
+        {
+            errors.Port(nameof(options.ImplicitTlsPort), implicitTls, allowZero: true);
+        }
+
+        if (options.CertificateFile is { Length: > 0 } certificate)
+        {
+            try
+            {
+                using var _ = ServerCertificate.Load(options);
+            }
+            catch (Exception ex) when (ex is IOException or System.Security.Cryptography.CryptographicException or ArgumentException or UnauthorizedAccessException)
+            {
+                errors.Add(nameof(options.CertificateFile), $"'{certificate}' cannot be loaded ({ex.Message}). Give a PEM certificate with CertificateKeyFile, or a PFX with CertificatePassword.");
+            }
+        }
+
         errors.Positive(nameof(options.CommandTimeout), options.CommandTimeout);
         errors.Positive(nameof(options.SessionTimeout), options.SessionTimeout);
         errors.Positive(nameof(options.DrainTimeout), options.DrainTimeout);

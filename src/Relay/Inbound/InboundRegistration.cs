@@ -11,6 +11,7 @@ internal static class InboundRegistration
         services.AddSingleton<InboundPolicy>();
         services.AddSingleton<LocalUsers>();
         services.AddSingleton<LocalAuthenticator>();
+        services.AddSingleton<ServerCertificate>();
         services.AddHostedService<SmtpListenerService>();
         return services;
     }

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Authentication;
+using SmtpServer.Net;
 using Microsoft.Extensions.Options;
 using SmtpServer;
 
@@ -14,6 +16,7 @@ internal sealed class SmtpListenerService(
     InboundPolicy policy,
     LocalUsers users,
     LocalAuthenticator authenticator,
+    ServerCertificate certificate,
     TimeProvider time,
     ILogger<SmtpListenerService> logger) : BackgroundService
 {
@@ -24,7 +27,7 @@ internal sealed class SmtpListenerService(
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         var inbound = options.Value;
-        var server = new SmtpServer.SmtpServer(BuildOptions(inbound, users.Any), Services());
+        var server = new SmtpServer.SmtpServer(BuildOptions(inbound, users.Any, inbound.TlsEnabled ? certificate : null), Services());
         server.SessionCreated += (_, e) => drain.Track(e.Context);
         server.SessionCompleted += (_, e) => drain.Untrack(e.Context);
         server.SessionCancelled += (_, e) => drain.Untrack(e.Context);
@@ -50,6 +53,10 @@ internal sealed class SmtpListenerService(
         }
 
         InboundLog.Listening(logger, (await listenerFactory.Bound).ToString(), inbound.MaxMessageSize);
+        if (inbound.ImplicitTlsPort is not null)
+        {
+            InboundLog.ListeningTls(logger, (await listenerFactory.ImplicitTlsBound).ToString());
+        }
         await base.StartAsync(cancellationToken);
     }
 
@@ -71,17 +78,41 @@ internal sealed class SmtpListenerService(
 
     /// <param name="auth">Whether local users exist. Plain-text AUTH is accepted without TLS: only clients from the allowed
     /// networks get this far, and legacy applications cannot do better.</param>
-    internal static ISmtpServerOptions BuildOptions(InboundOptions inbound, bool auth) =>
-        new SmtpServerOptionsBuilder()
+    /// <param name="certificate">For STARTTLS and implicit TLS, when either is on.</param>
+    internal static ISmtpServerOptions BuildOptions(InboundOptions inbound, bool auth, ICertificateFactory? certificate)
+    {
+        var address = IPAddress.Parse(inbound.Address);
+        var builder = new SmtpServerOptionsBuilder()
             .ServerName(inbound.ServerName)
-            .Endpoint(endpoint => endpoint
-                .Endpoint(new IPEndPoint(IPAddress.Parse(inbound.Address), inbound.Port))
+            .Endpoint(endpoint =>
+            {
+                endpoint
+                    .Endpoint(new IPEndPoint(address, inbound.Port))
+                    .SessionTimeout(inbound.SessionTimeout)
+                    .AllowUnsecureAuthentication(auth)
+                    .AuthenticationRequired(auth && inbound.RequireAuth);
+                if (inbound.StartTls && certificate is not null)
+                {
+                    endpoint.Certificate(certificate).SupportedSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13);
+                }
+            });
+        if (inbound.ImplicitTlsPort is { } implicitTls && certificate is not null)
+        {
+            builder.Endpoint(endpoint => endpoint
+                .Endpoint(new IPEndPoint(address, implicitTls))
+                .IsSecure(true)
+                .Certificate(certificate)
+                .SupportedSslProtocols(SslProtocols.Tls12 | SslProtocols.Tls13)
                 .SessionTimeout(inbound.SessionTimeout)
                 .AllowUnsecureAuthentication(auth)
-                .AuthenticationRequired(auth && inbound.RequireAuth))
+                .AuthenticationRequired(auth && inbound.RequireAuth));
+        }
+
+        return builder
             .MaxMessageSize(inbound.MaxMessageSize, MaxMessageSizeHandling.Strict)
             .CommandWaitTimeout(inbound.CommandTimeout)
             .Build();
+    }
 
     private SmtpServer.ComponentModel.ServiceProvider Services()
     {

@@ -8,7 +8,7 @@ public sealed class SmtpListenerOptionsTests
     public void BuildOptions_SessionTimeoutIsLongEnoughForABigMessageOnASlowLink()
     {
         // SmtpServer's default (2 min, counted from connect) would cut a 35 MB upload mid-DATA.
-        var options = SmtpListenerService.BuildOptions(new InboundOptions(), auth: false);
+        var options = SmtpListenerService.BuildOptions(new InboundOptions(), auth: false, certificate: null);
 
         var endpoint = Assert.Single(options.Endpoints);
         Assert.Equal(TimeSpan.FromHours(1), endpoint.SessionTimeout);
