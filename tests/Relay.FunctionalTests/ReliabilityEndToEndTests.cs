@@ -143,4 +143,27 @@ public sealed class ReliabilityEndToEndTests
         Assert.Equal(dead.Id, entry.Id);
         Assert.Empty(harness.Gmail.Messages);
     }
+
+    [Fact]
+    public async Task QuotaGuard_HoldsBeforeGmailWould_AndReleasesWhenTheWindowSlides()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await RelayHarness.StartAsync(clock);
+        await using var relay = await harness.StartRelayAsync(s => s["Relay:Quota:MaxMessages"] = "2");
+
+        for (var i = 0; i < 2; i++)
+        {
+            await relay.SendAsync(Messages.Simple($"within the quota {i}"));
+            await relay.NextOutcomeAsync(o => o.Result == DeliveryResult.Delivered);
+        }
+
+        await relay.SendAsync(Messages.Simple("over the quota"));
+        await relay.Logs.WaitForAsync(line => line.Contains("[4010]", StringComparison.Ordinal)); // held, said once
+        Assert.Equal(HoldReason.Quota, relay.Gate.State.Reason);
+        Assert.Equal(2, harness.Gmail.Messages.Count);
+
+        var (entry, _) = await relay.NextOutcomeAdvancingAsync(clock, TimeSpan.FromHours(1), o => o.Result == DeliveryResult.Delivered);
+        Assert.Equal(0, entry.Attempts); // no attempt was burnt while held
+        Assert.Equal(3, harness.Gmail.Messages.Count);
+    }
 }

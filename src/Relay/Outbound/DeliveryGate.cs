@@ -38,10 +38,11 @@ internal sealed class DeliveryGate(TimeProvider time, IOptions<OutboundOptions> 
         }
     }
 
-    public void Hold(HoldReason reason, string detail, string account)
+    /// <param name="until">When the hold ends by itself (the quota window frees); otherwise one message probes after the reason's delay.</param>
+    public void Hold(HoldReason reason, string detail, string account, DateTimeOffset? until = null)
     {
         var now = time.GetUtcNow();
-        var delay = Delay(reason);
+        var delay = until is { } end && end > now ? end - now : Delay(reason);
         bool starting, remind;
         lock (_lock)
         {

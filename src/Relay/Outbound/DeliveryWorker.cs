@@ -16,6 +16,7 @@ internal sealed class DeliveryWorker(
     IAccessTokenSource tokens,
     RetrySchedule retry,
     DeliveryGate gate,
+    QuotaGuard quota,
     DeliveryEvents events,
     IOptions<OutboundOptions> outbound,
     IOptions<AccountOptions> account,
@@ -78,6 +79,14 @@ internal sealed class DeliveryWorker(
 
             // Read per message: the account may be authorized again, or replaced, while the relay runs.
             var sender = tokens.Account;
+            if (quota.TryReserve(entry.Recipients.Count, out var reservation) is { } freesAt)
+            {
+                spool.Release(entry);
+                var (messages, recipients, messageLimit, recipientLimit) = quota.Usage;
+                gate.Hold(HoldReason.Quota, $"{messages}/{messageLimit} messages and {recipients}/{recipientLimit} recipients in the last 24 hours (Relay:Quota)", sender ?? "(no account)", freesAt);
+                continue;
+            }
+
             DeliveryOutcome outcome;
             try
             {
@@ -88,11 +97,34 @@ internal sealed class DeliveryWorker(
             catch (OperationCanceledException) when (sendAbort.IsCancellationRequested)
             {
                 // Cut off at shutdown: give it back unattempted; it goes out after the restart.
+                quota.Cancel(reservation);
                 spool.Release(entry);
                 return;
             }
 
+            if (outcome.Result is DeliveryResult.Delivered or DeliveryResult.PartiallyDelivered)
+            {
+                await SaveQuotaAsync();
+            }
+            else
+            {
+                quota.Cancel(reservation);
+            }
+
             await RecordAsync(sender ?? "(no account)", entry, outcome);
+        }
+    }
+
+    private async Task SaveQuotaAsync()
+    {
+        try
+        {
+            await quota.SaveAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The counters stay right in memory; only a restart would forget the last ones. Gmail's own 550 5.4.5 still holds the queue.
+            OutboundLog.RecordFailed(logger, "quota.json", ex.Message);
         }
     }
 

@@ -9,6 +9,8 @@ internal static class OutboundRegistration
         services.AddSingleton<RetrySchedule>();
         services.AddSingleton<DeliveryEvents>();
         services.AddSingleton<DeliveryGate>();
+        services.AddRelayOptions<QuotaOptions>(QuotaOptions.Section);
+        services.AddSingleton<QuotaGuard>();
         services.AddHostedService<DeliveryWorker>();
         return services;
     }

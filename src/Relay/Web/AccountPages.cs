@@ -66,8 +66,9 @@ internal static class AccountPages
             ? publicUrl.TrimEnd('/') + "/oauth/callback"
             : $"http://localhost:{context.Request.Host.Port ?? context.Connection.LocalPort}/oauth/callback";
 
-    private static IResult Status(HttpContext context, IAccessTokenSource tokens, FileSpool spool, DeliveryGate gate, DeliveryEvents events, TimeProvider time)
+    private static IResult Status(HttpContext context, IAccessTokenSource tokens, FileSpool spool, DeliveryGate gate, DeliveryEvents events, QuotaGuard quota, TimeProvider time)
     {
+        var usage = quota.Usage;
         var status = tokens.Status;
         var hold = gate.State;
         var banners = status switch
@@ -99,7 +100,8 @@ internal static class AccountPages
               <tr><th>Last token refresh</th><td>{E(When(status.LastRefreshAt, time))}</td></tr>
               <tr><th>Access token valid until</th><td>{E(When(status.AccessTokenExpiresAt, time))}</td></tr>
               <tr><th>Queue</th><td>{spool.Count} waiting, {spool.DeadCount} dead letter(s)</td></tr>
-              <tr><th>Delivery</th><td>{E(hold.Reason == HoldReason.None ? "running" : $"on hold ({hold.Reason})")}</td></tr>
+              <tr><th>Delivery</th><td>{E(hold.Reason == HoldReason.None ? "running" : $"on hold ({hold.Reason}: {hold.Detail}), next try {When(hold.NextTryAt, time)}")}</td></tr>
+              <tr><th>Sent in the last 24 h</th><td>{usage.Messages} of {usage.MessageLimit} messages, {usage.Recipients} of {usage.RecipientLimit} recipients</td></tr>
             </table>
             <h2>Last delivery attempts</h2>
             <table><tr><th>Time (UTC)</th><th>Message</th><th>Outcome</th><th>Reply</th></tr>{rows}</table>

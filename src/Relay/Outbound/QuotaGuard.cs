@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+
+namespace Relay.Outbound;
+
+/// <summary>
+/// Counts what went out through the account over a rolling 24 hours (messages and recipients), kept in
+/// <c>&lt;DataPath&gt;/quota.json</c> so a restart does not forget. A message that would cross a limit is not sent: the
+/// queue is held until enough of the window has slid by.
+/// </summary>
+internal sealed class QuotaGuard
+{
+    public static readonly TimeSpan Window = TimeSpan.FromHours(24);
+
+    private readonly QuotaOptions _options;
+    private readonly TimeProvider _time;
+    private readonly string _path;
+    private readonly Lock _lock = new();
+    private List<Sent> _sent;
+
+    public QuotaGuard(IOptions<QuotaOptions> options, IOptions<RelayOptions> relay, TimeProvider time)
+    {
+        _options = options.Value;
+        _time = time;
+        _path = Path.GetFullPath(Path.Combine(relay.Value.DataPath, "quota.json"));
+        _sent = Load(_path);
+    }
+
+    /// <summary>What was sent in the window, for the status page and metrics.</summary>
+    public (int Messages, int Recipients, int MessageLimit, int RecipientLimit) Usage
+    {
+        get
+        {
+            lock (_lock)
+            {
+                Slide();
+                return (_sent.Count, _sent.Sum(s => s.Recipients), _options.MessageLimit, _options.RecipientLimit);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Counts a message about to be sent, or, when it would cross a limit, returns when enough of the window frees
+    /// (nothing counted then). A counted message that does not go out is given back with <see cref="Cancel"/>.
+    /// </summary>
+    public DateTimeOffset? TryReserve(int recipients, out object reservation)
+    {
+        lock (_lock)
+        {
+            Slide();
+            var sentRecipients = _sent.Sum(s => s.Recipients);
+            if (_sent.Count + 1 > _options.MessageLimit || sentRecipients + recipients > _options.RecipientLimit)
+            {
+                reservation = this;
+                return FreesAt(recipients);
+            }
+
+            var sent = new Sent(_time.GetUtcNow(), recipients);
+            _sent.Add(sent);
+            reservation = sent;
+            return null;
+        }
+    }
+
+    public void Cancel(object reservation)
+    {
+        lock (_lock)
+        {
+            _sent.Remove((Sent)reservation);
+        }
+    }
+
+    /// <summary>Writes the counters down (after a delivery).</summary>
+    public async Task SaveAsync(CancellationToken cancellationToken)
+    {
+        byte[] json;
+        lock (_lock)
+        {
+            json = JsonSerializer.SerializeToUtf8Bytes(_sent);
+        }
+
+        await DurableFile.ReplaceAsync(_path, json, cancellationToken);
+    }
+
+    /// <summary>The first time at which this message would fit, as older sends leave the window.</summary>
+    private DateTimeOffset FreesAt(int recipients)
+    {
+        var messages = _sent.Count;
+        var total = _sent.Sum(s => s.Recipients);
+        foreach (var sent in _sent)
+        {
+            messages--;
+            total -= sent.Recipients;
+            if (messages + 1 <= _options.MessageLimit && total + recipients <= _options.RecipientLimit)
+            {
+                return sent.At + Window;
+            }
+        }
+
+        return _time.GetUtcNow() + Window; // a single message larger than the recipient limit: it will wait a full window
+    }
+
+    private void Slide()
+    {
+        var start = _time.GetUtcNow() - Window;
+        _sent.RemoveAll(s => s.At <= start);
+    }
+
+    private static List<Sent> Load(string path)
+    {
+        try
+        {
+            return File.Exists(path) ? JsonSerializer.Deserialize<List<Sent>>(File.ReadAllBytes(path)) ?? [] : [];
+        }
+        catch (JsonException)
+        {
+            return []; // the counters are a safeguard; Gmail's own 550 5.4.5 still holds the queue
+        }
+    }
+
+    private sealed record Sent(DateTimeOffset At, int Recipients);
+}

@@ -1,0 +1,51 @@
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
+using Relay.Outbound;
+
+namespace Relay.Tests.Outbound;
+
+public sealed class QuotaGuardTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("relay-quota-").FullName;
+    private readonly FakeTimeProvider _clock = new(new DateTimeOffset(2026, 11, 25, 9, 0, 0, TimeSpan.Zero));
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    private QuotaGuard Guard(int messages, int recipients) => new(
+        Options.Create(new QuotaOptions { MaxMessages = messages, MaxRecipients = recipients }),
+        Options.Create(new RelayOptions { DataPath = _data }),
+        _clock);
+
+    [Fact]
+    public async Task MessageLimit_HoldsUntilTheOldestSendLeavesTheWindow_AndSurvivesARestart()
+    {
+        var guard = Guard(messages: 2, recipients: 100);
+        Assert.Null(guard.TryReserve(1, out _));
+        _clock.Advance(TimeSpan.FromHours(1));
+        Assert.Null(guard.TryReserve(1, out _));
+        await guard.SaveAsync(CancellationToken.None);
+
+        var restarted = Guard(messages: 2, recipients: 100);
+        Assert.Equal(_clock.GetUtcNow().AddHours(23), restarted.TryReserve(1, out _)); // the first send leaves the window then
+        _clock.Advance(TimeSpan.FromHours(23));
+        Assert.Null(restarted.TryReserve(1, out _));
+    }
+
+    [Fact]
+    public void RecipientLimit_CountsRecipients_AndACancelledSendGivesThemBack()
+    {
+        var guard = Guard(messages: 100, recipients: 10);
+        Assert.Null(guard.TryReserve(6, out var first));
+        Assert.NotNull(guard.TryReserve(5, out _));
+        guard.Cancel(first);
+        Assert.Null(guard.TryReserve(10, out _));
+        Assert.Equal((1, 10, 100, 10), guard.Usage);
+    }
+
+    [Fact]
+    public void Presets_AreGmailsLimits()
+    {
+        Assert.Equal((2000, 10000), (new QuotaOptions().MessageLimit, new QuotaOptions().RecipientLimit));
+        Assert.Equal((500, 500), (new QuotaOptions { Preset = QuotaPreset.Consumer }.MessageLimit, new QuotaOptions { Preset = QuotaPreset.Consumer }.RecipientLimit));
+    }
+}
