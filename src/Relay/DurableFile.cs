@@ -25,13 +25,24 @@ internal static partial class DurableFile
     public static Task WriteAsync(string path, byte[] content, CancellationToken cancellationToken) =>
         WriteAsync(path, new ReadOnlySequence<byte>(content), cancellationToken);
 
-    /// <summary>Writes <paramref name="content"/> beside <paramref name="path"/>, then renames it over <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Writes <paramref name="content"/> beside <paramref name="path"/> (under a name of its own, so concurrent writers do
+    /// not collide), then renames it over <paramref name="path"/>: readers see the old file or the new one, never half.
+    /// </summary>
     public static async Task ReplaceAsync(string path, byte[] content, CancellationToken cancellationToken)
     {
-        var temporary = path + ".tmp";
-        File.Delete(temporary);
-        await WriteAsync(temporary, content, cancellationToken);
-        File.Move(temporary, path, overwrite: true);
+        var temporary = $"{path}.{Guid.NewGuid():N}.tmp";
+        try
+        {
+            await WriteAsync(temporary, content, cancellationToken);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+
         SyncFolder(Path.GetDirectoryName(path)!);
     }
 

@@ -124,7 +124,7 @@ internal sealed class DeliveryWorker(
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             // The counters stay right in memory; only a restart would forget the last ones. Gmail's own 550 5.4.5 still holds the queue.
-            OutboundLog.RecordFailed(logger, "quota.json", ex.Message);
+            OutboundLog.QuotaNotSaved(logger, ex.Message);
         }
     }
 

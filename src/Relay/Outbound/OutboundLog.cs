@@ -43,4 +43,7 @@ internal static partial class OutboundLog
 
     [LoggerMessage(4013, LogLevel.Warning, "{SpoolId}: the upstream refused {RefusedCount} recipient(s) and took the others; the refused ones were {Disposition} as {SplitId}: {Reason}")]
     public static partial void RecipientsSplit(ILogger logger, string spoolId, int refusedCount, string disposition, string splitId, string reason);
+
+    [LoggerMessage(4014, LogLevel.Warning, "The quota counters could not be saved ({Reason}); they stay counted in memory")]
+    public static partial void QuotaNotSaved(ILogger logger, string reason);
 }
