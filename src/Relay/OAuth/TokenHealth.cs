@@ -14,12 +14,13 @@ internal sealed class TokenHealth(GoogleAccessTokenSource tokens, IOptions<Googl
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // The first check comes one interval after start: at start the deliveries get a token anyway, and a refresh
+        // forced alongside theirs would only be a second one.
         using var timer = new PeriodicTimer(CheckInterval, time);
-        do
+        while (await WaitAsync(timer, stoppingToken))
         {
             await CheckAsync(stoppingToken);
         }
-        while (await WaitAsync(timer, stoppingToken));
     }
 
     internal async Task CheckAsync(CancellationToken cancellationToken)
