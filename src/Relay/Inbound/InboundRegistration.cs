@@ -7,6 +7,7 @@ internal static class InboundRegistration
         services.AddRelayOptions<InboundOptions, InboundOptionsValidator>(InboundOptions.Section);
         services.AddSingleton<InboundListenerFactory>();
         services.AddSingleton<SpoolingMessageStore>();
+        services.AddSingleton<InboundCounters>();
         services.AddSingleton<InboundDrain>();
         services.AddSingleton<InboundPolicy>();
         services.AddSingleton<LocalUsers>();

@@ -13,7 +13,7 @@ namespace Relay.Inbound;
 /// Receives each message and answers 250 only once it is durably in the spool. It never throws: SmtpServer would
 /// then send no reply at all and leave the client hanging; a failure to store returns 451 so the client keeps the message.
 /// </summary>
-internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy, TimeProvider time, ILogger<SpoolingMessageStore> logger) : MessageStore
+internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy, InboundCounters counters, TimeProvider time, ILogger<SpoolingMessageStore> logger) : MessageStore
 {
     public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
@@ -40,6 +40,7 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
             // The write finishes even if the session is being torn down: a half-written entry helps no one.
             var entry = await spool.EnqueueAsync(envelope, buffer, LastLineBreak(buffer), CancellationToken.None);
             InboundLog.Accepted(logger, entry.Id, entry.Size, entry.Recipients.Count, client, entry.MailFrom ?? "<>");
+            counters.Accepted();
             return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {entry.Id}");
         }
         catch (Exception ex)

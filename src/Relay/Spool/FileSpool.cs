@@ -135,6 +135,23 @@ internal sealed partial class FileSpool
         }
     }
 
+    /// <summary>Null when a file can be written to the spool now; otherwise why not (disk full, permissions).</summary>
+    public string? WriteProbe()
+    {
+        var probe = Path.Combine(Incoming, $"probe-{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Directory.CreateDirectory(Incoming);
+            File.WriteAllBytes(probe, [0]);
+            File.Delete(probe);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return ex.Message;
+        }
+    }
+
     public Stream OpenMessage(SpoolEntry entry) =>
         new FileStream(MessagePath(entry.State == SpoolState.Dead ? Dead : Queue, entry.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan);
 

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Options;
+using Prometheus;
 
 namespace Relay.Web;
 
@@ -16,6 +17,7 @@ internal static class WebRegistration
     {
         builder.Services.AddRelayOptions<WebOptions, WebOptionsValidator>(WebOptions.Section);
         builder.Services.AddSingleton<LoginSecret>();
+        builder.Services.AddSingleton<RelayMetrics>();
         builder.Services.ConfigureHttpJsonOptions(json => json.SerializerOptions.Converters.Add(new System.Text.Json.Serialization.JsonStringEnumConverter()));
         builder.Services.AddOptions<KestrelServerOptions>()
             .Configure<IOptions<WebOptions>>((kestrel, web) =>
@@ -53,7 +55,8 @@ internal static class WebRegistration
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseAntiforgery();
-        app.MapGet("/healthz", () => TypedResults.Text("ok"));
+        app.MapHealth();
+        app.MapMetrics("/metrics", app.Services.GetRequiredService<RelayMetrics>().Registry);
         app.MapLogin();
         app.MapAccountPages();
         app.MapAdminApi();

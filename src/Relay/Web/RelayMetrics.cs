@@ -1,0 +1,73 @@
+using Prometheus;
+using Relay.Inbound;
+using Relay.OAuth;
+using Relay.Outbound;
+using Relay.Spool;
+
+namespace Relay.Web;
+
+/// <summary>
+/// What <c>/metrics</c> exposes, in Prometheus' text format through prometheus-net, on a registry of this host's own
+/// (not the process-wide default). Counters move as things happen; gauges are read at each scrape.
+/// </summary>
+internal sealed class RelayMetrics
+{
+    private readonly Counter _received;
+    private readonly Counter _outcomes;
+    private readonly Histogram _latency;
+
+    public RelayMetrics(InboundCounters inbound, DeliveryEvents events, FileSpool spool, IAccessTokenSource tokens, DeliveryGate gate, QuotaGuard quota, TimeProvider time)
+    {
+        Registry = Metrics.NewCustomRegistry();
+        var factory = Metrics.WithCustomRegistry(Registry);
+        _received = factory.CreateCounter("relay_messages_received_total", "Messages accepted from clients (answered 250 after the spool write).");
+        _outcomes = factory.CreateCounter("relay_delivery_attempts_total", "Delivery attempts by outcome: delivered, partiallydelivered, deferred, rejected (dead letter), needsauthorization, quotareached.", "outcome");
+        _latency = factory.CreateHistogram("relay_delivery_latency_seconds", "From acceptance to Gmail's 250.",
+            new HistogramConfiguration { Buckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400] });
+        var queued = factory.CreateGauge("relay_queue_depth", "Messages waiting for delivery.");
+        var oldest = factory.CreateGauge("relay_queue_oldest_age_seconds", "Age of the oldest message waiting for delivery (0 when none).");
+        var dead = factory.CreateGauge("relay_dead_letters", "Messages in the dead-letter folder.");
+        var held = factory.CreateGauge("relay_delivery_held", "1 while delivery is held, by reason.", "reason");
+        var authorized = factory.CreateGauge("relay_account_authorized", "1 when an account is authorized and its token usable.");
+        var tokenExpiry = factory.CreateGauge("relay_access_token_expiry_timestamp_seconds", "When the current access token expires (Unix time; 0 when none).");
+        var lastRefresh = factory.CreateGauge("relay_token_last_refresh_timestamp_seconds", "When a token was last refreshed (Unix time; 0 when never).");
+        var quotaUsed = factory.CreateGauge("relay_quota_used", "Sent in the rolling 24 hours, by kind (messages, recipients).", "kind");
+        var quotaLimit = factory.CreateGauge("relay_quota_limit", "Limits for the rolling 24 hours, by kind (messages, recipients).", "kind");
+
+        inbound.MessageAccepted += () => _received.Inc();
+        events.Recorded += (entry, outcome) =>
+        {
+            _outcomes.WithLabels(outcome.Result.ToString().ToLowerInvariant()).Inc();
+            if (outcome.Result is DeliveryResult.Delivered or DeliveryResult.PartiallyDelivered)
+            {
+                _latency.Observe((time.GetUtcNow() - entry.ReceivedAt).TotalSeconds);
+            }
+        };
+
+        Registry.AddBeforeCollectCallback(() =>
+        {
+            var entries = spool.List();
+            var waiting = entries.Where(e => e.State != SpoolState.Dead).ToList();
+            queued.Set(waiting.Count);
+            oldest.Set(waiting.Count == 0 ? 0 : (time.GetUtcNow() - waiting.Min(e => e.ReceivedAt)).TotalSeconds);
+            dead.Set(entries.Count - waiting.Count);
+            var hold = gate.State.Reason;
+            foreach (var reason in Enum.GetValues<HoldReason>().Where(r => r != HoldReason.None))
+            {
+                held.WithLabels(reason.ToString().ToLowerInvariant()).Set(hold == reason ? 1 : 0);
+            }
+
+            var status = tokens.Status;
+            authorized.Set(status.Usable ? 1 : 0);
+            tokenExpiry.Set(status.AccessTokenExpiresAt?.ToUnixTimeSeconds() ?? 0);
+            lastRefresh.Set(status.LastRefreshAt?.ToUnixTimeSeconds() ?? 0);
+            var usage = quota.Usage;
+            quotaUsed.WithLabels("messages").Set(usage.Messages);
+            quotaUsed.WithLabels("recipients").Set(usage.Recipients);
+            quotaLimit.WithLabels("messages").Set(usage.MessageLimit);
+            quotaLimit.WithLabels("recipients").Set(usage.RecipientLimit);
+        });
+    }
+
+    public CollectorRegistry Registry { get; }
+}
