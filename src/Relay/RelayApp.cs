@@ -13,7 +13,9 @@ namespace Relay;
 /// <summary>The relay host: one process, SMTP in, spool, delivery worker, web. Tests build it with their own settings.</summary>
 internal static class RelayApp
 {
-    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    /// <param name="serve">False for the diagnostic commands: the services are built (and the configuration validated) but
+    /// nothing that touches the spool or the web is set up, so they can run beside a running relay.</param>
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, bool serve = true)
     {
         // appsettings.json is read from beside the program, whatever the working folder (which holds ./data).
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -42,7 +44,11 @@ internal static class RelayApp
 
         // Every options error at once, before any service reads a half-valid value.
         app.Services.GetService<IStartupValidator>()?.Validate();
-        app.MapRelayWeb();
+        if (serve)
+        {
+            app.MapRelayWeb();
+        }
+
         return app;
     }
 }

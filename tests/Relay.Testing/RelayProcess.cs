@@ -78,12 +78,20 @@ internal sealed partial class RelayProcess : IAsyncDisposable
     }
 
     /// <summary>Runs <c>relay ARGS</c> as a command next to this relay (same configuration, its actual web port).</summary>
-    public async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(params string[] args)
+    public Task<(int ExitCode, string Output, string Error)> RunCommandAsync(params string[] args) => RunCommandAsync(new Dictionary<string, string?>(), args);
+
+    /// <summary>The same, with some environment variables changed for this command only.</summary>
+    public async Task<(int ExitCode, string Output, string Error)> RunCommandAsync(IDictionary<string, string?> environmentChanges, params string[] args)
     {
         var environment = new Dictionary<string, string?>(_environment)
         {
             ["Relay__Web__Port"] = WebPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
+        foreach (var (key, value) in environmentChanges)
+        {
+            environment[key] = value;
+        }
+
         using var command = Process.Start(Command(args, environment))!;
         var output = command.StandardOutput.ReadToEndAsync();
         var error = command.StandardError.ReadToEndAsync();

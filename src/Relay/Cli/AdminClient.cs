@@ -14,18 +14,32 @@ internal sealed class AdminClient(HttpClient http) : IDisposable
 {
     public static AdminClient Create(string? url)
     {
-        var configuration = new ConfigurationBuilder()
-            .SetBasePath(AppContext.BaseDirectory)
-            .AddJsonFile("appsettings.json", optional: true)
-            .AddEnvironmentVariables()
-            .Build();
+        var configuration = Configuration();
         var web = configuration.GetSection(WebOptions.Section).Get<WebOptions>() ?? new WebOptions();
         var relay = configuration.GetSection(RelayOptions.Section).Get<RelayOptions>() ?? new RelayOptions();
         var secret = web.LoginSecret is { Length: > 0 } configured ? configured : ReadSecretFile(LoginSecret.FilePath(relay));
-        var http = new HttpClient { BaseAddress = new Uri(url ?? $"http://{LocalHost(web.Address)}:{web.Port}/"), Timeout = TimeSpan.FromSeconds(30) };
+        var http = new HttpClient { BaseAddress = BaseAddress(url), Timeout = TimeSpan.FromSeconds(30) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", secret);
         return new AdminClient(http);
     }
+
+    /// <summary>The running relay's web address: <paramref name="url"/>, or the configured web port on this machine.</summary>
+    public static Uri BaseAddress(string? url)
+    {
+        if (url is not null)
+        {
+            return new Uri(url.EndsWith('/') ? url : url + "/");
+        }
+
+        var web = Configuration().GetSection(WebOptions.Section).Get<WebOptions>() ?? new WebOptions();
+        return new Uri($"http://{LocalHost(web.Address)}:{web.Port}/");
+    }
+
+    private static IConfiguration Configuration() => new ConfigurationBuilder()
+        .SetBasePath(AppContext.BaseDirectory)
+        .AddJsonFile("appsettings.json", optional: true)
+        .AddEnvironmentVariables()
+        .Build();
 
     public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Get, path, null, cancellationToken);
 

@@ -31,6 +31,13 @@ internal static class RelayCommands
             return 0;
         });
         root.Subcommands.Add(hash);
+        var check = DiagnosticCommands.Check();
+        check.TreatUnmatchedTokensAsErrors = false;
+        root.Subcommands.Add(check);
+        var sendTest = DiagnosticCommands.SendTest();
+        sendTest.TreatUnmatchedTokensAsErrors = false;
+        root.Subcommands.Add(sendTest);
+        root.Subcommands.Add(DiagnosticCommands.Health(url));
         return root;
     }
 }

@@ -59,6 +59,25 @@ internal sealed class GmailConnection(
             }
         }
 
+        var client = await ConnectAsync(cancellationToken);
+        await AuthenticateAsync(client, cancellationToken);
+        return client;
+    }
+
+    /// <summary>
+    /// For <c>relay check</c>: connects with STARTTLS (reporting what was negotiated) and logs in, sends nothing, disconnects.
+    /// Throws what a delivery would meet.
+    /// </summary>
+    public async Task ProbeAsync(Action<string> connected, CancellationToken cancellationToken)
+    {
+        var client = await ConnectAsync(cancellationToken);
+        connected($"{_options.Host}:{_options.Port}, STARTTLS, {client.SslProtocol}, {client.SslCipherSuite}");
+        await AuthenticateAsync(client, cancellationToken);
+        await DropAsync();
+    }
+
+    private async Task<RecordingSmtpClient> ConnectAsync(CancellationToken cancellationToken)
+    {
         await DropAsync();
         var client = new RecordingSmtpClient
         {
@@ -68,7 +87,6 @@ internal sealed class GmailConnection(
         };
         _client = client;
         await client.ConnectAsync(await OpenSocketAsync(cancellationToken), _options.Host, _options.Port, SecureSocketOptions.StartTls, cancellationToken);
-        await AuthenticateAsync(client, cancellationToken);
         return client;
     }
 

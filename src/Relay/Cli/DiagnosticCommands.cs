@@ -1,0 +1,143 @@
+using System.CommandLine;
+using MimeKit;
+using Relay.OAuth;
+using Relay.Outbound;
+using Relay.Rewrite;
+
+namespace Relay.Cli;
+
+/// <summary>
+/// <c>relay check</c>, <c>relay send-test</c> and <c>relay health</c>: run next to the relay with its configuration
+/// (in Docker: <c>docker compose exec relay relay check</c>), each step printed with OK or FAIL and the fix.
+/// </summary>
+internal static class DiagnosticCommands
+{
+    public static Command Check()
+    {
+        var command = new Command("check", "Check the configuration, refresh the token, connect and log in to the upstream (without sending).");
+        command.SetAction((parse, ct) => WithRelayAsync(parse, async (services, report) =>
+        {
+            var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services);
+            await using var _ = connection;
+            return await ProbeAsync(services, connection, report, ct);
+        }));
+        return command;
+    }
+
+    public static Command SendTest()
+    {
+        var to = new Option<string>("--to") { Description = "Where to send the test message.", Required = true };
+        var command = new Command("send-test", "Send one message through the real outbound path (rewrite, STARTTLS, XOAUTH2) and print Gmail's reply.") { to };
+        command.SetAction((parse, ct) => WithRelayAsync(parse, async (services, report) =>
+        {
+            var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services);
+            await using var _ = connection;
+            if (!await ProbeAsync(services, connection, report, ct))
+            {
+                return false;
+            }
+
+            var account = services.GetRequiredService<IAccessTokenSource>().Account!;
+            var message = new MimeMessage();
+            message.From.Add(new MailboxAddress("Relay test", account));
+            message.To.Add(MailboxAddress.Parse(parse.GetValue(to)!));
+            message.Subject = "Relay test message";
+            message.Body = new TextPart("plain") { Text = $"This message was sent by 'relay send-test' at {DateTimeOffset.UtcNow:u}." };
+            try
+            {
+                var rewritten = FromRewriter.Rewrite(message, account, [], addReplyTo: false);
+                var (reply, refused) = await connection.SendAsync(message, rewritten.EnvelopeSender, message.To.Mailboxes, ct);
+                return report(refused.Count == 0, "Test message", refused.Count == 0 ? $"sent to {parse.GetValue(to)}: {reply.ReplaceLineEndings(" ")}" : string.Join("; ", refused));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                return report(false, "Test message", DeliveryClassifier.Classify(ex).Reply);
+            }
+        }));
+        return command;
+    }
+
+    public static Command Health(Option<string?> url)
+    {
+        var ready = new Option<bool>("--ready") { Description = "Check readiness (/readyz: spool writable, token usable, not held) instead of liveness (/healthz)." };
+        var command = new Command("health", "Ask the running relay whether it is alive (exit code 0) or, with --ready, ready; for Docker's HEALTHCHECK.") { ready };
+        command.SetAction(async (parse, ct) =>
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
+            try
+            {
+                var response = await http.GetAsync(new Uri(AdminClient.BaseAddress(parse.GetValue(url)), parse.GetValue(ready) ? "readyz" : "healthz"), ct);
+                Console.WriteLine(await response.Content.ReadAsStringAsync(ct));
+                return response.IsSuccessStatusCode ? 0 : 1;
+            }
+            catch (HttpRequestException ex)
+            {
+                await Console.Error.WriteLineAsync($"The relay does not answer ({ex.Message}).");
+                return 1;
+            }
+        });
+        return command;
+    }
+
+    /// <summary>Account, token refresh, upstream connection and login, one line each.</summary>
+    private static async Task<bool> ProbeAsync(IServiceProvider services, GmailConnection connection, Func<bool, string, string, bool> report, CancellationToken cancellationToken)
+    {
+        var tokens = services.GetRequiredService<IAccessTokenSource>();
+        if (tokens.Account is not { } account)
+        {
+            return report(false, "Account", "no Google account is authorized. Open the web page (its link is in the relay's log) or run 'relay authorize'.");
+        }
+
+        report(true, "Account", $"{account} ({tokens.Status.Source})");
+        try
+        {
+            _ = tokens is GoogleAccessTokenSource user ? await user.RefreshNowAsync(cancellationToken) : await tokens.GetAccessTokenAsync(cancellationToken);
+            report(true, "Token refresh", $"a new access token, valid until {tokens.Status.AccessTokenExpiresAt:u}");
+        }
+        catch (Exception ex) when (ex is AuthorizationRequiredException or TokenRefreshException or HttpRequestException)
+        {
+            return report(false, "Token refresh", ex.Message);
+        }
+
+        var connected = false;
+        try
+        {
+            await connection.ProbeAsync(detail => connected = report(true, "Upstream connection", detail), cancellationToken);
+            return report(true, "Upstream login (XOAUTH2)", $"accepted for {account}");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            var reason = DeliveryClassifier.Classify(ex).Reply;
+            return connected
+                ? report(false, "Upstream login (XOAUTH2)", reason)
+                : report(false, "Upstream connection", reason + " Check Relay:Outbound:Host and Port, the network, and (for a TLS-inspecting proxy) Relay:Outbound:TrustedCaFile.");
+        }
+    }
+
+    /// <summary>Builds the relay's services from its configuration (without starting it) and runs <paramref name="steps"/>.</summary>
+    private static async Task<int> WithRelayAsync(ParseResult parse, Func<IServiceProvider, Func<bool, string, string, bool>, Task<bool>> steps)
+    {
+        static bool Report(bool ok, string step, string detail)
+        {
+            Console.WriteLine($"{(ok ? "OK  " : "FAIL")}  {step}: {detail}");
+            return ok;
+        }
+
+        WebApplication app;
+        try
+        {
+            app = RelayApp.Build([.. parse.UnmatchedTokens], builder => builder.Configuration["Serilog:MinimumLevel:Default"] = "Warning", serve: false);
+        }
+        catch (Exception ex) when (ConfigurationErrors.From(ex) is { Count: > 0 } errors)
+        {
+            Report(false, "Configuration", string.Concat(errors.Select(error => Environment.NewLine + "      - " + error)));
+            return 2;
+        }
+
+        await using (app)
+        {
+            Report(true, "Configuration", "valid");
+            return await steps(app.Services, Report) ? 0 : 1;
+        }
+    }
+}
