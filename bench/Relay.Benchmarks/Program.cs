@@ -8,6 +8,31 @@ using MimeKit;
 using Relay.Testing;
 
 // dotnet run -c Release --project bench/Relay.Benchmarks [messages] [clients] [bodyKilobytes]
+// dotnet run -c Release --project bench/Relay.Benchmarks fakes   — only the fake Gmail and Google, to try a real
+//     deployment (the Docker image with network_mode: host) against them; prints the settings to give the relay.
+if (args is ["fakes"])
+{
+    await using var fakes = await RelayHarness.StartAsync();
+    foreach (var (key, value) in fakes.Settings().Where(s => s.Key.StartsWith("Relay:Outbound:", StringComparison.Ordinal) || s.Key.StartsWith("Relay:Google:", StringComparison.Ordinal) || s.Key == "Relay:Account:Address"))
+    {
+        Console.WriteLine($"{key.Replace(":", "__", StringComparison.Ordinal)}={value}");
+    }
+
+    Console.WriteLine("Fakes running; Ctrl+C to stop.");
+    using var stop = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) => { e.Cancel = true; stop.Cancel(); };
+    while (!stop.IsCancellationRequested)
+    {
+        var message = await fakes.Gmail.NextMessageAsync(Timeout.InfiniteTimeSpan).WaitAsync(stop.Token).ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : null, TaskScheduler.Default);
+        if (message is not null)
+        {
+            Console.WriteLine($"Fake Gmail received a message from {message.MailFrom} for {string.Join(", ", message.Recipients)} ({message.Data.Length} bytes)");
+        }
+    }
+
+    return;
+}
+
 var messages = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1000;
 var clients = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 8;
 var bodyKilobytes = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 4;
