@@ -58,6 +58,7 @@ internal sealed class DeliveryWorker(
         using var sendAbort = new CancellationTokenSource();
         await using var _ = stoppingToken.Register(() => sendAbort.CancelAfter(InFlightGrace));
         await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => RunLoopAsync(stoppingToken, sendAbort.Token)));
+        await SaveQuotaAsync(force: true);
     }
 
     private async Task RunLoopAsync(CancellationToken stoppingToken, CancellationToken sendAbort)
@@ -104,7 +105,7 @@ internal sealed class DeliveryWorker(
 
             if (outcome.Result is DeliveryResult.Delivered or DeliveryResult.PartiallyDelivered)
             {
-                await SaveQuotaAsync();
+                await SaveQuotaAsync(force: false);
             }
             else
             {
@@ -115,11 +116,11 @@ internal sealed class DeliveryWorker(
         }
     }
 
-    private async Task SaveQuotaAsync()
+    private async Task SaveQuotaAsync(bool force)
     {
         try
         {
-            await quota.SaveAsync(CancellationToken.None);
+            await quota.SaveAsync(force, CancellationToken.None);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -11,12 +11,15 @@ namespace Relay.Outbound;
 internal sealed class QuotaGuard
 {
     public static readonly TimeSpan Window = TimeSpan.FromHours(24);
+    public static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(5);
 
     private readonly QuotaOptions _options;
     private readonly TimeProvider _time;
     private readonly string _path;
     private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _saving = new(1, 1);
     private List<Sent> _sent;
+    private DateTimeOffset _savedAt;
 
     public QuotaGuard(IOptions<QuotaOptions> options, IOptions<RelayOptions> relay, TimeProvider time)
     {
@@ -70,16 +73,34 @@ internal sealed class QuotaGuard
         }
     }
 
-    /// <summary>Writes the counters down (after a delivery).</summary>
-    public async Task SaveAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the counters down, at most every few seconds (<paramref name="force"/>: now, as at shutdown). A crash loses
+    /// at most those seconds of counting, and Gmail's own 550 5.4.5 still holds the queue past its limit.
+    /// </summary>
+    public async Task SaveAsync(bool force, CancellationToken cancellationToken)
     {
         byte[] json;
         lock (_lock)
         {
+            var now = _time.GetUtcNow();
+            if (!force && now - _savedAt < SaveInterval)
+            {
+                return;
+            }
+
+            _savedAt = now;
             json = JsonSerializer.SerializeToUtf8Bytes(_sent);
         }
 
-        await DurableFile.ReplaceAsync(_path, json, cancellationToken);
+        await _saving.WaitAsync(cancellationToken);
+        try
+        {
+            await DurableFile.ReplaceAsync(_path, json, cancellationToken);
+        }
+        finally
+        {
+            _saving.Release();
+        }
     }
 
     /// <summary>The first time at which this message would fit, as older sends leave the window.</summary>

@@ -23,7 +23,7 @@ public sealed class QuotaGuardTests : IDisposable
         Assert.Null(guard.TryReserve(1, out _));
         _clock.Advance(TimeSpan.FromHours(1));
         Assert.Null(guard.TryReserve(1, out _));
-        await guard.SaveAsync(CancellationToken.None);
+        await guard.SaveAsync(force: true, CancellationToken.None);
 
         var restarted = Guard(messages: 2, recipients: 100);
         Assert.Equal(_clock.GetUtcNow().AddHours(23), restarted.TryReserve(1, out _)); // the first send leaves the window then
