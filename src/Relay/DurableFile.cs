@@ -11,7 +11,13 @@ internal static partial class DurableFile
 {
     public static async Task WriteAsync(string path, ReadOnlySequence<byte> content, CancellationToken cancellationToken, ReadOnlyMemory<byte> suffix = default)
     {
-        await using var stream = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 81920, Options = FileOptions.Asynchronous };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // mail and tokens are nobody else's business
+        }
+
+        await using var stream = new FileStream(path, options);
         foreach (var segment in content)
         {
             await stream.WriteAsync(segment, cancellationToken);
