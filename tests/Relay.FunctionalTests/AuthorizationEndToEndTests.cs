@@ -227,4 +227,37 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
         Assert.StartsWith("https://relay.example.com/oauth/callback?", back, StringComparison.Ordinal);
         Assert.Contains("https://relay.example.com/oauth/callback", await browser.GetTextAsync("/authorize"), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task ClientEnteredOnThePage_SecretStoredEncrypted_AndUsedAfterARestart()
+    {
+        Action<Dictionary<string, string?>> noClientInConfiguration = s =>
+        {
+            s.Remove("Relay:Google:ClientId");
+            s.Remove("Relay:Google:ClientSecret");
+        };
+        await using (var relay = await Harness.StartUnauthorizedRelayAsync(noClientInConfiguration))
+        {
+            using var browser = new WebSession(relay.WebAddress);
+            await browser.LoginAsync(relay.LoginSecret);
+            var missing = await browser.PostFormAsync("/authorize", "/authorize", new Dictionary<string, string>());
+            Assert.Contains("Give the client ID and the client secret", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+
+            var page = await browser.GetTextAsync(await browser.ConsentAsync(fields: new Dictionary<string, string>
+            {
+                ["clientId"] = FakeGoogleOAuthServer.ClientId,
+                ["clientSecret"] = FakeGoogleOAuthServer.ClientSecret,
+            }));
+            Assert.Contains("is authorized", page, StringComparison.Ordinal);
+        }
+
+        var stored = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(Path.Combine(Harness.DataPath, "oauth", "authorization.bin")));
+        Assert.DoesNotContain(FakeGoogleOAuthServer.ClientSecret, stored, StringComparison.Ordinal);
+        Assert.DoesNotContain(FakeGoogleOAuthServer.ClientId, stored, StringComparison.Ordinal);
+
+        await using var restarted = await Harness.StartUnauthorizedRelayAsync(noClientInConfiguration);
+        await restarted.SendAsync(Messages.Simple("with the client entered on the page"));
+        var (_, outcome) = await restarted.NextOutcomeAsync();
+        Assert.Equal(DeliveryResult.Delivered, outcome.Result); // the refresh used the stored client secret
+    }
 }
