@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.InteropServices;
 
 namespace Relay;
@@ -9,7 +8,8 @@ namespace Relay;
 /// </summary>
 internal static partial class DurableFile
 {
-    public static async Task WriteAsync(string path, ReadOnlySequence<byte> content, CancellationToken cancellationToken, ReadOnlyMemory<byte> suffix = default)
+    /// <summary>Creates <paramref name="path"/> (readable by its owner only), lets <paramref name="write"/> fill it, and flushes it to disk.</summary>
+    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 81920, Options = FileOptions.Asynchronous };
         if (!OperatingSystem.IsWindows())
@@ -18,18 +18,12 @@ internal static partial class DurableFile
         }
 
         await using var stream = new FileStream(path, options);
-        foreach (var segment in content)
-        {
-            await stream.WriteAsync(segment, cancellationToken);
-        }
-
-        await stream.WriteAsync(suffix, cancellationToken);
-
+        await write(stream, cancellationToken);
         stream.Flush(flushToDisk: true);
     }
 
     public static Task WriteAsync(string path, byte[] content, CancellationToken cancellationToken) =>
-        WriteAsync(path, new ReadOnlySequence<byte>(content), cancellationToken);
+        WriteAsync(path, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
 
     /// <summary>
     /// Writes <paramref name="content"/> beside <paramref name="path"/> (under a name of its own, so concurrent writers do

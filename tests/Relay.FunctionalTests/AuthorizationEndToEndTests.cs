@@ -13,8 +13,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
         await using (var relay = await Harness.StartUnauthorizedRelayAsync())
         {
             await relay.SendAsync(Messages.Simple("waiting for an account"));
-            using var browser = new WebSession(relay.WebAddress);
-            await browser.LoginAsync(relay.LoginSecret);
+            using var browser = await WebSession.SignedInAsync(relay);
             Assert.Contains("No Google account is authorized yet", await browser.GetTextAsync("/"), StringComparison.Ordinal);
 
             var callback = await browser.ConsentAsync();
@@ -35,6 +34,13 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
             Assert.DoesNotContain(refreshToken, Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
             Assert.DoesNotContain(FakeGoogleOAuthServer.ClientSecret, Encoding.Latin1.GetString(stored), StringComparison.Ordinal);
             Assert.DoesNotContain(refreshToken, relay.Logs.All, StringComparison.Ordinal);
+            if (!OperatingSystem.IsWindows())
+            {
+                var ownerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                Assert.Equal(ownerOnly, File.GetUnixFileMode(Path.Combine(Harness.DataPath, "oauth", "authorization.bin")));
+                Assert.Equal(ownerOnly, File.GetUnixFileMode(Path.Combine(Harness.DataPath, "web", "login-secret")));
+                Assert.Equal(ownerOnly, File.GetUnixFileMode(Path.Combine(Harness.DataPath + "-keys", "relay.key")));
+            }
         }
 
         await using var restarted = await Harness.StartUnauthorizedRelayAsync();
@@ -48,8 +54,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     public async Task PastedAddress_CompletesTheAuthorization_OnceOnly()
     {
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
-        using var browser = new WebSession(relay.WebAddress);
-        await browser.LoginAsync(relay.LoginSecret);
+        using var browser = await WebSession.SignedInAsync(relay);
         var callback = await browser.ConsentAsync();
 
         var pasted = await browser.PostFormAsync("/authorize", "/oauth/paste", new Dictionary<string, string> { ["pastedUrl"] = callback });
@@ -65,8 +70,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     public async Task ForgedState_IsRefused()
     {
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
-        using var browser = new WebSession(relay.WebAddress);
-        await browser.LoginAsync(relay.LoginSecret);
+        using var browser = await WebSession.SignedInAsync(relay);
         var callback = await browser.ConsentAsync();
         var forged = System.Text.RegularExpressions.Regex.Replace(callback, "state=[^&]+", "state=forged-state-value-1234567890");
 
@@ -81,8 +85,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     {
         Harness.OAuth.ConsentAccount = "someone.else@example.com";
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
-        using var browser = new WebSession(relay.WebAddress);
-        await browser.LoginAsync(relay.LoginSecret);
+        using var browser = await WebSession.SignedInAsync(relay);
 
         var page = await browser.GetTextAsync(await browser.ConsentAsync());
 
@@ -95,8 +98,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     {
         Harness.OAuth.OmitRefreshToken = true;
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
-        using var browser = new WebSession(relay.WebAddress);
-        await browser.LoginAsync(relay.LoginSecret);
+        using var browser = await WebSession.SignedInAsync(relay);
 
         var page = await browser.GetTextAsync(await browser.ConsentAsync());
 
@@ -109,8 +111,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     public async Task ConsentCancelled_SaysWhatAccessDeniedMeans()
     {
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
-        using var browser = new WebSession(relay.WebAddress);
-        await browser.LoginAsync(relay.LoginSecret);
+        using var browser = await WebSession.SignedInAsync(relay);
 
         var page = await browser.GetTextAsync(await browser.ConsentAsync(allow: false));
 
@@ -121,8 +122,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     public async Task RefreshTokenRevokedAtGoogle_HoldsTheQueue_BannerOnThePage_TokenKeptForDiagnosis()
     {
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
-        using var browser = new WebSession(relay.WebAddress);
-        await browser.LoginAsync(relay.LoginSecret);
+        using var browser = await WebSession.SignedInAsync(relay);
         await browser.GetTextAsync(await browser.ConsentAsync());
         Harness.OAuth.RefreshTokenRevoked = true;
         Harness.OAuth.Invalidate(Harness.OAuth.Issued.Last());
@@ -141,8 +141,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     public async Task Revoke_CallsGoogleAndForgetsTheAccount()
     {
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
-        using var browser = new WebSession(relay.WebAddress);
-        await browser.LoginAsync(relay.LoginSecret);
+        using var browser = await WebSession.SignedInAsync(relay);
         await browser.GetTextAsync(await browser.ConsentAsync());
         var refreshToken = Harness.OAuth.IssuedRefreshTokens.Last();
 
@@ -180,8 +179,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     {
         await using (var relay = await Harness.StartUnauthorizedRelayAsync())
         {
-            using var browser = new WebSession(relay.WebAddress);
-            await browser.LoginAsync(relay.LoginSecret);
+            using var browser = await WebSession.SignedInAsync(relay);
             await browser.GetTextAsync(await browser.ConsentAsync());
             Harness.OAuth.RotateRefreshTokens = true;
             await relay.SendAsync(Messages.Simple());
@@ -202,8 +200,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
         var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var harness = await RelayHarness.StartAsync(clock);
         await using var relay = await harness.StartUnauthorizedRelayAsync();
-        using var browser = new WebSession(relay.WebAddress);
-        await browser.LoginAsync(relay.LoginSecret);
+        using var browser = await WebSession.SignedInAsync(relay);
         var callback = await browser.ConsentAsync();
 
         clock.Advance(TimeSpan.FromMinutes(11));
@@ -218,8 +215,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     public async Task WebClientBehindAProxy_UsesThePublicHttpsCallback()
     {
         await using var relay = await Harness.StartUnauthorizedRelayAsync(s => s["Relay:Web:PublicUrl"] = "https://relay.example.com/");
-        using var browser = new WebSession(relay.WebAddress);
-        await browser.LoginAsync(relay.LoginSecret);
+        using var browser = await WebSession.SignedInAsync(relay);
 
         var back = await browser.ConsentAsync();
 
@@ -238,8 +234,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
         };
         await using (var relay = await Harness.StartUnauthorizedRelayAsync(noClientInConfiguration))
         {
-            using var browser = new WebSession(relay.WebAddress);
-            await browser.LoginAsync(relay.LoginSecret);
+            using var browser = await WebSession.SignedInAsync(relay);
             var missing = await browser.PostFormAsync("/authorize", "/authorize", new Dictionary<string, string>());
             Assert.Contains("Give the client ID and the client secret", await missing.Content.ReadAsStringAsync(), StringComparison.Ordinal);
 

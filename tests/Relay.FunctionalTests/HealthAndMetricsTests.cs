@@ -49,8 +49,7 @@ public sealed partial class HealthAndMetricsTests : HarnessTest
         Assert.Contains("no Google account is authorized", why, StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync(relay.WebAddress + "healthz")).StatusCode); // alive all the same
 
-        using var browser = new WebSession(relay.WebAddress);
-        await browser.LoginAsync(relay.LoginSecret);
+        using var browser = await WebSession.SignedInAsync(relay);
         await browser.GetTextAsync(await browser.ConsentAsync());
         Assert.Equal(HttpStatusCode.OK, (await ReadyAsync(http, relay)).Status);
 

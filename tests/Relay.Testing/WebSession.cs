@@ -18,6 +18,14 @@ internal sealed partial class WebSession : IDisposable
         _relay = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer() }) { BaseAddress = address };
     }
 
+    /// <summary>A session already signed in to <paramref name="relay"/> with its login secret.</summary>
+    public static async Task<WebSession> SignedInAsync(RelayInstance relay)
+    {
+        var session = new WebSession(relay.WebAddress);
+        await session.LoginAsync(relay.LoginSecret);
+        return session;
+    }
+
     public async Task<HttpResponseMessage> GetAsync(string path) => await _relay.GetAsync(path);
 
     public async Task<string> GetTextAsync(string path) => await (await _relay.GetAsync(path)).Content.ReadAsStringAsync();

@@ -78,22 +78,25 @@ internal sealed class DeliveryWorker(
                 return;
             }
 
-            // Read per message: the account may be authorized again, or replaced, while the relay runs.
-            var sender = tokens.Account;
+            // Read per message: the account may be authorized again, replaced or revoked while the relay runs.
+            if (tokens.Account is not { } sender)
+            {
+                await RecordAsync("(no account)", entry, DeliveryOutcome.NeedsAuthorization("No Google account is authorized."));
+                continue;
+            }
+
             if (quota.TryReserve(entry.Recipients.Count, out var reservation) is { } freesAt)
             {
                 spool.Release(entry);
                 var (messages, recipients, messageLimit, recipientLimit) = quota.Usage;
-                gate.Hold(HoldReason.Quota, $"{messages}/{messageLimit} messages and {recipients}/{recipientLimit} recipients in the last 24 hours (Relay:Quota)", sender ?? "(no account)", freesAt);
+                gate.Hold(HoldReason.Quota, $"{messages}/{messageLimit} messages and {recipients}/{recipientLimit} recipients in the last 24 hours (Relay:Quota)", sender, freesAt);
                 continue;
             }
 
             DeliveryOutcome outcome;
             try
             {
-                outcome = sender is null
-                    ? DeliveryOutcome.NeedsAuthorization("No Google account is authorized.")
-                    : await DeliverAsync(connection, sender, entry, sendAbort);
+                outcome = await DeliverAsync(connection, sender, entry, sendAbort);
             }
             catch (OperationCanceledException) when (sendAbort.IsCancellationRequested)
             {
@@ -112,7 +115,7 @@ internal sealed class DeliveryWorker(
                 quota.Cancel(reservation);
             }
 
-            await RecordAsync(sender ?? "(no account)", entry, outcome);
+            await RecordAsync(sender, entry, outcome);
         }
     }
 

@@ -6,18 +6,18 @@ namespace Relay.Spool;
 /// <summary>What an operator can do to the queue: look, retry, delete.</summary>
 internal sealed partial class FileSpool
 {
-    /// <summary>Every entry waiting for delivery and every dead letter, oldest first.</summary>
-    public IReadOnlyList<SpoolEntry> List()
+    /// <summary>Every entry waiting for delivery (from memory: no disk read).</summary>
+    public IReadOnlyList<SpoolEntry> Waiting()
     {
-        List<SpoolEntry> all;
         lock (_gate)
         {
-            all = [.. _entries.Values];
+            return [.. _entries.Values];
         }
-
-        all.AddRange(ReadDead());
-        return [.. all.OrderBy(entry => entry.ReceivedAt).ThenBy(entry => entry.Id, StringComparer.Ordinal)];
     }
+
+    /// <summary>Every entry waiting for delivery and every dead letter (read from disk), oldest first.</summary>
+    public IReadOnlyList<SpoolEntry> List() =>
+        [.. Waiting().Concat(ReadDead()).OrderBy(entry => entry.ReceivedAt).ThenBy(entry => entry.Id, StringComparer.Ordinal)];
 
     public SpoolEntry? Find(string id)
     {

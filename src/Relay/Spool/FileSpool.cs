@@ -70,31 +70,16 @@ internal sealed partial class FileSpool
             QueuedAt = envelope.ReceivedAt,
             NextAttemptAt = envelope.ReceivedAt,
         };
-        Directory.CreateDirectory(Incoming);
-        Directory.CreateDirectory(Queue);
-        var incomingMessage = Path.Combine(Incoming, entry.Id + ".eml");
-        var incomingEnvelope = Path.Combine(Incoming, entry.Id + ".json");
-        try
+        await PublishAsync(entry, Queue, async (file, ct) =>
         {
-            await DurableFile.WriteAsync(incomingMessage, message, cancellationToken, suffix);
-            await DurableFile.WriteAsync(incomingEnvelope, JsonSerializer.SerializeToUtf8Bytes(entry, Json), cancellationToken);
-            File.Move(incomingMessage, MessagePath(Queue, entry.Id));
-            File.Move(incomingEnvelope, EnvelopePath(Queue, entry.Id));
-            DurableFile.SyncFolder(Queue);
-        }
-        catch
-        {
-            TryDelete(incomingMessage, incomingEnvelope, MessagePath(Queue, entry.Id));
-            throw;
-        }
+            foreach (var segment in message)
+            {
+                await file.WriteAsync(segment, ct);
+            }
 
-        lock (_gate)
-        {
-            _entries[entry.Id] = entry;
-            _ready.Add((entry.NextAttemptAt, entry.Id));
-            SignalLocked();
-        }
-
+            await file.WriteAsync(suffix, ct);
+        }, cancellationToken);
+        Requeue(entry);
         return entry;
     }
 
@@ -208,27 +193,43 @@ internal sealed partial class FileSpool
             NextAttemptAt = nextAttemptAt,
             LastError = reason,
         };
-        var folder = state == SpoolState.Dead ? Dead : Queue;
-        Directory.CreateDirectory(folder);
-        var incomingMessage = Path.Combine(Incoming, split.Id + ".eml");
-        var incomingEnvelope = Path.Combine(Incoming, split.Id + ".json");
         await using (var source = OpenMessage(entry))
         {
-            await using var copy = new FileStream(incomingMessage, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
-            await source.CopyToAsync(copy, cancellationToken);
-            copy.Flush(flushToDisk: true);
+            await PublishAsync(split, state == SpoolState.Dead ? Dead : Queue, source.CopyToAsync, cancellationToken);
         }
 
-        await DurableFile.WriteAsync(incomingEnvelope, JsonSerializer.SerializeToUtf8Bytes(split, Json), cancellationToken);
-        File.Move(incomingMessage, MessagePath(folder, split.Id));
-        File.Move(incomingEnvelope, EnvelopePath(folder, split.Id));
-        DurableFile.SyncFolder(folder);
         if (state != SpoolState.Dead)
         {
             Requeue(split);
         }
 
         return split;
+    }
+
+    /// <summary>
+    /// Makes a new entry exist in <paramref name="folder"/>: message and envelope written under <c>incoming</c> and
+    /// flushed to disk, renamed into the folder (the envelope last: an entry exists once its envelope does), the folder
+    /// synced. On failure nothing is left behind.
+    /// </summary>
+    private async Task PublishAsync(SpoolEntry entry, string folder, Func<Stream, CancellationToken, Task> writeMessage, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Incoming);
+        Directory.CreateDirectory(folder);
+        var incomingMessage = MessagePath(Incoming, entry.Id);
+        var incomingEnvelope = EnvelopePath(Incoming, entry.Id);
+        try
+        {
+            await DurableFile.WriteAsync(incomingMessage, writeMessage, cancellationToken);
+            await DurableFile.WriteAsync(incomingEnvelope, JsonSerializer.SerializeToUtf8Bytes(entry, Json), cancellationToken);
+            File.Move(incomingMessage, MessagePath(folder, entry.Id));
+            File.Move(incomingEnvelope, EnvelopePath(folder, entry.Id));
+            DurableFile.SyncFolder(folder);
+        }
+        catch
+        {
+            TryDelete(incomingMessage, incomingEnvelope, MessagePath(folder, entry.Id));
+            throw;
+        }
     }
 
     private async Task MoveOutAsync(SpoolEntry entry, string from, string to, CancellationToken cancellationToken)

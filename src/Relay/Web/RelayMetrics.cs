@@ -46,11 +46,11 @@ internal sealed class RelayMetrics
 
         Registry.AddBeforeCollectCallback(() =>
         {
-            var entries = spool.List();
-            var waiting = entries.Where(e => e.State != SpoolState.Dead).ToList();
+            // Per scrape: the queue from memory, the dead letters counted by name, no envelope read from disk.
+            var waiting = spool.Waiting();
             queued.Set(waiting.Count);
             oldest.Set(waiting.Count == 0 ? 0 : (time.GetUtcNow() - waiting.Min(e => e.ReceivedAt)).TotalSeconds);
-            dead.Set(entries.Count - waiting.Count);
+            dead.Set(spool.DeadCount);
             var hold = gate.State.Reason;
             foreach (var reason in Enum.GetValues<HoldReason>().Where(r => r != HoldReason.None))
             {

@@ -41,6 +41,11 @@ public sealed class FileSpoolTests : IDisposable
         Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool", "incoming")));
         Assert.Equal(21, entry.Size);
         Assert.Equal(1, spool.Count);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Queue, entry.Id + ".eml")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Queue, entry.Id + ".json")));
+        }
     }
 
     [Fact]
