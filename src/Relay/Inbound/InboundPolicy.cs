@@ -21,7 +21,7 @@ internal sealed class InboundPolicy(InboundDrain drain, IOptions<InboundOptions>
         context.Properties[RecipientCountKey] = 0;
         if (!IsAllowedSender(from.AsAddress()))
         {
-            InboundLog.Refused(logger, SpoolingMessageStore.ClientAddress(context), $"sender {from.AsAddress() ?? "<>"} is not in Relay:Inbound:AllowedSenders");
+            InboundLog.Refused(logger, context.ClientAddress(), $"sender {from.AsAddress() ?? "<>"} is not in Relay:Inbound:AllowedSenders");
             throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "5.7.1 This sender is not allowed to use this relay"));
         }
 

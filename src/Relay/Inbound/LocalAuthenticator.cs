@@ -20,7 +20,7 @@ internal sealed class LocalAuthenticator(LocalUsers users, TimeProvider time, IL
 
     public async Task<bool> AuthenticateAsync(ISessionContext context, string user, string password, CancellationToken cancellationToken)
     {
-        var client = SpoolingMessageStore.ClientIp(context);
+        var client = context.ClientIp();
         var now = time.GetUtcNow();
         var failures = _failures.TryGetValue(client, out var known) && now - known.Since < Window ? known : new Failures(0, now);
         if (failures.Count >= MaxFailures)

@@ -34,7 +34,7 @@ internal sealed class SmtpListenerService(
         server.SessionFaulted += (_, e) =>
         {
             drain.Untrack(e.Context);
-            InboundLog.SessionFaulted(logger, e.Exception, SpoolingMessageStore.ClientAddress(e.Context));
+            InboundLog.SessionFaulted(logger, e.Exception, e.Context.ClientAddress());
         };
 
         // Not the host's token: cancelling it would cut sessions mid-DATA. The shutdown is ordered in ExecuteAsync.

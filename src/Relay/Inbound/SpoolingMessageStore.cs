@@ -1,8 +1,6 @@
 using System.Buffers;
-using System.Net;
 using SmtpServer;
 using SmtpServer.Mail;
-using SmtpServer.Net;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
 using Relay.Spool;
@@ -17,7 +15,7 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
 {
     public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
-        var client = ClientAddress(context);
+        var client = context.ClientAddress();
         if (policy.RestrictsSenders && !policy.IsAllowedSender(HeaderFrom(buffer)))
         {
             InboundLog.Refused(logger, client, "header From is not in Relay:Inbound:AllowedSenders");
@@ -81,9 +79,4 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
     }
 
     private static ReadOnlyMemory<byte> LastLineBreak(ReadOnlySequence<byte> buffer) => buffer.IsEmpty ? default : CrLf;
-
-    internal static string ClientAddress(ISessionContext context) => ClientIp(context).ToString();
-
-    internal static IPAddress ClientIp(ISessionContext context) =>
-        context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var endpoint) && endpoint is IPEndPoint ip ? ip.Address : IPAddress.None;
 }
