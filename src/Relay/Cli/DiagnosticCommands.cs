@@ -45,8 +45,10 @@ internal static class DiagnosticCommands
             message.Body = new TextPart("plain") { Text = $"This message was sent by 'relay send-test' at {DateTimeOffset.UtcNow:u}." };
             try
             {
-                var rewritten = FromRewriter.Rewrite(message, account, [], addReplyTo: false);
-                var (reply, refused) = await connection.SendAsync(message, rewritten.EnvelopeSender, message.To.Mailboxes, ct);
+                using var raw = new MemoryStream();
+                await message.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, raw, ct);
+                var (reply, refused, _, _, _) = await connection.SendAsync(
+                    raw.ToArray(), built => FromRewriter.Rewrite(built, account, [], addReplyTo: false), [parse.GetValue(to)!], ct);
                 return report(refused.Count == 0, "Test message", refused.Count == 0 ? $"sent to {parse.GetValue(to)}: {reply.ReplaceLineEndings(" ")}" : string.Join("; ", refused));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
