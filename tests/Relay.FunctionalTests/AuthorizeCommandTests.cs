@@ -38,8 +38,8 @@ public sealed class AuthorizeCommandTests : HarnessTest
                 if (line.Trim().StartsWith(Harness.OAuth.AuthorizationEndpoint, StringComparison.Ordinal))
                 {
                     var back = await FakeGoogleOAuthServer.ConsentAsync(line.Trim());
-                    var page = await browser.GetStringAsync(back); // Google's redirect lands on the relay's own callback
-                    Assert.Contains("is authorized", page, StringComparison.Ordinal);
+                    var page = await browser.GetStringAsync(back); // Google's redirect lands on the relay's own callback, which hands it to the command
+                    Assert.Contains("The 'relay authorize' command that started this authorization finishes it", System.Net.WebUtility.HtmlDecode(page), StringComparison.Ordinal);
                 }
 
                 return null; // nothing typed

@@ -18,7 +18,7 @@ public sealed class BrowserAuthorizationTests(ITestOutputHelper output) : Harnes
     {
         Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (as .ci/run does).");
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
-        var loginLink = relay.Logs.Lines.Select(line => System.Text.RegularExpressions.Regex.Match(line, @"http://localhost:\d+/login\?secret=[A-Za-z0-9_%-]+")).First(match => match.Success).Value;
+        var loginLink = relay.Logs.Lines.Select(line => System.Text.RegularExpressions.Regex.Match(line, @"http://localhost:\d+/login#secret=[A-Za-z0-9_-]+")).First(match => match.Success).Value;
 
         using var playwright = await Playwright.CreateAsync();
         await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -56,8 +56,6 @@ internal static class WebSecurity
 
         services.AddOptions<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme)
             .Configure<IOptions<WebOptions>>((cookie, web) => cookie.Cookie.SecurePolicy = SecurePolicy(web.Value));
-        services.AddOptions<AntiforgeryOptions>()
-            .Configure<IOptions<WebOptions>>((antiforgery, web) => antiforgery.Cookie.SecurePolicy = SecurePolicy(web.Value));
     }
 
     /// <summary>Forwarded headers (when proxies are trusted), then the security headers: before anything else answers.</summary>
@@ -95,7 +93,7 @@ internal static class WebSecurity
         $"form-action 'self' {new Uri(google.AuthorizationEndpoint).GetLeftPart(UriPartial.Authority)}; frame-ancestors 'none'; base-uri 'none'";
 
     /// <summary>
-    /// After authentication: a state-changing request to the pages (not <c>/api</c>, which takes only the Bearer secret,
+    /// After routing and authentication: a state-changing request to an endpoint of the pages to the pages (not <c>/api</c>, which takes only the Bearer secret,
     /// never the cookie) is refused when it comes from another site (<c>Origin</c>, else <c>Referer</c>, and
     /// <c>Sec-Fetch-Site</c>), or without a valid anti-forgery token.
     /// </summary>
@@ -103,7 +101,7 @@ internal static class WebSecurity
     {
         var request = context.Request;
         if (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method) || HttpMethods.IsOptions(request.Method)
-            || HttpMethods.IsTrace(request.Method) || request.Path.StartsWithSegments("/api"))
+            || HttpMethods.IsTrace(request.Method) || request.Path.StartsWithSegments("/api") || context.GetEndpoint() is null)
         {
             await next(context);
             return;
