@@ -63,6 +63,31 @@ public sealed class AuthorizeCommandTests : HarnessTest
         Assert.Contains("copy the whole address", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RelayAuthorize_AnotherAccount_ReplacesOnlyWithReplace_AndTheReplacedTokenIsRevoked()
+    {
+        await using var relay = await RelayProcess.StartAsync(Harness, s =>
+        {
+            s.Remove("Relay:Google:RefreshToken");
+            s.Remove("Relay:Account:Address");
+        });
+        Func<string, Task<string?>> consent = async line => line.Trim().StartsWith(Harness.OAuth.AuthorizationEndpoint, StringComparison.Ordinal)
+            ? await FakeGoogleOAuthServer.ConsentAsync(line.Trim())
+            : null;
+        Assert.Equal(0, (await relay.RunInteractiveAsync(consent, "authorize")).ExitCode);
+        var replaced = Harness.OAuth.IssuedRefreshTokens.Last();
+        Harness.OAuth.ConsentAccount = "other.account@example.com";
+
+        var (refusedCode, refusedOutput) = await relay.RunInteractiveAsync(consent, "authorize");
+        var (exitCode, output) = await relay.RunInteractiveAsync(consent, "authorize", "--replace");
+
+        Assert.Equal(1, refusedCode);
+        Assert.Contains("run 'relay authorize --replace'", refusedOutput, StringComparison.Ordinal);
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("other.account@example.com is authorized", output, StringComparison.Ordinal);
+        Assert.Contains(replaced, Harness.OAuth.Revoked);
+    }
+
     private static async Task SendAsync(int port)
     {
         using var client = new MailKit.Net.Smtp.SmtpClient();

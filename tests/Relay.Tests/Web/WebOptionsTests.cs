@@ -79,6 +79,14 @@ public sealed class WebOptionsTests
         Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("198.51.100.7", "198.51.100.7")]
+    [InlineData("::ffff:198.51.100.7", "198.51.100.7")]
+    [InlineData("2001:db8:1:2:aaaa:bbbb:cccc:dddd", "2001:db8:1:2::/64")]
+    [InlineData("2001:db8:1:2::1", "2001:db8:1:2::/64")]
+    public void RateLimits_CountAnIPv6ClientBy64(string address, string key) =>
+        Assert.Equal(key, WebSecurity.ClientKey(System.Net.IPAddress.Parse(address)));
+
     private static string RepositoryRoot()
     {
         for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
