@@ -170,7 +170,7 @@ public sealed class WebSecurityTests : HarnessTest
     }
 
     [Fact]
-    public async Task SignInCookie_IsSecure_WhenThePublicUrlIsHttps()
+    public async Task Cookies_AreSecure_WhenThePublicUrlIsHttps_AndTheFlowCookieShortLivedAndHttpOnly()
     {
         await using var relay = await Harness.StartRelayAsync(s =>
         {
@@ -185,6 +185,13 @@ public sealed class WebSecurityTests : HarnessTest
         Assert.Contains("; secure", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("; httponly", cookie, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, (await behindProxy.GetAsync("/")).StatusCode);
+
+        await behindProxy.StartAuthorizationAsync(); // the cookie that binds the flow to this browser
+        var flow = Assert.Single(behindProxy.SetCookieHeaders, header => header.StartsWith("relay-oauth-flow=", StringComparison.Ordinal));
+        foreach (var attribute in new[] { "; max-age=600", "; path=/oauth", "; secure", "; samesite=lax", "; httponly" })
+        {
+            Assert.Contains(attribute, flow, StringComparison.OrdinalIgnoreCase);
+        }
     }
 
     [Fact]
