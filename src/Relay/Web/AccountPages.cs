@@ -10,6 +10,9 @@ namespace Relay.Web;
 /// <summary>The pages a person uses: status, authorize (button, callback, pasted address), revoke. All need the login.</summary>
 internal static class AccountPages
 {
+    /// <summary>The cookie that ties an authorization started on the page to the browser that started it.</summary>
+    public const string FlowCookie = "relay-oauth-flow";
+
     public static void MapAccountPages(this WebApplication app)
     {
         var pages = app.MapGroup("").RequireAuthorization();
@@ -23,14 +26,27 @@ internal static class AccountPages
                 return AuthorizeForm(context, tokens, web.Value, "Give the client ID and the client secret of your Google OAuth client (Google Cloud console → Clients).");
             }
 
-            return Results.Redirect(flow.Start(RedirectUri(context, web.Value), id, secret, keepSecret: entered).Url);
+            var (owner, browserValue) = FlowOwner.NewBrowser();
+            var start = flow.Start(RedirectUri(context, web.Value), id, secret, keepSecret: entered, owner);
+            context.Response.Cookies.Append(FlowCookie, browserValue, new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Lax, // Google's redirect back is a top-level GET: the cookie goes with it
+                Secure = context.Request.IsHttps || WebSecurity.SecurePolicy(web.Value) == CookieSecurePolicy.Always,
+                MaxAge = AuthorizationFlow.StateLifetime,
+                Path = "/oauth",
+            });
+            return Results.Redirect(start.Url);
         });
-        // No login needed here: the one-time state, made for a flow a signed-in person (or relay authorize) started, is the
-        // proof; and the browser Google sends back may not hold the relay's cookie (relay authorize, another host name).
+        // No sign-in needed here (the browser Google sends back may not hold the relay's cookie: another host name); the
+        // flow cookie of the browser that clicked Authorize is, and a flow of relay authorize is handed to that command.
         app.MapGet("/oauth/callback", async (HttpContext context, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            Outcome(await flow.CompleteAsync(context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal), cancellationToken)));
-        pages.MapPost("/oauth/paste", async ([FromForm] string? pastedUrl, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            Outcome(await flow.CompleteFromPastedAsync(pastedUrl ?? "", cancellationToken)));
+            Outcome(context, await flow.CompleteAsync(context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal),
+                FlowCaller.Browser(context.Request.Cookies[FlowCookie], callback: true), cancellationToken)));
+        pages.MapPost("/oauth/paste", async (HttpContext context, [FromForm] string? pastedUrl, AuthorizationFlow flow, CancellationToken cancellationToken) =>
+            Outcome(context, await flow.CompleteFromPastedAsync(pastedUrl ?? "", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
+        pages.MapPost("/oauth/confirm", async (HttpContext context, [FromForm] string? state, [FromForm] string? decision, AuthorizationFlow flow, CancellationToken cancellationToken) =>
+            Outcome(context, await flow.ConfirmAsync(state ?? "", decision == "replace", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
         pages.MapPost("/revoke", async (GoogleAccessTokenSource tokens, CancellationToken cancellationToken) =>
         {
             var account = tokens.Account;
@@ -151,7 +167,20 @@ internal static class AccountPages
             """);
     }
 
-    private static IResult Outcome(AuthorizationResult result) => result.Succeeded
-        ? Page("Authorized", Banner("ok", E(result.Message)) + """<p><a href="/">Back to the status page</a></p>""")
-        : Page("Authorization failed", Banner("bad", E(result.Message)) + """<p><a href="/authorize">Try again</a></p>""", 400);
+    private static IResult Outcome(HttpContext context, AuthorizationResult result) => result switch
+    {
+        { Succeeded: true } => Page("Authorized", Banner("ok", E(result.Message)) + """<p><a href="/">Back to the status page</a></p>"""),
+        { HandedOver: true } => Page("Back to the terminal", Banner("ok", E(result.Message))),
+        { ConfirmState: { } state } when context.User.Identity?.IsAuthenticated == true => Page("Replace the authorized account?", $"""
+            {Banner("warn", E(result.Message))}
+            <form method="post" action="/oauth/confirm">{Antiforgery(context)}
+              <input type="hidden" name="state" value="{E(state)}">
+              <p><button type="submit" name="decision" value="replace" id="replace">Replace it by {E(result.Account)}</button>
+              <button type="submit" name="decision" value="keep" id="keep">Keep the current account</button></p>
+            </form>
+            """),
+        { ConfirmState: not null } => Page("Sign in to confirm", Banner("warn", E(result.Message)) +
+            """<p>Only a signed-in operator can confirm this: <a href="/login">sign in</a> in this browser, then authorize again.</p>""", 400),
+        _ => Page("Authorization failed", Banner("bad", E(result.Message)) + """<p><a href="/authorize">Try again</a></p>""", 400),
+    };
 }
