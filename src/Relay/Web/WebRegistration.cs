@@ -66,6 +66,7 @@ internal static class WebRegistration
         app.MapMetrics("/metrics", app.Services.GetRequiredService<RelayMetrics>().Registry);
         app.MapLogin();
         app.MapAccountPages();
+        app.MapQueuePages();
         app.MapAdminApi();
         app.Lifetime.ApplicationStarted.Register(() => AnnounceLogin(app, secret));
         return app;
