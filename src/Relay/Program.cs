@@ -6,7 +6,7 @@ using Serilog;
 
 // SIGTERM and Ctrl+C are the host's to handle (it drains the listener and the deliveries); System.CommandLine would
 // otherwise end the process two seconds after the signal.
-return await RelayCommands.Create(RunRelayAsync).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return await RelayCommands.Create(RunRelayAsync).Parse(RelayCommands.Normalize(args)).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 static async Task<int> RunRelayAsync(string[] args)
 {

@@ -14,7 +14,7 @@ internal static class DiagnosticCommands
 {
     public static Command Check()
     {
-        var command = new Command("check", "Check the configuration, refresh the token, connect and log in to the upstream (without sending).");
+        var command = new Command("check", "Check the configuration, the spool, the token, the connection to the upstream (STARTTLS) and the login, each step that can run; sends nothing.");
         command.SetAction((parse, ct) => WithRelayAsync(parse, async (services, report) =>
         {
             var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services);
