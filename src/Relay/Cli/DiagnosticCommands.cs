@@ -119,7 +119,8 @@ internal static class DiagnosticCommands
     {
         static bool Report(bool ok, string step, string detail)
         {
-            Console.WriteLine($"{(ok ? "OK  " : "FAIL")}  {step}: {detail}");
+            // Line by line: a configuration report has several; an upstream reply may quote control characters.
+            Console.WriteLine($"{(ok ? "OK  " : "FAIL")}  {step}: {string.Join(Environment.NewLine, detail.Split(Environment.NewLine).Select(ClientText.Clean))}");
             return ok;
         }
 
