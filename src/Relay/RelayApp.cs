@@ -23,7 +23,10 @@ internal static class RelayApp
         // Each host gets its own logger (the static Log.Logger stays Program's bootstrap logger), and logging
         // providers added to the builder receive the events too.
         builder.Services.AddSerilog(
-            (services, logger) => logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext(),
+            (services, logger) => logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext()
+                // Program reports a failed start in one line (a port in use, a locked data folder); the host's own report
+                // of it would repeat it with a stack trace.
+                .Filter.ByExcluding(e => e.MessageTemplate.Text == "Hosting failed to start"),
             preserveStaticLogger: true,
             writeToProviders: true);
         builder.Services.TryAddSingleton(TimeProvider.System);
@@ -40,7 +43,16 @@ internal static class RelayApp
         builder.AddWeb();
 
         configure?.Invoke(builder);
-        var app = builder.Build();
+        WebApplication app;
+        try
+        {
+            app = builder.Build();
+        }
+        catch (OptionsValidationException) when (StartupValidation(builder.Services) is { } all)
+        {
+            // Kestrel reads the web options while the application is built: that section failed first, report them all.
+            throw all;
+        }
 
         // Every options error at once, before any service reads a half-valid value.
         app.Services.GetService<IStartupValidator>()?.Validate();
@@ -50,5 +62,22 @@ internal static class RelayApp
         }
 
         return app;
+    }
+
+    /// <summary>What the start-up validation of every options section finds, in a container of its own.</summary>
+    private static Exception? StartupValidation(IServiceCollection services)
+    {
+#pragma warning disable ASP0000 // a second container on purpose: only to validate, disposed at once
+        using var provider = services.BuildServiceProvider();
+#pragma warning restore ASP0000
+        try
+        {
+            provider.GetService<IStartupValidator>()?.Validate();
+            return null;
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or AggregateException)
+        {
+            return ex;
+        }
     }
 }
