@@ -30,6 +30,7 @@ internal static class RelayApp
             preserveStaticLogger: true,
             writeToProviders: true);
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DataFolderLock>();
         builder.Services.AddRelayOptions<RelayOptions, RelayOptionsValidator>(RelayOptions.Section);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
@@ -58,6 +59,16 @@ internal static class RelayApp
         app.Services.GetService<IStartupValidator>()?.Validate();
         if (serve)
         {
+            try
+            {
+                app.Services.GetRequiredService<DataFolderLock>(); // held until the app is disposed
+            }
+            catch (DataFolderLockedException)
+            {
+                ((IDisposable)app).Dispose();
+                throw;
+            }
+
             app.MapRelayWeb();
         }
 

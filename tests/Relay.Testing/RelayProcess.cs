@@ -26,6 +26,7 @@ internal sealed partial class RelayProcess : IAsyncDisposable
     public int WebPort { get; private set; }
     public ConcurrentQueue<string> Output { get; } = new();
     public bool HasExited => _process.HasExited;
+    public int Id => _process.Id;
     public int ExitCode => _process.ExitCode;
 
     public static async Task<RelayProcess> StartAsync(RelayHarness harness, Action<Dictionary<string, string?>>? change = null)
