@@ -62,8 +62,9 @@ internal static class RelayApp
             try
             {
                 app.Services.GetRequiredService<DataFolderLock>(); // held until the app is disposed
+                LoadKey(app.Services);
             }
-            catch (DataFolderLockedException)
+            catch (Exception ex) when (ex is DataFolderLockedException or OptionsValidationException)
             {
                 ((IDisposable)app).Dispose();
                 throw;
@@ -73,6 +74,21 @@ internal static class RelayApp
         }
 
         return app;
+    }
+
+    /// <summary>The key that encrypts the token store, read or generated now: a failure is a configuration error, not a 500 later.</summary>
+    private static void LoadKey(IServiceProvider services)
+    {
+        try
+        {
+            services.GetRequiredService<SecretBox>().LoadKey();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
+        {
+            var key = services.GetRequiredService<IOptions<SecretsOptions>>().Value.KeyFile;
+            throw new OptionsValidationException(SecretsOptions.Section, typeof(SecretsOptions),
+                [$"{SecretsOptions.Section}:KeyFile: the key cannot be created at {Path.GetFullPath(key)} ({ex.Message}). Let Relay write there, or give an existing key file. (environment: Relay__Secrets__KeyFile)"]);
+        }
     }
 
     /// <summary>What the start-up validation of every options section finds, in a container of its own.</summary>
