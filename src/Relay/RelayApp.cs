@@ -85,9 +85,10 @@ internal static class RelayApp
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException)
         {
-            var key = services.GetRequiredService<IOptions<SecretsOptions>>().Value.KeyFile;
-            throw new OptionsValidationException(SecretsOptions.Section, typeof(SecretsOptions),
-                [$"{SecretsOptions.Section}:KeyFile: the key cannot be created at {Path.GetFullPath(key)} ({ex.Message}). Let Relay write there, or give an existing key file. (environment: Relay__Secrets__KeyFile)"]);
+            var errors = new OptionsErrors(SecretsOptions.Section);
+            var path = Path.GetFullPath(services.GetRequiredService<IOptions<SecretsOptions>>().Value.KeyFile);
+            errors.Add(nameof(SecretsOptions.KeyFile), $"names '{path}', where the key cannot be read or created ({ex.Message}). Let Relay write there, or give an existing key file.");
+            throw new OptionsValidationException(SecretsOptions.Section, typeof(SecretsOptions), errors.Result.Failures);
         }
     }
 

@@ -81,6 +81,19 @@ public sealed class KeyStartupTests : HarnessTest
         Assert.Equal((UnixFileMode)0b111_101_101, File.GetUnixFileMode(existing));
     }
 
+    [Fact]
+    public async Task KeyThatCannotBeCreated_StopsTheStart_AsAConfigurationError()
+    {
+        var notAFolder = Harness.DataPath + "-keys-file";
+        await File.WriteAllTextAsync(notAFolder, "a file where the key's folder should be");
+
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => Harness.StartUnauthorizedRelayAsync(s => s["Relay:Secrets:KeyFile"] = Path.Combine(notAFolder, "relay.key")));
+
+        var error = Assert.Single(ConfigurationErrors.From(failure));
+        Assert.StartsWith($"Relay:Secrets:KeyFile names '{Path.Combine(notAFolder, "relay.key")}', where the key cannot be read or created", error, StringComparison.Ordinal);
+        File.Delete(notAFolder);
+    }
+
     /// <summary>A relay with a key saves an authorization: the store now exists, encrypted with that key.</summary>
     private async Task AuthorizeOnceAsync()
     {

@@ -67,7 +67,8 @@ internal static class DiagnosticCommands
             try
             {
                 var response = await http.GetAsync(new Uri(AdminClient.BaseAddress(parse.GetValue(url)), parse.GetValue(ready) ? "readyz" : "healthz"), ct);
-                Console.WriteLine(await response.Content.ReadAsStringAsync(ct));
+                var body = await response.Content.ReadAsStringAsync(ct);
+                Console.WriteLine(string.Join(Environment.NewLine, body.ReplaceLineEndings("\n").Split('\n').Select(ClientText.Clean)));
                 return response.IsSuccessStatusCode ? 0 : 1;
             }
             catch (HttpRequestException ex)
