@@ -41,11 +41,14 @@ internal static partial class InboundLog
     [LoggerMessage(1010, LogLevel.Information, "SMTP with implicit TLS listening on {Endpoint}")]
     public static partial void ListeningTls(ILogger logger, string endpoint);
 
-    [LoggerMessage(1011, LogLevel.Warning, "Relay:Inbound:AllowedNetworks contains the container's gateway {Gateway} (in {Network}), but clients coming from it are refused: " +
+    [LoggerMessage(1011, LogLevel.Warning, "Closed the session of {ClientAddress}: {Reason} (DataIdle: no bytes for Relay:Inbound:DataTimeout in the middle of a message; LineTooLong: a command line with no end)")]
+    public static partial void SessionClosed(ILogger logger, string clientAddress, SessionClose reason);
+
+    [LoggerMessage(1012, LogLevel.Warning, "Relay:Inbound:AllowedNetworks contains the container's gateway {Gateway} (in {Network}), but clients coming from it are refused: " +
         "Docker's proxy hands over IPv6 clients, programs on the host and (rootless, Desktop) every client with that address, so their origin is unknown. " +
         "If the SMTP port is published on 127.0.0.1 or a LAN address only, set Relay:Inbound:PublishedAddress to that address (docker-compose.yml does), or list the gateway on its own")]
     public static partial void GatewayRefused(ILogger logger, string gateway, string network);
 
-    [LoggerMessage(1012, LogLevel.Information, "Clients relayed by Docker's proxy (from the container's gateway {Gateway}) are accepted: the SMTP port is published on {PublishedAddress} only, or the gateway is listed on its own")]
+    [LoggerMessage(1013, LogLevel.Information, "Clients relayed by Docker's proxy (from the container's gateway {Gateway}) are accepted: the SMTP port is published on {PublishedAddress} only, or the gateway is listed on its own")]
     public static partial void GatewayAdmitted(ILogger logger, string gateway, string publishedAddress);
 }

@@ -62,4 +62,9 @@ internal static partial class OutboundLog
 
     [LoggerMessage(4014, LogLevel.Warning, "The quota counters could not be saved ({Reason}); they stay counted in memory")]
     public static partial void QuotaNotSaved(ILogger logger, string reason);
+
+    public static void PartsReencoded(ILogger logger, string spoolId, string changes) => PartsReencodedCore(logger, spoolId, ClientText.Clean(changes));
+
+    [LoggerMessage(4015, LogLevel.Warning, "{SpoolId}: the upstream cannot carry part of this message as received, so that part alone was changed: {Changes}")]
+    private static partial void PartsReencodedCore(ILogger logger, string spoolId, string changes);
 }
