@@ -21,6 +21,11 @@ static async Task<int> RunRelayAsync(string[] args)
         Log.Fatal("Relay cannot start, the configuration is invalid:{Errors}", string.Concat(errors.Select(e => Environment.NewLine + "  - " + e)));
         return 2;
     }
+    catch (DataFolderLockedException ex)
+    {
+        Log.Fatal("Relay cannot start: {Reason}", ex.Message);
+        return 1;
+    }
     catch (Exception ex) when (StartupErrors.PortInUse(ex) is { } detail)
     {
         Log.Fatal("Relay cannot start: {Detail}. Stop the program that holds the port, or choose another one with Relay:Inbound:Port (SMTP) or Relay:Web:Port (web).", detail);

@@ -69,7 +69,8 @@ internal static class DiagnosticCommands
             try
             {
                 var response = await http.GetAsync(new Uri(AdminClient.BaseAddress(parse.GetValue(url)), parse.GetValue(ready) ? "readyz" : "healthz"), ct);
-                Console.WriteLine(await response.Content.ReadAsStringAsync(ct));
+                var body = await response.Content.ReadAsStringAsync(ct);
+                Console.WriteLine(string.Join(Environment.NewLine, body.ReplaceLineEndings("\n").Split('\n').Select(ClientText.Clean)));
                 return response.IsSuccessStatusCode ? 0 : 1;
             }
             catch (HttpRequestException ex)
@@ -142,7 +143,8 @@ internal static class DiagnosticCommands
     {
         static bool Report(bool ok, string step, string detail)
         {
-            Console.WriteLine($"{(ok ? "OK  " : "FAIL")}  {step}: {detail}");
+            // Line by line: a configuration report has several; an upstream reply may quote control characters.
+            Console.WriteLine($"{(ok ? "OK  " : "FAIL")}  {step}: {string.Join(Environment.NewLine, detail.Split(Environment.NewLine).Select(ClientText.Clean))}");
             return ok;
         }
 
