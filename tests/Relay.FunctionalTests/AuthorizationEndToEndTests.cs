@@ -213,6 +213,26 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     }
 
     [Fact]
+    public async Task ConfiguredLoginSecret_IsTheOneThatSignsIn_AndTheCookieIsHttpOnlyAndSameSiteLax()
+    {
+        const string configured = "configured-login-secret-0123456789abcdef";
+        await using var relay = await Harness.StartUnauthorizedRelayAsync(s => s["Relay:Web:LoginSecret"] = configured);
+        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(relay.WebAddress) };
+
+        var generated = Path.Combine(Harness.DataPath, "web", "login-secret");
+        Assert.False(File.Exists(generated)); // Relay:Web:LoginSecret given: nothing generated
+        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/login?secret=" + Uri.EscapeDataString("not-" + configured))).StatusCode);
+        var signedIn = await http.GetAsync("/login?secret=" + Uri.EscapeDataString(configured));
+
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        var cookie = Assert.Single(signedIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith("relay-login=", StringComparison.Ordinal));
+        var attributes = cookie.Split(';').Skip(1).Select(a => a.Trim().ToLowerInvariant()).ToList();
+        Assert.Contains("httponly", attributes); // no script on the page can read it
+        Assert.Contains("samesite=lax", attributes); // not sent with cross-site POSTs
+        Assert.Contains("path=/", attributes);
+    }
+
+    [Fact]
     public async Task RotatedRefreshToken_IsSaved_AndUsedAfterARestart()
     {
         await using (var relay = await Harness.StartUnauthorizedRelayAsync())

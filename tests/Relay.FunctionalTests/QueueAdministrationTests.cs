@@ -41,6 +41,12 @@ public sealed class QueueAdministrationTests
         Assert.Equal("1 dead letter(s) queued again.", retry.Output.Trim());
         await relay.WaitForOutputAsync(line => line.Contains("Rejected " + id, StringComparison.Ordinal)); // tried again, refused again
 
+        var retryOne = await relay.RunCommandAsync("queue", "retry", id); // the dead letter by its ID
+        Assert.Equal(0, retryOne.ExitCode);
+        Assert.Equal($"{id} will be tried again now.", retryOne.Output.Trim());
+        await relay.WaitForOutputAsync(line => line.Contains("Rejected " + id, StringComparison.Ordinal)); // back in the queue, tried, refused again
+        Assert.Contains(" dead ", Assert.Single((await relay.RunCommandAsync("queue", "list")).Output.Split('\n'), line => line.StartsWith(id, StringComparison.Ordinal)), StringComparison.Ordinal);
+
         var delete = await relay.RunCommandAsync("queue", "delete", id);
         Assert.Equal(0, delete.ExitCode);
         var empty = await relay.RunCommandAsync("queue", "list");

@@ -42,6 +42,36 @@ public sealed class SpoolEndToEndTests : HarnessTest
     }
 
     [Fact]
+    public async Task CorruptEntryAtStart_IsMovedToCorruptWithItsMessageAndALogLine_TheRestIsDelivered()
+    {
+        string corruptId;
+        await using (var unconfigured = await Harness.StartUnauthorizedRelayAsync(s => s.Remove("Relay:Account:Address")))
+        {
+            await unconfigured.SendAsync(Messages.Simple("will be corrupted"));
+            await unconfigured.SendAsync(Messages.Simple("intact"));
+            var entries = unconfigured.Spool.List();
+            Assert.Equal(2, entries.Count);
+            corruptId = entries.Single(e => File.ReadAllText(Path.Combine(Queue, e.Id + ".eml")).Contains("Subject: will be corrupted", StringComparison.Ordinal)).Id;
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(Queue, corruptId + ".json"), "{\"id\": \"" + corruptId + "\", \"mailFr"); // cut short, as by a failing disk
+
+        await using var restarted = await Harness.StartRelayAsync();
+        var received = await Harness.Gmail.NextMessageAsync();
+
+        Assert.Contains("Subject: intact", received.Text, StringComparison.Ordinal);
+        var corrupt = Path.Combine(Harness.DataPath, "spool", "corrupt");
+        Assert.True(File.Exists(Path.Combine(corrupt, corruptId + ".json")));
+        Assert.Contains("Subject: will be corrupted", await File.ReadAllTextAsync(Path.Combine(corrupt, corruptId + ".eml")), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Queue, corruptId + ".eml")));
+        Assert.Contains(restarted.Logs.Lines, line => line.StartsWith("Error", StringComparison.Ordinal) && line.Contains("[2002]", StringComparison.Ordinal)
+            && line.Contains(corruptId, StringComparison.Ordinal) && line.Contains(corrupt, StringComparison.Ordinal));
+        await restarted.NextOutcomeAsync(o => o.Result == DeliveryResult.Delivered);
+        Assert.Equal(0, restarted.Spool.Count);
+        Assert.Single(Harness.Gmail.Messages);
+    }
+
+    [Fact]
     public async Task UpstreamDown_MessageIsDeferred_ThenDeliveredWhenItComesBack()
     {
         Harness.Gmail.Mode = FakeGmailMode.CloseOnConnect;
@@ -95,6 +125,49 @@ public sealed class SpoolEndToEndTests : HarnessTest
         File.Delete(incoming);
         await relay.SendAsync(Messages.Simple());
         await Harness.Gmail.NextMessageAsync();
+    }
+
+    [SmallDiskFact]
+    public async Task DiskFull_ClientGets452AndKeepsTheMessage_NothingHalfWritten_ThenTheRelayTakesMailAgain()
+    {
+        SmallDisk.Mount(Harness.DataPath, "2m"); // the whole data folder on a 2 MB disk
+        try
+        {
+            await using var relay = await Harness.StartUnauthorizedRelayAsync(s => s.Remove("Relay:Account:Address")); // mail stays in the spool
+            await relay.SendAsync(Messages.Simple("before the disk filled"));
+            var filler = Path.Combine(Harness.DataPath, "filler");
+            await using (var fill = File.Create(filler))
+            {
+                var block = new byte[64 * 1024];
+                try
+                {
+                    while (true)
+                    {
+                        fill.Write(block);
+                        fill.Flush(flushToDisk: true);
+                    }
+                }
+                catch (IOException)
+                {
+                    // the disk is full
+                }
+            }
+
+            var failure = await Assert.ThrowsAsync<SmtpCommandException>(() => relay.SendAsync(Messages.Simple("while the disk is full")));
+            Assert.Equal(452, (int)failure.StatusCode);
+            Assert.Contains("4.3.1", failure.Message, StringComparison.Ordinal);
+            Assert.Equal(1, relay.Spool.Count); // the one from before, nothing more
+            Assert.Empty(Directory.GetFiles(Path.Combine(Harness.DataPath, "spool", "incoming")));
+            Assert.Equal(2, Directory.GetFiles(Queue).Length);
+
+            File.Delete(filler);
+            await relay.SendAsync(Messages.Simple("after space came back"));
+            Assert.Equal(2, relay.Spool.Count);
+        }
+        finally
+        {
+            SmallDisk.Unmount(Harness.DataPath);
+        }
     }
 
     [Fact]
