@@ -38,7 +38,8 @@ public sealed class DiagnosticCommandTests : HarnessTest
     {
         await using var relay = await RelayProcess.StartAsync(Harness);
 
-        var (exitCode, output, _) = await relay.RunCommandAsync(new Dictionary<string, string?> { ["Relay__Outbound__Port"] = "1" }, "check");
+        using var closed = new ClosedPort();
+        var (exitCode, output, _) = await relay.RunCommandAsync(new Dictionary<string, string?> { ["Relay__Outbound__Port"] = closed.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) }, "check");
 
         Assert.Equal(1, exitCode);
         Assert.Contains("OK    Token refresh", output, StringComparison.Ordinal);

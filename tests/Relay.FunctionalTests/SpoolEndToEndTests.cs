@@ -171,6 +171,41 @@ public sealed class SpoolEndToEndTests : HarnessTest
     }
 
     [Fact]
+    public async Task UpstreamThatHangs_IsGivenUpAfterOutboundTimeout_AndTheMessageIsDeferred()
+    {
+        using var hanging = new SilentServer(); // accepts, never greets
+        await using var relay = await Harness.StartRelayAsync(s =>
+        {
+            s["Relay:Outbound:Port"] = hanging.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            s["Relay:Outbound:Timeout"] = "00:00:01";
+        });
+        await relay.SendAsync(Messages.Simple());
+
+        // The harness's own limit is 20 s and the default 2 min: an outcome within 10 s comes from the 1 s setting.
+        var (deferred, outcome) = await relay.NextOutcomeAsync(timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal(DeliveryResult.Deferred, outcome.Result);
+        Assert.Contains("timed out", outcome.Reply, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(1, relay.Spool.Find(deferred.Id)!.Attempts);
+    }
+
+    [Fact]
+    public async Task SecretsKeyGivenAsAValue_EncryptsTheStoredAuthorization_NoKeyFileIsMade()
+    {
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await using (var relay = await Harness.StartUnauthorizedRelayAsync(s => s["Relay:Secrets:Key"] = key))
+        {
+            using var browser = await WebSession.SignedInAsync(relay);
+            await browser.GetTextAsync(await browser.ConsentAsync());
+            Assert.Equal("relay.account@example.com", relay.Tokens.Account);
+        }
+
+        Assert.False(File.Exists(Path.Combine(Harness.DataPath + "-keys", "relay.key")));
+        var box = new Relay.OAuth.SecretBox(Microsoft.Extensions.Options.Options.Create(new Relay.OAuth.SecretsOptions { Key = key }), Microsoft.Extensions.Logging.Abstractions.NullLogger<Relay.OAuth.SecretBox>.Instance);
+        var store = new Relay.OAuth.TokenStore(Microsoft.Extensions.Options.Options.Create(new RelayOptions { DataPath = Harness.DataPath }), box, Microsoft.Extensions.Logging.Abstractions.NullLogger<Relay.OAuth.TokenStore>.Instance);
+        Assert.Equal(Harness.OAuth.IssuedRefreshTokens.Single(), store.Load()?.RefreshToken); // readable with that key
+    }
+
+    [Fact]
     public async Task UpstreamCertificateNotTrusted_NothingIsSentAndTheMessageIsDeferred()
     {
         await using var relay = await Harness.StartRelayAsync(s => s.Remove("Relay:Outbound:TrustedCaFile"));

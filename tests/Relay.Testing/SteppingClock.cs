@@ -29,6 +29,15 @@ public sealed class SteppingClock(DateTimeOffset start) : FakeTimeProvider(start
         }
     }
 
+    /// <summary>Every time a pending timer is due at.</summary>
+    public IReadOnlyList<DateTimeOffset> PendingDueTimes()
+    {
+        lock (_gate)
+        {
+            return [.. _timers.Select(t => t.DueAt).OfType<DateTimeOffset>().Order()];
+        }
+    }
+
     /// <summary>Moves the clock to the next due time (firing what is due then); false when no timer is pending.</summary>
     public bool AdvanceToNextDue()
     {
