@@ -21,7 +21,11 @@ public sealed class InboundEndToEndTests : HarnessTest
     [Fact]
     public async Task MessageOverTheSizeLimit_IsRefusedWith552AndNothingIsStored()
     {
-        await using var relay = await Harness.StartRelayAsync(s => s["Relay:Inbound:MaxMessageSize"] = "20000");
+        await using var relay = await Harness.StartRelayAsync(s =>
+        {
+            s["Relay:Inbound:MaxMessageSize"] = "20000";
+            s[StoredMessages.ArchiveSetting] = "Archive";
+        });
         using var smtp = await RawSmtp.ConnectAsync(relay.SmtpPort);
         await smtp.BeginDataAsync("app@legacy.local", "alice@example.org"); // no SIZE= given: only DATA can tell
         var line = new string('x', 998);
@@ -31,7 +35,7 @@ public sealed class InboundEndToEndTests : HarnessTest
         }
 
         await smtp.SendAsync(".", "552");
-        Assert.Equal(0, relay.Spool.Count);
+        Assert.Equal(0, StoredMessages.Count(Harness.DataPath)); // not queued, and not already delivered either
 
         using var client = await relay.ConnectClientAsync();
         var big = Messages.Simple();

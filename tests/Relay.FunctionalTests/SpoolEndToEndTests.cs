@@ -112,7 +112,7 @@ public sealed class SpoolEndToEndTests : HarnessTest
     [Fact]
     public async Task SpoolCannotBeWritten_ClientGets451AndKeepsTheMessage_ThenTheRelayRecovers()
     {
-        await using var relay = await Harness.StartRelayAsync();
+        await using var relay = await Harness.StartRelayAsync(s => s[StoredMessages.ArchiveSetting] = "Archive");
         var incoming = Path.Combine(Harness.DataPath, "spool", "incoming");
         Directory.Delete(incoming, recursive: true);
         await File.WriteAllTextAsync(incoming, "not a folder"); // every write to the spool now fails
@@ -120,7 +120,7 @@ public sealed class SpoolEndToEndTests : HarnessTest
         var failure = await Assert.ThrowsAsync<SmtpCommandException>(() => relay.SendAsync(Messages.Simple()));
         Assert.Equal(451, (int)failure.StatusCode);
         Assert.Contains("4.3.0", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(0, relay.Spool.Count);
+        Assert.Equal(0, StoredMessages.Count(Harness.DataPath));
 
         File.Delete(incoming);
         await relay.SendAsync(Messages.Simple());
