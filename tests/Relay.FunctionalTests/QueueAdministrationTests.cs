@@ -45,7 +45,6 @@ public sealed class QueueAdministrationTests
         Assert.Equal(0, retryOne.ExitCode);
         Assert.Equal($"{id} will be tried again now.", retryOne.Output.Trim());
         await relay.WaitForOutputAsync(line => line.Contains("Rejected " + id, StringComparison.Ordinal)); // back in the queue, tried, refused again
-        Assert.Contains(" dead ", Assert.Single((await relay.RunCommandAsync("queue", "list")).Output.Split('\n'), line => line.StartsWith(id, StringComparison.Ordinal)), StringComparison.Ordinal);
 
         var delete = await relay.RunCommandAsync("queue", "delete", id);
         Assert.Equal(0, delete.ExitCode);
@@ -84,44 +83,6 @@ public sealed class QueueAdministrationTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await http.DeleteAsync("api/queue/0123456789abcdef0123456789abcdef")).StatusCode);
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", relay.LoginSecret);
         Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("api/queue")).StatusCode);
-    }
-
-    [Theory]
-    [InlineData("DELETE", "%2e%2e%2f%2e%2e%2fcanary")]
-    [InlineData("DELETE", "..%2f..%2fcanary")]
-    [InlineData("GET", "%2e%2e%2f%2e%2e%2fcanary")]
-    [InlineData("POST", "%2e%2e%2f%2e%2e%2fcanary/retry")]
-    [InlineData("DELETE", "ghijklmnopqrstuvwxyzghijklmnopqr")]
-    [InlineData("DELETE", "0123456789ABCDEF0123456789ABCDEF")]
-    [InlineData("GET", "0123456789abcdef0123456789abcde")]
-    public async Task AdminApi_EncodedTraversalOrNonHexId_ReachesTheIdCheck_AndTouchesNoFile(string method, string id)
-    {
-        await using var harness = await RelayHarness.StartAsync();
-        await using var relay = await harness.StartRelayAsync();
-        // What a traversal would reach from spool/queue or spool/dead: <DataPath>/canary.json and .eml.
-        var canary = Path.Combine(harness.DataPath, "canary");
-        await File.WriteAllTextAsync(canary + ".json", "{}");
-        await File.WriteAllTextAsync(canary + ".eml", "Subject: canary\r\n\r\n");
-
-        // Sent on a raw socket: HttpClient's Uri would normalise or re-escape the path before it leaves.
-        var (status, body) = await RawHttpAsync(new Uri(relay.WebAddress).Port, method, "/api/queue/" + id, relay.LoginSecret);
-
-        Assert.Equal(404, status);
-        Assert.Contains("No message with ID", body, StringComparison.Ordinal); // the ID check answered, not routing
-        Assert.True(File.Exists(canary + ".json"));
-        Assert.True(File.Exists(canary + ".eml"));
-    }
-
-    private static async Task<(int Status, string Body)> RawHttpAsync(int port, string method, string target, string secret)
-    {
-        using var socket = new System.Net.Sockets.TcpClient();
-        await socket.ConnectAsync(IPAddress.Loopback, port);
-        var stream = socket.GetStream();
-        var request = $"{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {secret}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(request));
-        var response = await new StreamReader(stream).ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        var status = int.Parse(response.Split(' ', 3)[1], System.Globalization.CultureInfo.InvariantCulture);
-        return (status, response[(response.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..]);
     }
 
     private static async Task SendAsync(int port, MimeMessage message)
