@@ -23,7 +23,7 @@ internal static class RelayApp
         // Each host gets its own logger (the static Log.Logger stays Program's bootstrap logger), and logging
         // providers added to the builder receive the events too.
         builder.Services.AddSerilog(
-            (services, logger) => logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext(),
+            (services, logger) => logger.ReadFrom.Configuration(builder.Configuration).ReadFrom.Services(services).Enrich.FromLogContext().Enrich.With<SecretRedaction>(),
             preserveStaticLogger: true,
             writeToProviders: true);
         builder.Services.TryAddSingleton(TimeProvider.System);

@@ -200,7 +200,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
         var anonymous = await browser.GetAsync("/");
         Assert.Equal(HttpStatusCode.Redirect, anonymous.StatusCode);
         Assert.StartsWith("/login", anonymous.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
-        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.GetAsync("/login?secret=wrong")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await browser.TryLoginAsync("wrong-secret-of-the-right-length")).StatusCode);
 
         var anonymousPost = await browser.PostWithoutTokenAsync("/authorize", new Dictionary<string, string>());
         Assert.Equal(HttpStatusCode.Redirect, anonymousPost.StatusCode);
@@ -272,8 +272,13 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     [Fact]
     public async Task WebClientBehindAProxy_UsesThePublicHttpsCallback()
     {
-        await using var relay = await Harness.StartUnauthorizedRelayAsync(s => s["Relay:Web:PublicUrl"] = "https://relay.example.com/");
-        using var browser = await WebSession.SignedInAsync(relay);
+        await using var relay = await Harness.StartUnauthorizedRelayAsync(s =>
+        {
+            s["Relay:Web:PublicUrl"] = "https://relay.example.com/";
+            s["Relay:Web:TrustedProxies:0"] = "127.0.0.1"; // the proxy that terminates TLS
+        });
+        using var browser = new WebSession(relay.WebAddress, forwardedProto: "https");
+        await browser.LoginAsync(relay.LoginSecret);
 
         var back = await browser.ConsentAsync();
 

@@ -38,8 +38,8 @@ public sealed class AuthorizeCommandTests : HarnessTest
                 if (line.Trim().StartsWith(Harness.OAuth.AuthorizationEndpoint, StringComparison.Ordinal))
                 {
                     var back = await FakeGoogleOAuthServer.ConsentAsync(line.Trim());
-                    var page = await browser.GetStringAsync(back); // Google's redirect lands on the relay's own callback
-                    Assert.Contains("is authorized", page, StringComparison.Ordinal);
+                    var page = await browser.GetStringAsync(back); // Google's redirect lands on the relay's own callback, which hands it to the command
+                    Assert.Contains("The 'relay authorize' command that started this authorization finishes it", System.Net.WebUtility.HtmlDecode(page), StringComparison.Ordinal);
                 }
 
                 return null; // nothing typed
@@ -61,6 +61,31 @@ public sealed class AuthorizeCommandTests : HarnessTest
 
         Assert.Equal(1, exitCode);
         Assert.Contains("copy the whole address", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RelayAuthorize_AnotherAccount_ReplacesOnlyWithReplace_AndTheReplacedTokenIsRevoked()
+    {
+        await using var relay = await RelayProcess.StartAsync(Harness, s =>
+        {
+            s.Remove("Relay:Google:RefreshToken");
+            s.Remove("Relay:Account:Address");
+        });
+        Func<string, Task<string?>> consent = async line => line.Trim().StartsWith(Harness.OAuth.AuthorizationEndpoint, StringComparison.Ordinal)
+            ? await FakeGoogleOAuthServer.ConsentAsync(line.Trim())
+            : null;
+        Assert.Equal(0, (await relay.RunInteractiveAsync(consent, "authorize")).ExitCode);
+        var replaced = Harness.OAuth.IssuedRefreshTokens.Last();
+        Harness.OAuth.ConsentAccount = "other.account@example.com";
+
+        var (refusedCode, refusedOutput) = await relay.RunInteractiveAsync(consent, "authorize");
+        var (exitCode, output) = await relay.RunInteractiveAsync(consent, "authorize", "--replace");
+
+        Assert.Equal(1, refusedCode);
+        Assert.Contains("run 'relay authorize --replace'", refusedOutput, StringComparison.Ordinal);
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("other.account@example.com is authorized", output, StringComparison.Ordinal);
+        Assert.Contains(replaced, Harness.OAuth.Revoked);
     }
 
     private static async Task SendAsync(int port)

@@ -63,5 +63,46 @@ internal sealed class RawSmtp : IDisposable
         return all.ToString();
     }
 
+    /// <summary>A command line in UTF-8 (for SMTPUTF8 addresses).</summary>
+    public async Task<string> SendUtf8Async(string line, string expectedCode)
+    {
+        await _stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\r\n"));
+        return await ExpectAsync(expectedCode);
+    }
+
+    /// <summary>After the 354: the message's bytes as they are (dot-stuffed), then the lone dot; returns the reply.</summary>
+    public async Task<string> SendMessageAsync(byte[] message, string expectedCode)
+    {
+        var stuffed = new MemoryStream();
+        var lineStart = true;
+        foreach (var b in message)
+        {
+            if (lineStart && b == (byte)'.')
+            {
+                stuffed.WriteByte((byte)'.');
+            }
+
+            stuffed.WriteByte(b);
+            lineStart = b == (byte)'\n';
+        }
+
+        stuffed.Write(".\r\n"u8);
+        await _stream.WriteAsync(stuffed.ToArray());
+        return await ExpectAsync(expectedCode);
+    }
+
+    /// <summary>Whether the relay closed the connection (end of stream) within <paramref name="timeout"/>.</summary>
+    public async Task<bool> ClosedAsync(TimeSpan timeout)
+    {
+        try
+        {
+            return await _reader.ReadLineAsync().WaitAsync(timeout) is null;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
     public void Dispose() => _socket.Dispose();
 }

@@ -63,6 +63,12 @@ public sealed class FakeGmailServer : IAsyncDisposable
     /// <summary>When set, the reply to every MAIL FROM (a 421 reply also closes the connection, as Gmail does).</summary>
     public string? MailReply { get; set; }
 
+    /// <summary>Whether EHLO offers 8BITMIME (Gmail does). Without it, BODY=8BITMIME and 8-bit data are refused.</summary>
+    public bool Offers8BitMime { get; set; } = true;
+
+    /// <summary>Whether EHLO offers SMTPUTF8 (Gmail does). Without it, the SMTPUTF8 parameter is refused.</summary>
+    public bool OffersSmtpUtf8 { get; set; } = true;
+
     /// <summary>Closes the connection after each message's 250, so the next message needs a new connection.</summary>
     public bool CloseAfterMessage { get; set; }
 
@@ -153,12 +159,12 @@ public sealed class FakeGmailServer : IAsyncDisposable
                         await WriteAsync(string.Join("\r\n",
                             "250-smtp.gmail.com at your service, [127.0.0.1]",
                             "250-SIZE 35882577",
-                            "250-8BITMIME",
+                            server.Offers8BitMime ? "250-8BITMIME" : "250-X-NO-8BITMIME",
                             _tls ? "250-AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH" : "250-STARTTLS",
                             "250-ENHANCEDSTATUSCODES",
                             "250-PIPELINING",
                             "250-CHUNKING",
-                            "250 SMTPUTF8"), cancellationToken);
+                            server.OffersSmtpUtf8 ? "250 SMTPUTF8" : "250 X-NO-SMTPUTF8"), cancellationToken);
                         break;
                     case "STARTTLS":
                         await WriteAsync("220 2.0.0 Ready to start TLS", cancellationToken);
@@ -196,8 +202,15 @@ public sealed class FakeGmailServer : IAsyncDisposable
 
                         Reset();
                         var close = argument.IndexOf('>', StringComparison.Ordinal);
+                        var parameters = close >= 0 ? argument[(close + 1)..].Trim() : string.Empty;
+                        if (EnvelopeError(Address(argument), parameters) is { } refusal)
+                        {
+                            await WriteAsync(refusal, cancellationToken);
+                            break;
+                        }
+
                         _mailFrom = Address(argument);
-                        _mailParameters = close >= 0 ? argument[(close + 1)..].Trim() : string.Empty;
+                        _mailParameters = parameters;
                         await WriteAsync($"250 2.1.0 OK {Tail}", cancellationToken);
                         break;
                     case "RCPT":
@@ -207,6 +220,12 @@ public sealed class FakeGmailServer : IAsyncDisposable
                         }
 
                         var recipient = Address(argument);
+                        if (EnvelopeError(recipient, _mailParameters) is { } refused)
+                        {
+                            await WriteAsync(refused, cancellationToken);
+                            break;
+                        }
+
                         if (recipient.StartsWith("reject", StringComparison.OrdinalIgnoreCase))
                         {
                             await WriteAsync($"550-5.1.1 The email account that you tried to reach does not exist. Please try\r\n550 5.1.1 double-checking the recipient's email address for typos. {Tail}", cancellationToken);
@@ -233,6 +252,13 @@ public sealed class FakeGmailServer : IAsyncDisposable
                         if (await ReadDataAsync(cancellationToken) is not { } data)
                         {
                             return;
+                        }
+
+                        if (DataError(data) is { } dataRefusal)
+                        {
+                            Reset();
+                            await WriteAsync(dataRefusal, cancellationToken);
+                            break;
                         }
 
                         var message = new ReceivedMessage(_user!, _token!, _mailFrom, _mailParameters, _recipients.ToList(), data);
@@ -337,6 +363,45 @@ public sealed class FakeGmailServer : IAsyncDisposable
             }
 
             return null;
+        }
+
+        private bool Has(string parameter) =>
+            _mailParameters.Split(' ').Any(p => p.Equals(parameter, StringComparison.OrdinalIgnoreCase));
+
+        /// <summary>As a strict server: SMTPUTF8 and BODY=8BITMIME only when offered, and a non-ASCII address only with SMTPUTF8.</summary>
+        private string? EnvelopeError(string address, string parameters)
+        {
+            var words = parameters.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (words.Any(p => p.Equals("SMTPUTF8", StringComparison.OrdinalIgnoreCase)) && !server.OffersSmtpUtf8)
+            {
+                return $"555 5.5.4 SMTPUTF8 is not supported here {Tail}";
+            }
+
+            if (words.Any(p => p.Equals("BODY=8BITMIME", StringComparison.OrdinalIgnoreCase)) && !server.Offers8BitMime)
+            {
+                return $"555 5.5.4 BODY=8BITMIME is not supported here {Tail}";
+            }
+
+            return !System.Text.Ascii.IsValid(address) && !words.Any(p => p.Equals("SMTPUTF8", StringComparison.OrdinalIgnoreCase))
+                ? $"553 5.6.7 A non-ASCII address needs SMTPUTF8 {Tail}"
+                : null;
+        }
+
+        /// <summary>8-bit bytes only as declared: in the header block with SMTPUTF8, in the body with BODY=8BITMIME (or SMTPUTF8).</summary>
+        private string? DataError(byte[] data)
+        {
+            var text = data.AsSpan();
+            var end = text.IndexOf("\r\n\r\n"u8);
+            var headers = end < 0 ? text : text[..end];
+            var body = end < 0 ? [] : text[(end + 4)..];
+            if (headers.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0 && !Has("SMTPUTF8"))
+            {
+                return $"554 5.6.7 8-bit header without SMTPUTF8 {Tail}";
+            }
+
+            return body.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0 && !Has("BODY=8BITMIME") && !Has("SMTPUTF8")
+                ? $"554 5.6.0 8-bit body without BODY=8BITMIME {Tail}"
+                : null;
         }
 
         private void Reset()

@@ -14,6 +14,20 @@ public static class TestCertificates
     /// <summary>A PEM file holding only the CA certificate, for <c>Relay:Outbound:TrustedCaFile</c>.</summary>
     public static string CaPemFile => Created.Value.CaPemFile;
 
+    /// <summary>A self-signed S/MIME signing certificate (with its private key) for <paramref name="address"/>.</summary>
+    public static X509Certificate2 CreateSigningCertificate(string address)
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest($"CN={address}, E={address}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddEmailAddress(address);
+        request.CertificateExtensions.Add(names.Build());
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.NonRepudiation, false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.4")], false));
+        using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pfx), null, X509KeyStorageFlags.Exportable);
+    }
+
     private static (X509Certificate2, X509Certificate2, string) Create()
     {
         using var caKey = RSA.Create(2048);

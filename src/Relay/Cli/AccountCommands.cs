@@ -11,14 +11,16 @@ internal static class AccountCommands
     {
         var clientId = new Option<string?>("--client-id") { Description = "OAuth client ID (default: the one configured or entered before)." };
         var clientSecret = new Option<string?>("--client-secret") { Description = "OAuth client secret (default: the one configured or entered before)." };
+        var replace = new Option<bool>("--replace") { Description = "Allow the consent of another account to replace the one already authorized (whose authorization is then revoked at Google)." };
         var command = new Command("authorize", "Authorize the Google account Relay sends as: open the printed address in any browser, then paste back the address Google sends you to.")
         {
             clientId,
             clientSecret,
+            replace,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
         {
-            var start = await client.PostAsync<AuthorizationStart>("api/authorize/start", new ClientInput(parse.GetValue(clientId), parse.GetValue(clientSecret)), ct);
+            var start = await client.PostAsync<AuthorizationStart>("api/authorize/start", new ClientInput(parse.GetValue(clientId), parse.GetValue(clientSecret), parse.GetValue(replace)), ct);
             Console.WriteLine("Open this address in a browser, sign in as the account Relay is to send as, and allow access:");
             Console.WriteLine();
             Console.WriteLine("  " + start.Url);

@@ -45,8 +45,10 @@ internal static class DiagnosticCommands
             message.Body = new TextPart("plain") { Text = $"This message was sent by 'relay send-test' at {DateTimeOffset.UtcNow:u}." };
             try
             {
-                var rewritten = FromRewriter.Rewrite(message, account, [], addReplyTo: false);
-                var (reply, refused) = await connection.SendAsync(message, rewritten.EnvelopeSender, message.To.Mailboxes, ct);
+                using var raw = new MemoryStream();
+                await message.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, raw, ct);
+                var (reply, refused, _, _, _) = await connection.SendAsync(
+                    raw.ToArray(), built => FromRewriter.Rewrite(built, account, [], addReplyTo: false), [parse.GetValue(to)!], ct);
                 return report(refused.Count == 0, "Test message", refused.Count == 0 ? $"sent to {parse.GetValue(to)}: {reply.ReplaceLineEndings(" ")}" : string.Join("; ", refused));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
@@ -79,31 +81,50 @@ internal static class DiagnosticCommands
         return command;
     }
 
-    /// <summary>Account, token refresh, upstream connection and login, one line each.</summary>
+    /// <summary>
+    /// Spool, account, token refresh, upstream connection (STARTTLS) and login, one line each. Every step that can run
+    /// runs, so the route to Gmail can be checked before any account is authorized; a step that needs an earlier one
+    /// that failed says SKIP.
+    /// </summary>
     private static async Task<bool> ProbeAsync(IServiceProvider services, GmailConnection connection, Func<bool, string, string, bool> report, CancellationToken cancellationToken)
     {
-        var tokens = services.GetRequiredService<IAccessTokenSource>();
-        if (tokens.Account is not { } account)
-        {
-            return report(false, "Account", "no Google account is authorized. Open the web page (its link is in the relay's log) or run 'relay authorize'.");
-        }
+        var ok = services.GetRequiredService<Spool.FileSpool>() is var spool && spool.WriteProbe() is { } notWritable
+            ? report(false, "Spool", $"{spool.Root} is not writable ({notWritable}). Give the relay's user write access to Relay:DataPath.")
+            : report(true, "Spool", $"{spool.Root} is writable");
 
-        report(true, "Account", $"{account} ({tokens.Status.Source})");
-        try
+        var tokens = services.GetRequiredService<IAccessTokenSource>();
+        var account = tokens.Account;
+        var tokenOk = false;
+        if (account is null)
         {
-            _ = tokens is GoogleAccessTokenSource user ? await user.RefreshNowAsync(cancellationToken) : await tokens.GetAccessTokenAsync(cancellationToken);
-            report(true, "Token refresh", $"a new access token, valid until {tokens.Status.AccessTokenExpiresAt:u}");
+            ok = report(false, "Account", "no Google account is authorized. Open the web page (its link is in the relay's log) or run 'relay authorize'.") && ok;
+            Skip("Token refresh", "no account");
         }
-        catch (Exception ex) when (ex is AuthorizationRequiredException or TokenRefreshException or HttpRequestException)
+        else
         {
-            return report(false, "Token refresh", ex.Message);
+            report(true, "Account", $"{account} ({tokens.Status.Source})");
+            try
+            {
+                _ = tokens is GoogleAccessTokenSource user ? await user.RefreshNowAsync(cancellationToken) : await tokens.GetAccessTokenAsync(cancellationToken);
+                tokenOk = report(true, "Token refresh", $"a new access token, valid until {tokens.Status.AccessTokenExpiresAt:u}");
+            }
+            catch (Exception ex) when (ex is AuthorizationRequiredException or TokenRefreshException or HttpRequestException)
+            {
+                ok = report(false, "Token refresh", ex.Message);
+            }
         }
 
         var connected = false;
         try
         {
-            await connection.ProbeAsync(detail => connected = report(true, "Upstream connection", detail), cancellationToken);
-            return report(true, "Upstream login (XOAUTH2)", $"accepted for {account}");
+            await connection.ProbeAsync(detail => connected = report(true, "Upstream connection", detail), login: tokenOk, cancellationToken);
+            if (!tokenOk)
+            {
+                Skip("Upstream login (XOAUTH2)", "no usable token");
+                return false;
+            }
+
+            return report(true, "Upstream login (XOAUTH2)", $"accepted for {account}") && ok;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -112,6 +133,8 @@ internal static class DiagnosticCommands
                 ? report(false, "Upstream login (XOAUTH2)", reason)
                 : report(false, "Upstream connection", reason + " Check Relay:Outbound:Host and Port, the network, and (for a TLS-inspecting proxy) Relay:Outbound:TrustedCaFile.");
         }
+
+        static void Skip(string step, string why) => Console.WriteLine($"SKIP  {step}: {why}");
     }
 
     /// <summary>Builds the relay's services from its configuration (without starting it) and runs <paramref name="steps"/>.</summary>

@@ -32,6 +32,8 @@ internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, I
 
     public int Connections => Volatile.Read(ref _connections);
 
+    private TimeSpan DataTimeout => options.Value.DataTimeout;
+
     public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
         var listener = new TcpListener(endpointDefinition.Endpoint);
@@ -85,7 +87,7 @@ internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, I
                 socket.NoDelay = true;
                 context.Properties[EndpointListener.LocalEndPointKey] = socket.LocalEndPoint!;
                 context.Properties[EndpointListener.RemoteEndPointKey] = socket.RemoteEndPoint!;
-                return new SocketPipe(socket, () => factory.Release(client));
+                return new SocketPipe(socket, factory.DataTimeout, () => factory.Release(client));
             }
         }
 

@@ -31,4 +31,7 @@ internal static partial class InboundLog
 
     [LoggerMessage(1010, LogLevel.Information, "SMTP with implicit TLS listening on {Endpoint}")]
     public static partial void ListeningTls(ILogger logger, string endpoint);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Closed the session of {ClientAddress}: {Reason} (DataIdle: no bytes for Relay:Inbound:DataTimeout in the middle of a message; LineTooLong: a command line with no end)")]
+    public static partial void SessionClosed(ILogger logger, string clientAddress, SessionClose reason);
 }

@@ -62,6 +62,12 @@ internal sealed class InboundOptions
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
+    /// While a message is being received, how long the relay waits for its next bytes before closing the connection with
+    /// 421 4.4.2 (RFC 5321 §4.5.3.2.6 suggests 10 minutes for the whole data block; a silent client needs less).
+    /// </summary>
+    public TimeSpan DataTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
     /// Upper bound of a whole session. SmtpServer counts it from connect (not from the last command), so it must be
     /// long enough for a big message on a slow link: one hour lets 35 MB through at 10 KB/s.
     /// </summary>

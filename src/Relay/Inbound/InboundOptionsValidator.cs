@@ -84,6 +84,7 @@ internal sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 
         errors.Positive(nameof(options.CommandTimeout), options.CommandTimeout);
         errors.Positive(nameof(options.SessionTimeout), options.SessionTimeout);
+        errors.Positive(nameof(options.DataTimeout), options.DataTimeout);
         errors.Positive(nameof(options.DrainTimeout), options.DrainTimeout);
         return errors.Result;
     }

@@ -14,14 +14,25 @@ namespace Relay.Inbound;
 internal sealed class InboundPolicy(InboundDrain drain, IOptions<InboundOptions> options, ILogger<InboundPolicy> logger) : IMailboxFilter
 {
     private const string RecipientCountKey = "Relay:RecipientCount";
+    private const string SenderKey = "Relay:Sender";
+    private const string RecipientsKey = "Relay:Recipients";
 
     public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         drain.ThrowIfDraining();
-        context.Properties[RecipientCountKey] = 0;
-        if (!IsAllowedSender(from.AsAddress()))
+        var path = context.CommandPath() ?? new SmtpPath(from.AsAddress(), false, null);
+        if (path.Refusal is { } refusal)
         {
-            InboundLog.Refused(logger, context.ClientAddress(), $"sender {from.AsAddress() ?? "<>"} is not in Relay:Inbound:AllowedSenders");
+            InboundLog.Refused(logger, context.ClientAddress(), $"MAIL FROM: {path.Error}");
+            throw new SmtpResponseException(refusal);
+        }
+
+        context.Properties[RecipientCountKey] = 0;
+        context.Properties[SenderKey] = path;
+        context.Properties[RecipientsKey] = new List<string>();
+        if (!IsAllowedSender(path.Address))
+        {
+            InboundLog.Refused(logger, context.ClientAddress(), $"sender {path.Address ?? "<>"} is not in Relay:Inbound:AllowedSenders");
             throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "5.7.1 This sender is not allowed to use this relay"));
         }
 
@@ -36,9 +47,29 @@ internal sealed class InboundPolicy(InboundDrain drain, IOptions<InboundOptions>
             throw new SmtpResponseException(new SmtpResponse((SmtpReplyCode)452, $"4.5.3 Too many recipients: at most {options.Value.MaxRecipients} per message, send the rest in another one"));
         }
 
+        var smtpUtf8 = context.Properties.TryGetValue(SenderKey, out var sender) && ((SmtpPath)sender).SmtpUtf8;
+        var path = context.CommandPath(smtpUtf8) ?? new SmtpPath(to.AsAddress(), smtpUtf8, null);
+        if (path.Address is null)
+        {
+            InboundLog.Refused(logger, context.ClientAddress(), $"RCPT TO: {path.Error ?? "the null address"}");
+            throw new SmtpResponseException(path.Refusal ?? new SmtpResponse((SmtpReplyCode)553, "5.1.3 A recipient address is needed"));
+        }
+
         context.Properties[RecipientCountKey] = count + 1;
+        if (context.Properties.TryGetValue(RecipientsKey, out var recipients))
+        {
+            ((List<string>)recipients).Add(path.Address);
+        }
+
         return Task.FromResult(true);
     }
+
+    /// <summary>The transaction's envelope as the client wrote it (SmtpServer's own copy loses quotes and UTF-8 domains); null when unknown.</summary>
+    public static (string? Sender, IReadOnlyList<string> Recipients)? Envelope(ISessionContext context, int recipientCount) =>
+        context.Properties.TryGetValue(SenderKey, out var sender) && context.Properties.TryGetValue(RecipientsKey, out var recipients) &&
+        ((List<string>)recipients).Count == recipientCount
+            ? (((SmtpPath)sender).Address, (List<string>)recipients)
+            : null;
 
     public bool RestrictsSenders => options.Value.AllowedSenders.Count > 0;
 

@@ -28,13 +28,24 @@ internal sealed class SmtpListenerService(
     {
         var inbound = options.Value;
         var server = new SmtpServer.SmtpServer(BuildOptions(inbound, users.Any, inbound.TlsEnabled ? certificate : null), Services());
-        server.SessionCreated += (_, e) => drain.Track(e.Context);
+        server.SessionCreated += (_, e) =>
+        {
+            CommandLines.Watch(e.Context); // first: a command it refuses is never seen by the drain's count
+            drain.Track(e.Context);
+        };
         server.SessionCompleted += (_, e) => drain.Untrack(e.Context);
         server.SessionCancelled += (_, e) => drain.Untrack(e.Context);
         server.SessionFaulted += (_, e) =>
         {
             drain.Untrack(e.Context);
-            InboundLog.SessionFaulted(logger, e.Exception, e.Context.ClientAddress());
+            if (e.Context.Pipe is SocketPipe { ClosedBy: { } reason })
+            {
+                InboundLog.SessionClosed(logger, e.Context.ClientAddress(), reason);
+            }
+            else
+            {
+                InboundLog.SessionFaulted(logger, e.Exception, e.Context.ClientAddress());
+            }
         };
 
         // Not the host's token: cancelling it would cut sessions mid-DATA. The shutdown is ordered in ExecuteAsync.

@@ -3,24 +3,36 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using SmtpServer.IO;
 
 namespace Relay.Inbound;
 
 /// <summary>One client connection as SmtpServer reads and writes it, upgradable to TLS (STARTTLS).</summary>
-internal sealed class SocketPipe(Socket socket, Action onClosed) : ISecurableDuplexPipe
+internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, Action onClosed) : ISecurableDuplexPipe
 {
     private int _closed;
     private readonly NetworkStream _network = new(socket, ownsSocket: true);
     private Stream? _tls;
-    private PipeReader? _input;
+    private SessionReader? _input;
     private PipeWriter? _output;
 
     private Stream Stream => _tls ?? _network;
-    public PipeReader Input => _input ??= PipeReader.Create(Stream);
+    public PipeReader Input => Reader;
     public PipeWriter Output => _output ??= PipeWriter.Create(Stream);
     public bool IsSecure => _tls is not null;
     public SslProtocols SslProtocol => (_tls as SslStream)?.SslProtocol ?? SslProtocols.None;
+
+    /// <summary>What SmtpServer reads through; it keeps the last command line.</summary>
+    public SessionReader Reader => _input ??= new SessionReader(PipeReader.Create(Stream), this);
+
+    /// <summary>Set while a message is being received: each read then waits at most <see cref="DataIdleTimeout"/>.</summary>
+    public bool InData { get; set; }
+
+    public TimeSpan DataIdleTimeout => dataIdleTimeout;
+
+    /// <summary>Set once the relay closed the session itself, and why.</summary>
+    public SessionClose? ClosedBy { get; private set; }
 
     public async Task UpgradeAsync(X509Certificate certificate, SslProtocols protocols, CancellationToken cancellationToken = default)
     {
@@ -43,6 +55,30 @@ internal sealed class SocketPipe(Socket socket, Action onClosed) : ISecurableDup
         _tls = ssl;
         _input = null;
         _output = null;
+    }
+
+    /// <summary>
+    /// Tells the client why (421, or 500 for a runaway line) and closes the connection; returns the exception that ends
+    /// SmtpServer's session, which cannot be told to stop from inside a read.
+    /// </summary>
+    public async Task<IOException> CloseAsync(SessionClose reason)
+    {
+        ClosedBy = reason;
+        var reply = reason == SessionClose.DataIdle
+            ? "421 4.4.2 No data received for too long, closing the connection; send the message again\r\n"
+            : "500 5.5.2 Line too long, closing the connection\r\n";
+        try
+        {
+            using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await Stream.WriteAsync(Encoding.ASCII.GetBytes(reply), quick.Token);
+            await Stream.FlushAsync(quick.Token);
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+
+        return new IOException($"Session closed by the relay: {reason}");
     }
 
     public void Dispose()

@@ -16,19 +16,28 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
     public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         var client = context.ClientAddress();
-        if (policy.RestrictsSenders && !policy.IsAllowedSender(HeaderFrom(buffer)))
+        var headers = HeaderCheck.Read(buffer);
+        if (headers.Problem is { } problem)
         {
-            InboundLog.Refused(logger, client, "header From is not in Relay:Inbound:AllowedSenders");
+            InboundLog.Refused(logger, client, problem);
+            return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, $"5.6.0 {problem}; nothing was stored");
+        }
+
+        if (policy.RestrictsSenders && !headers.Senders.All(policy.IsAllowedSender))
+        {
+            InboundLog.Refused(logger, client, "header From or Sender is not in Relay:Inbound:AllowedSenders");
             return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "5.7.1 The From of this message is not allowed to use this relay");
         }
 
         try
         {
+            var (mailFrom, recipients) = InboundPolicy.Envelope(context, transaction.To.Count)
+                ?? (transaction.From?.AsAddress(), transaction.To.Select(mailbox => mailbox.AsAddress()).ToList());
             var envelope = new SpoolEntry
             {
                 Id = string.Empty,
-                MailFrom = transaction.From?.AsAddress(),
-                Recipients = transaction.To.Select(mailbox => mailbox.AsAddress()).ToList(),
+                MailFrom = mailFrom,
+                Recipients = recipients,
                 ClientAddress = client,
                 ReceivedAt = time.GetUtcNow(),
             };
@@ -59,24 +68,6 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
     private const int QuotaExceeded = 122; // EDQUOT
 
     private static readonly byte[] CrLf = "\r\n"u8.ToArray();
-
-    /// <summary>The address in the header From (the first mailbox), read from the header block only; null when there is none.</summary>
-    internal static string? HeaderFrom(ReadOnlySequence<byte> message)
-    {
-        var reader = new SequenceReader<byte>(message);
-        var headers = reader.TryReadTo(out ReadOnlySequence<byte> block, "\r\n\r\n"u8) ? block : message;
-        try
-        {
-            var list = MimeKit.HeaderList.Load(new MemoryStream([.. headers.ToArray(), .. "\r\n\r\n"u8]));
-            return list[MimeKit.HeaderId.From] is { } from && MimeKit.InternetAddressList.TryParse(from, out var addresses)
-                ? addresses.Mailboxes.FirstOrDefault()?.Address
-                : null;
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
 
     private static ReadOnlyMemory<byte> LastLineBreak(ReadOnlySequence<byte> buffer) => buffer.IsEmpty ? default : CrLf;
 }

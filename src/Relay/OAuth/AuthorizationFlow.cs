@@ -11,8 +11,12 @@ using Relay.Rewrite;
 
 namespace Relay.OAuth;
 
-/// <summary>The outcome of an authorization, in words for the person doing it.</summary>
-internal sealed record AuthorizationResult(bool Succeeded, string? Account, string Message);
+/// <summary>
+/// The outcome of an authorization, in words for the person doing it. <paramref name="ConfirmState"/> is set when the
+/// consent was for another account than the authorized one and waits for the operator to confirm the replacement;
+/// <paramref name="HandedOver"/> when Google's redirect for a <c>relay authorize</c> flow was passed to that command.
+/// </summary>
+internal sealed record AuthorizationResult(bool Succeeded, string? Account, string Message, string? ConfirmState = null, bool HandedOver = false);
 
 /// <summary>A started authorization: where to send the browser, and the one-time state that comes back with the code.</summary>
 internal sealed record AuthorizationStart(string Url, string State, string RedirectUri);
@@ -21,7 +25,9 @@ internal sealed record AuthorizationStart(string Url, string State, string Redir
 /// Google's authorization-code flow with PKCE (S256), <c>access_type=offline</c> and <c>prompt=consent</c> (so a refresh
 /// token comes back every time), scopes <c>https://mail.google.com/ openid email</c> (the account is read from the ID
 /// token, not typed). The <c>state</c> is random, single-use and expires after ten minutes. Each way a user can fail is
-/// turned into a sentence that says what to do.
+/// turned into a sentence that says what to do. A flow can only be finished by who started it (<see cref="FlowOwner"/>),
+/// and a consent for another account than the authorized one replaces it only once the operator confirms; the replaced
+/// authorization is then revoked at Google.
 /// </summary>
 internal sealed class AuthorizationFlow(
     IOptions<GoogleOptions> google,
@@ -35,14 +41,21 @@ internal sealed class AuthorizationFlow(
 
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, AuthorizationResult> _finished = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Unconfirmed> _unconfirmed = new(StringComparer.Ordinal);
 
     /// <param name="clientSecret">The secret to use.</param>
     /// <param name="keepSecret">True when it was entered by the user (then it is stored, encrypted, with the token); false when it comes from configuration.</param>
-    public AuthorizationStart Start(string redirectUri, string clientId, string clientSecret, bool keepSecret)
+    /// <param name="owner">Who started it: only they can finish it.</param>
+    public AuthorizationStart Start(string redirectUri, string clientId, string clientSecret, bool keepSecret, FlowOwner owner)
     {
         foreach (var expired in _pending.Where(p => p.Value.ExpiresAt <= time.GetUtcNow()).ToList())
         {
             _pending.TryRemove(expired.Key, out _);
+        }
+
+        foreach (var expired in _unconfirmed.Where(p => p.Value.ExpiresAt <= time.GetUtcNow()).ToList())
+        {
+            _unconfirmed.TryRemove(expired.Key, out _);
         }
 
         _finished.Clear(); // results are only kept for whoever waits on a flow in progress
@@ -51,12 +64,14 @@ internal sealed class AuthorizationFlow(
         var request = flow.CreateAuthorizationCodeRequest(redirectUri, out var codeVerifier);
         var state = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(24));
         request.State = state;
-        _pending[state] = new Pending(codeVerifier, redirectUri, clientId, clientSecret, keepSecret, time.GetUtcNow() + StateLifetime, new(TaskCreationOptions.RunContinuationsAsynchronously));
+        _pending[state] = new Pending(codeVerifier, redirectUri, clientId, clientSecret, keepSecret, owner, time.GetUtcNow() + StateLifetime,
+            new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously));
         return new AuthorizationStart(request.Build().AbsoluteUri, state, redirectUri);
     }
 
     /// <summary>
-    /// Waits for the authorization with this state to complete (through the callback or a pasted address): its result,
+    /// For the admin API: waits for the authorization with this state to complete (a pasted address), or for Google's
+    /// redirect to reach <c>/oauth/callback</c> (then completes it here, for the admin API that started it): its result,
     /// or null when still pending after <paramref name="timeout"/>. Throws <see cref="KeyNotFoundException"/> for a state
     /// never issued or long expired.
     /// </summary>
@@ -74,7 +89,13 @@ internal sealed class AuthorizationFlow(
 
         try
         {
-            return await pending.Done.Task.WaitAsync(timeout, time, cancellationToken);
+            var first = await Task.WhenAny(pending.Done.Task, pending.Caught.Task).WaitAsync(timeout, time, cancellationToken);
+            if (first == pending.Done.Task)
+            {
+                return await pending.Done.Task;
+            }
+
+            return _finished.TryGetValue(state, out var done) ? done : await CompleteAsync(await pending.Caught.Task, FlowCaller.AdminApi, cancellationToken);
         }
         catch (TimeoutException)
         {
@@ -83,7 +104,7 @@ internal sealed class AuthorizationFlow(
     }
 
     /// <summary>Completes from the address Google sent the browser back to, pasted by the user.</summary>
-    public Task<AuthorizationResult> CompleteFromPastedAsync(string pasted, CancellationToken cancellationToken)
+    public Task<AuthorizationResult> CompleteFromPastedAsync(string pasted, FlowCaller caller, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(pasted.Trim(), UriKind.Absolute, out var url) || string.IsNullOrEmpty(url.Query))
         {
@@ -93,25 +114,48 @@ internal sealed class AuthorizationFlow(
         }
 
         var query = QueryHelpers.ParseQuery(url.Query).ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
-        return CompleteAsync(query, cancellationToken);
+        return CompleteAsync(query, caller, cancellationToken);
     }
 
-    /// <summary>Completes from the callback's query (<c>code</c>, <c>state</c>, or <c>error</c>).</summary>
-    public async Task<AuthorizationResult> CompleteAsync(IReadOnlyDictionary<string, string> query, CancellationToken cancellationToken)
+    /// <summary>
+    /// Completes from the callback's query (<c>code</c>, <c>state</c>, or <c>error</c>), when <paramref name="caller"/>
+    /// started the flow. Google's redirect for a flow of the admin API is handed to the command waiting on it.
+    /// </summary>
+    public async Task<AuthorizationResult> CompleteAsync(IReadOnlyDictionary<string, string> query, FlowCaller caller, CancellationToken cancellationToken)
     {
-        if (!query.TryGetValue("state", out var state) || !_pending.TryRemove(state, out var pending) || pending.ExpiresAt <= time.GetUtcNow())
+        if (!query.TryGetValue("state", out var state) || !_pending.TryGetValue(state, out var pending) || pending.ExpiresAt <= time.GetUtcNow())
         {
             return Failure("This authorization is unknown, has expired (after 10 minutes) or was already used. Start again from the Authorize button.");
         }
 
-        var result = await ExchangeAsync(query, pending, cancellationToken);
+        if (!pending.Owner.Admits(caller))
+        {
+            if (!pending.Owner.IsBrowser && caller.Callback && pending.Caught.TrySetResult(query))
+            {
+                return new AuthorizationResult(false, null,
+                    "Google's answer reached the relay. The 'relay authorize' command that started this authorization finishes it: look at its terminal. You can close this page.",
+                    HandedOver: true);
+            }
+
+            OAuthLog.ForeignCaller(logger, pending.Owner.IsBrowser ? "a browser" : "relay authorize");
+            return Failure(pending.Owner.IsBrowser
+                ? "This authorization was started in another browser (or this browser's cookie for it has expired): it can only be finished there. Start again from the Authorize button in this browser."
+                : "This authorization was started by 'relay authorize': paste the address into that command, not into the page.");
+        }
+
+        if (!_pending.TryRemove(state, out _))
+        {
+            return Failure("This authorization was already used. Start again from the Authorize button.");
+        }
+
+        var result = await ExchangeAsync(query, state, pending, cancellationToken);
         _finished[state] = result;
         pending.Done.TrySetResult(result);
         if (result.Succeeded)
         {
             OAuthLog.AuthorizationCompleted(logger, result.Account!);
         }
-        else
+        else if (result.ConfirmState is null)
         {
             OAuthLog.AuthorizationFailed(logger, result.Message);
         }
@@ -119,7 +163,28 @@ internal sealed class AuthorizationFlow(
         return result;
     }
 
-    private async Task<AuthorizationResult> ExchangeAsync(IReadOnlyDictionary<string, string> query, Pending pending, CancellationToken cancellationToken)
+    /// <summary>
+    /// The operator's answer to "replace the authorized account?" for a consent that waits on it: replace (and revoke the
+    /// replaced authorization at Google), or keep the current one (and revoke the new, unused one).
+    /// </summary>
+    public async Task<AuthorizationResult> ConfirmAsync(string state, bool replace, FlowCaller caller, CancellationToken cancellationToken)
+    {
+        if (!_unconfirmed.TryGetValue(state, out var waiting) || waiting.ExpiresAt <= time.GetUtcNow() || !waiting.Owner.Admits(caller)
+            || !_unconfirmed.TryRemove(state, out _))
+        {
+            return Failure("There is no replacement waiting for this browser's confirmation (it expires after 10 minutes). Start again from the Authorize button.");
+        }
+
+        if (replace)
+        {
+            return await StoreAsync(waiting.Authorization, cancellationToken);
+        }
+
+        await RevokeUnusedAsync(waiting.Authorization, cancellationToken);
+        return Failure($"Nothing changed: the relay still sends as {tokens.Account ?? "no account"}. The authorization for {waiting.Authorization.Account} was revoked at Google.");
+    }
+
+    private async Task<AuthorizationResult> ExchangeAsync(IReadOnlyDictionary<string, string> query, string state, Pending pending, CancellationToken cancellationToken)
     {
         if (query.TryGetValue("error", out var error))
         {
@@ -177,16 +242,75 @@ internal sealed class AuthorizationFlow(
             return Failure($"You consented as {email}, but this relay sends as {expected} (Relay:Account:Address). Sign in to Google as {expected} and authorize again.");
         }
 
-        await tokens.ReplaceAsync(new StoredAuthorization
+        var authorization = new StoredAuthorization
         {
             Account = email,
             RefreshToken = token.RefreshToken,
             ClientId = pending.ClientId,
             ClientSecret = pending.KeepSecret ? pending.ClientSecret : null,
             AuthorizedAt = time.GetUtcNow(),
-        }, cancellationToken);
-        return new AuthorizationResult(true, email, $"{email} is authorized. Mail waiting in the queue goes out now.");
+        };
+        if (tokens.Account is { } current && !SameAccount(current, email) && !pending.Owner.ReplaceConfirmed)
+        {
+            if (pending.Owner.IsBrowser)
+            {
+                _unconfirmed[state] = new Unconfirmed(authorization, pending.Owner, time.GetUtcNow() + StateLifetime);
+                OAuthLog.ReplacementAwaitingConfirmation(logger, email, current);
+                return new AuthorizationResult(false, email,
+                    $"You consented as {email}, but the relay sends as {current}. Replace {current} by {email}? {current}'s authorization is then revoked at Google.",
+                    ConfirmState: state);
+            }
+
+            await RevokeUnusedAsync(authorization, cancellationToken);
+            return Failure($"You consented as {email}, but the relay sends as {current}. To replace {current}, run 'relay authorize --replace'. " +
+                           $"The authorization for {email} was revoked at Google.");
+        }
+
+        return await StoreAsync(authorization, cancellationToken);
     }
+
+    /// <summary>Keeps the new authorization; the one it replaces, if for another account, is revoked at Google (one for the same account is the same grant at Google: revoking it would revoke the new one).</summary>
+    private async Task<AuthorizationResult> StoreAsync(StoredAuthorization authorization, CancellationToken cancellationToken)
+    {
+        var previous = await tokens.ReplaceAsync(authorization, cancellationToken);
+        if (previous is not null && !SameAccount(previous.Account, authorization.Account))
+        {
+            try
+            {
+                if (await tokens.RevokeTokenAsync(previous.RefreshToken, cancellationToken))
+                {
+                    OAuthLog.ReplacedAndRevoked(logger, authorization.Account, previous.Account);
+                }
+                else
+                {
+                    OAuthLog.ReplacedRevokeFailed(logger, authorization.Account, previous.Account, null);
+                }
+            }
+            catch (HttpRequestException ex)
+            {
+                OAuthLog.ReplacedRevokeFailed(logger, authorization.Account, previous.Account, ex);
+            }
+        }
+
+        return new AuthorizationResult(true, authorization.Account, $"{authorization.Account} is authorized. Mail waiting in the queue goes out now.");
+    }
+
+    private async Task RevokeUnusedAsync(StoredAuthorization authorization, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (await tokens.RevokeTokenAsync(authorization.RefreshToken, cancellationToken))
+            {
+                OAuthLog.UnusedRevoked(logger, authorization.Account);
+            }
+        }
+        catch (HttpRequestException)
+        {
+            // Unused, never stored: Google drops it after six months unused.
+        }
+    }
+
+    private static bool SameAccount(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// The ID token came straight from Google's token endpoint over TLS, so (as OpenID Connect allows) its signature is
@@ -223,5 +347,8 @@ internal sealed class AuthorizationFlow(
 
     private static AuthorizationResult Failure(string message) => new(false, null, message);
 
-    private sealed record Pending(string CodeVerifier, string RedirectUri, string ClientId, string ClientSecret, bool KeepSecret, DateTimeOffset ExpiresAt, TaskCompletionSource<AuthorizationResult> Done);
+    private sealed record Pending(string CodeVerifier, string RedirectUri, string ClientId, string ClientSecret, bool KeepSecret, FlowOwner Owner, DateTimeOffset ExpiresAt,
+        TaskCompletionSource<AuthorizationResult> Done, TaskCompletionSource<IReadOnlyDictionary<string, string>> Caught);
+
+    private sealed record Unconfirmed(StoredAuthorization Authorization, FlowOwner Owner, DateTimeOffset ExpiresAt);
 }

@@ -132,17 +132,33 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
         return await RefreshRejectedAsync(credential.Token.AccessToken ?? "", cancellationToken);
     }
 
-    /// <summary>A new authorization (from the page or <c>relay authorize</c>): stored encrypted, used from now on.</summary>
-    public async Task ReplaceAsync(StoredAuthorization authorization, CancellationToken cancellationToken)
+    /// <summary>
+    /// A new authorization (from the page or <c>relay authorize</c>): stored encrypted, used from now on. Returns the
+    /// authorization it replaced, if any, so the caller can revoke it.
+    /// </summary>
+    public async Task<StoredAuthorization?> ReplaceAsync(StoredAuthorization authorization, CancellationToken cancellationToken)
     {
         await _store.SaveAsync(authorization, cancellationToken);
+        StoredAuthorization? previous;
         lock (_lock)
         {
+            previous = _state.Authorization;
             _state = Build(authorization, "web");
         }
 
         OAuthLog.Authorized(_logger, authorization.Account);
         Changed?.Invoke();
+        return previous;
+    }
+
+    /// <summary>
+    /// Asks Google to revoke <paramref name="token"/> (a refresh token no longer wanted). True when Google revoked it or
+    /// no longer knows it (400); false when it answered otherwise.
+    /// </summary>
+    public async Task<bool> RevokeTokenAsync(string token, CancellationToken cancellationToken)
+    {
+        using var response = await Http.PostAsync(_options.RevocationEndpoint, new FormUrlEncodedContent([new("token", token)]), cancellationToken);
+        return response.IsSuccessStatusCode || response.StatusCode == System.Net.HttpStatusCode.BadRequest;
     }
 
     /// <summary>Revokes the refresh token at Google and forgets the account.</summary>
@@ -154,11 +170,10 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
             return;
         }
 
-        using var response = await Http.PostAsync(_options.RevocationEndpoint, new FormUrlEncodedContent([new("token", authorization.RefreshToken)]), cancellationToken);
-        if (!response.IsSuccessStatusCode && response.StatusCode != System.Net.HttpStatusCode.BadRequest)
+        if (!await RevokeTokenAsync(authorization.RefreshToken, cancellationToken))
         {
             // 400 means Google no longer knows the token: it is as good as revoked.
-            throw new TokenRefreshException($"Google's revocation endpoint answered {(int)response.StatusCode}; the account is kept. Try again.", new HttpRequestException());
+            throw new TokenRefreshException("Google's revocation endpoint refused the request; the account is kept. Try again.", new HttpRequestException());
         }
 
         _store.Delete();

@@ -39,6 +39,12 @@ internal sealed class TokenStore(IOptions<RelayOptions> relay, SecretBox box, IL
         await DurableFile.ReplaceAsync(FilePath, box.Protect(JsonSerializer.Serialize(authorization, Json), Purpose), cancellationToken);
     }
 
-    /// <summary>Forgets the account (after a revocation asked for by the operator).</summary>
-    public void Delete() => File.Delete(FilePath);
+    /// <summary>Forgets the account (after a revocation asked for by the operator); nothing to do for one that came from configuration.</summary>
+    public void Delete()
+    {
+        if (File.Exists(FilePath))
+        {
+            File.Delete(FilePath);
+        }
+    }
 }

@@ -142,17 +142,22 @@ internal sealed class DeliveryWorker(
     {
         try
         {
-            MimeMessage message;
+            byte[] raw;
             await using (var stream = spool.OpenMessage(entry))
             {
-                message = await MimeMessage.LoadAsync(stream, cancellationToken);
+                raw = new byte[stream.Length];
+                await stream.ReadExactlyAsync(raw, cancellationToken);
             }
 
-            var rewritten = FromRewriter.Rewrite(message, sender, account.Value.Aliases, rewrite.Value.AddReplyTo);
-            var recipients = entry.Recipients.Select(address => new MailboxAddress(string.Empty, address)).ToList();
-            var (reply, refused) = await connection.SendAsync(message, rewritten.EnvelopeSender, recipients, cancellationToken);
+            var (reply, refused, rewritten, changes, messageId) = await connection.SendAsync(
+                raw, message => FromRewriter.Rewrite(message, sender, account.Value.Aliases, rewrite.Value.AddReplyTo), entry.Recipients, cancellationToken);
+            if (changes.Count > 0)
+            {
+                OutboundLog.PartsReencoded(logger, entry.Id, string.Join("; ", changes));
+            }
+
             var fromAction = rewritten.FromRewritten ? $"rewritten from {rewritten.OriginalFrom?.Address}" : "kept";
-            OutboundLog.Delivered(logger, entry.Id, message.MessageId, entry.Size, entry.Recipients.Count - refused.Count, sender, fromAction, DeliveryClassifier.OneLine(reply));
+            OutboundLog.Delivered(logger, entry.Id, messageId, entry.Size, entry.Recipients.Count - refused.Count, sender, fromAction, DeliveryClassifier.OneLine(reply));
             return DeliveryOutcome.Delivered(reply, refused);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)

@@ -4,6 +4,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using Relay.OAuth;
+using Relay.Rewrite;
 using AuthenticationException = MailKit.Security.AuthenticationException;
 using SslProtocols = System.Security.Authentication.SslProtocols;
 
@@ -24,17 +25,23 @@ internal sealed class GmailConnection(
     private string? _authenticatedAs;
 
     /// <summary>
-    /// Sends <paramref name="message"/> to <paramref name="recipients"/>; returns the upstream's final reply and the
-    /// recipients it refused while taking the others. Throws what MailKit throws.
+    /// Sends the spooled bytes <paramref name="raw"/> to <paramref name="recipients"/>: builds the message the upstream can
+    /// carry (see <see cref="UpstreamMessage"/>), lets <paramref name="rewrite"/> set its From, and returns the upstream's
+    /// final reply with every recipient that could not be reached while the others were. Throws what MailKit throws.
     /// </summary>
-    public async Task<(string Reply, IReadOnlyList<RecipientRefusal> Refused)> SendAsync(
-        MimeMessage message, MailboxAddress sender, IEnumerable<MailboxAddress> recipients, CancellationToken cancellationToken)
+    public async Task<UpstreamResult> SendAsync(
+        ReadOnlyMemory<byte> raw, Func<MimeMessage, RewriteResult> rewrite, IReadOnlyList<string> recipients, CancellationToken cancellationToken)
     {
         var client = await ReadyClientAsync(cancellationToken);
+        var offers = client.Offers;
+        var upstream = UpstreamMessage.Build(raw, offers);
+        var rewritten = rewrite(upstream.Message);
+        var (addresses, refused) = EnvelopeRecipients.For(recipients, offers);
+        var format = upstream.Format(offers, addresses.Any(r => r.Address.IsInternational));
         try
         {
-            var reply = await client.SendRecordingAsync(message, sender, recipients, cancellationToken);
-            return (reply, client.Refused);
+            var reply = await client.SendRecordingAsync(format, upstream.Message, rewritten.EnvelopeSender, addresses, refused, cancellationToken);
+            return new UpstreamResult(reply, client.Refused, rewritten, upstream.Changes, upstream.Message.MessageId);
         }
         catch (Exception ex) when (ex is not SmtpCommandException)
         {
@@ -65,14 +72,18 @@ internal sealed class GmailConnection(
     }
 
     /// <summary>
-    /// For <c>relay check</c>: connects with STARTTLS (reporting what was negotiated) and logs in, sends nothing, disconnects.
-    /// Throws what a delivery would meet.
+    /// For <c>relay check</c>: connects with STARTTLS (reporting what was negotiated) and, when <paramref name="login"/>,
+    /// logs in; sends nothing, disconnects. Throws what a delivery would meet.
     /// </summary>
-    public async Task ProbeAsync(Action<string> connected, CancellationToken cancellationToken)
+    public async Task ProbeAsync(Action<string> connected, bool login, CancellationToken cancellationToken)
     {
         var client = await ConnectAsync(cancellationToken);
         connected($"{_options.Host}:{_options.Port}, STARTTLS, {client.SslProtocol}, {client.SslCipherSuite}");
-        await AuthenticateAsync(client, cancellationToken);
+        if (login)
+        {
+            await AuthenticateAsync(client, cancellationToken);
+        }
+
         await DropAsync();
     }
 

@@ -46,4 +46,7 @@ internal static partial class OutboundLog
 
     [LoggerMessage(4014, LogLevel.Warning, "The quota counters could not be saved ({Reason}); they stay counted in memory")]
     public static partial void QuotaNotSaved(ILogger logger, string reason);
+
+    [LoggerMessage(4015, LogLevel.Warning, "{SpoolId}: the upstream cannot carry part of this message as received, so that part alone was changed: {Changes}")]
+    public static partial void PartsReencoded(ILogger logger, string spoolId, string changes);
 }

@@ -10,6 +10,9 @@ namespace Relay.Web;
 /// <summary>The pages a person uses: status, authorize (button, callback, pasted address), revoke. All need the login.</summary>
 internal static class AccountPages
 {
+    /// <summary>The cookie that ties an authorization started on the page to the browser that started it.</summary>
+    public const string FlowCookie = "relay-oauth-flow";
+
     public static void MapAccountPages(this WebApplication app)
     {
         var pages = app.MapGroup("").RequireAuthorization();
@@ -23,14 +26,27 @@ internal static class AccountPages
                 return AuthorizeForm(context, tokens, web.Value, "Give the client ID and the client secret of your Google OAuth client (Google Cloud console → Clients).");
             }
 
-            return Results.Redirect(flow.Start(RedirectUri(context, web.Value), id, secret, keepSecret: entered).Url);
+            var (owner, browserValue) = FlowOwner.NewBrowser();
+            var start = flow.Start(RedirectUri(context, web.Value), id, secret, keepSecret: entered, owner);
+            context.Response.Cookies.Append(FlowCookie, browserValue, new CookieOptions
+            {
+                HttpOnly = true,
+                SameSite = SameSiteMode.Lax, // Google's redirect back is a top-level GET: the cookie goes with it
+                Secure = context.Request.IsHttps || WebSecurity.SecurePolicy(web.Value) == CookieSecurePolicy.Always,
+                MaxAge = AuthorizationFlow.StateLifetime,
+                Path = "/oauth",
+            });
+            return Results.Redirect(start.Url);
         });
-        // No login needed here: the one-time state, made for a flow a signed-in person (or relay authorize) started, is the
-        // proof; and the browser Google sends back may not hold the relay's cookie (relay authorize, another host name).
+        // No sign-in needed here (the browser Google sends back may not hold the relay's cookie: another host name); the
+        // flow cookie of the browser that clicked Authorize is, and a flow of relay authorize is handed to that command.
         app.MapGet("/oauth/callback", async (HttpContext context, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            Outcome(await flow.CompleteAsync(context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal), cancellationToken)));
-        pages.MapPost("/oauth/paste", async ([FromForm] string? pastedUrl, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            Outcome(await flow.CompleteFromPastedAsync(pastedUrl ?? "", cancellationToken)));
+            Outcome(context, await flow.CompleteAsync(context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal),
+                FlowCaller.Browser(context.Request.Cookies[FlowCookie], callback: true), cancellationToken)));
+        pages.MapPost("/oauth/paste", async (HttpContext context, [FromForm] string? pastedUrl, AuthorizationFlow flow, CancellationToken cancellationToken) =>
+            Outcome(context, await flow.CompleteFromPastedAsync(pastedUrl ?? "", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
+        pages.MapPost("/oauth/confirm", async (HttpContext context, [FromForm] string? state, [FromForm] string? decision, AuthorizationFlow flow, CancellationToken cancellationToken) =>
+            Outcome(context, await flow.ConfirmAsync(state ?? "", decision == "replace", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
         pages.MapPost("/revoke", async (GoogleAccessTokenSource tokens, CancellationToken cancellationToken) =>
         {
             var account = tokens.Account;
@@ -95,12 +111,14 @@ internal static class AccountPages
             {banners}
             <table>
               <tr><th>Account</th><td>{E(status.Account ?? "none")}</td></tr>
-              <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none", { Problem: not null } => "re-authorization needed", _ => "valid" })} (from {E(status.Source)})</td></tr>
+              <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none yet: authorize an account", { Problem: not null } => $"re-authorization needed (from {status.Source})", _ => $"valid (from {status.Source})" })}</td></tr>
               <tr><th>Authorized</th><td>{E(When(status.AuthorizedAt, time))}</td></tr>
               <tr><th>Last token refresh</th><td>{E(When(status.LastRefreshAt, time))}</td></tr>
               <tr><th>Access token valid until</th><td>{E(When(status.AccessTokenExpiresAt, time))}</td></tr>
-              <tr><th>Queue</th><td>{spool.Count} waiting, {spool.DeadCount} dead letter(s)</td></tr>
-              <tr><th>Delivery</th><td>{E(hold.Reason == HoldReason.None ? "running" : $"on hold ({hold.Reason}: {hold.Detail}), next try {When(hold.NextTryAt, time)}")}</td></tr>
+              <tr><th>Queue</th><td><a href="/queue">{spool.Count} waiting</a>, <a href="/queue?state=dead">{spool.DeadCount} dead letter(s)</a></td></tr>
+              <tr><th>Delivery</th><td>{E(status.Account is null ? "waiting for an account: mail is kept until one is authorized"
+                  : hold.Reason == HoldReason.None ? "running"
+                  : $"held until {When(hold.NextTryAt, time)} ({hold.Reason}: {hold.Detail})")}{(hold.Reason == HoldReason.None ? "" : """ <a href="/queue/release">release now</a>""")}</td></tr>
               <tr><th>Sent in the last 24 h</th><td>{usage.Messages} of {usage.MessageLimit} messages, {usage.Recipients} of {usage.RecipientLimit} recipients</td></tr>
             </table>
             <h2>Last delivery attempts</h2>
@@ -151,7 +169,20 @@ internal static class AccountPages
             """);
     }
 
-    private static IResult Outcome(AuthorizationResult result) => result.Succeeded
-        ? Page("Authorized", Banner("ok", E(result.Message)) + """<p><a href="/">Back to the status page</a></p>""")
-        : Page("Authorization failed", Banner("bad", E(result.Message)) + """<p><a href="/authorize">Try again</a></p>""", 400);
+    private static IResult Outcome(HttpContext context, AuthorizationResult result) => result switch
+    {
+        { Succeeded: true } => Page("Authorized", Banner("ok", E(result.Message)) + """<p><a href="/">Back to the status page</a></p>"""),
+        { HandedOver: true } => Page("Back to the terminal", Banner("ok", E(result.Message))),
+        { ConfirmState: { } state } when context.User.Identity?.IsAuthenticated == true => Page("Replace the authorized account?", $"""
+            {Banner("warn", E(result.Message))}
+            <form method="post" action="/oauth/confirm">{Antiforgery(context)}
+              <input type="hidden" name="state" value="{E(state)}">
+              <p><button type="submit" name="decision" value="replace" id="replace">Replace it by {E(result.Account)}</button>
+              <button type="submit" name="decision" value="keep" id="keep">Keep the current account</button></p>
+            </form>
+            """),
+        { ConfirmState: not null } => Page("Sign in to confirm", Banner("warn", E(result.Message)) +
+            """<p>Only a signed-in operator can confirm this: <a href="/login">sign in</a> in this browser, then authorize again.</p>""", 400),
+        _ => Page("Authorization failed", Banner("bad", E(result.Message)) + """<p><a href="/authorize">Try again</a></p>""", 400),
+    };
 }

@@ -8,22 +8,23 @@ namespace Relay.Web;
 
 /// <summary>
 /// The JSON API under <c>/api</c> that the <c>relay</c> commands (and other tools) use. Every call needs
-/// <c>Authorization: Bearer &lt;login secret&gt;</c>.
+/// <c>Authorization: Bearer &lt;login secret&gt;</c>: the sign-in cookie is not accepted here, so a page on another site
+/// cannot drive the API through a signed-in browser (and no anti-forgery token is needed).
 /// </summary>
 internal static class AdminApi
 {
     public static void MapAdminApi(this WebApplication app)
     {
-        var api = app.MapGroup("/api").AddEndpointFilter(RequireLoginSecret).DisableAntiforgery();
+        var api = app.MapGroup("/api").AddEndpointFilter(RequireLoginSecret).DisableAntiforgery().RequireRateLimiting(WebSecurity.ApiPolicy);
         api.MapQueueApi();
         api.MapGet("/status", (IAccessTokenSource tokens, FileSpool spool, DeliveryGate gate) =>
             TypedResults.Ok(new RelayStatus(tokens.Status, spool.Count, spool.DeadCount, gate.State)));
         api.MapPost("/authorize/start", (HttpContext context, [FromBody] ClientInput? input, GoogleAccessTokenSource tokens, AuthorizationFlow flow, IOptions<WebOptions> web) =>
             AccountPages.ClientFor(tokens, input?.ClientId, input?.ClientSecret) is var (id, secret, entered)
-                ? TypedResults.Ok(flow.Start(AccountPages.RedirectUri(context, web.Value), id, secret, entered))
+                ? TypedResults.Ok(flow.Start(AccountPages.RedirectUri(context, web.Value), id, secret, entered, FlowOwner.AdminApi(input?.Replace == true)))
                 : Problem("Give the client ID and secret of the Google OAuth client (--client-id, --client-secret), or set Relay:Google:ClientId and ClientSecret.", 400));
         api.MapPost("/authorize/complete", async ([FromBody] PastedUrl input, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            await flow.CompleteFromPastedAsync(input.Url, cancellationToken) is var result && result.Succeeded
+            await flow.CompleteFromPastedAsync(input.Url, FlowCaller.AdminApi, cancellationToken) is var result && result.Succeeded
                 ? Results.Ok(result)
                 : Problem(result.Message, 400));
         api.MapGet("/authorize/{state}/wait", async (string state, AuthorizationFlow flow, CancellationToken cancellationToken) =>
@@ -61,6 +62,7 @@ internal static class AdminApi
 
 internal sealed record RelayStatus(TokenStatus Token, int Queued, int Dead, GateState Delivery);
 
-internal sealed record ClientInput(string? ClientId, string? ClientSecret);
+/// <param name="Replace">The operator confirms beforehand that another account may replace the authorized one (<c>relay authorize --replace</c>).</param>
+internal sealed record ClientInput(string? ClientId, string? ClientSecret, bool Replace = false);
 
 internal sealed record PastedUrl(string Url);

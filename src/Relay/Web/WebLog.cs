@@ -2,9 +2,15 @@ namespace Relay.Web;
 
 internal static partial class WebLog
 {
-    [LoggerMessage(6001, LogLevel.Warning, "Open {LoginUrl} to authorize a Google account and see the relay's status (the link signs you in; from another machine, use this host's address)")]
-    public static partial void LoginLink(ILogger logger, string loginUrl);
+    [LoggerMessage(6001, LogLevel.Warning, "Open {LoginUrl} to authorize a Google account and see the relay's status (the link signs you in; from another machine, use this host's address). This link is printed once: the login secret is kept in {SecretPath}")]
+    public static partial void LoginLink(ILogger logger, string loginUrl, string secretPath);
 
     [LoggerMessage(6002, LogLevel.Information, "Web page: {LoginUrl} (sign in with Relay:Web:LoginSecret)")]
     public static partial void LoginPage(ILogger logger, string loginUrl);
+
+    [LoggerMessage(6003, LogLevel.Information, "Web page: {LoginUrl} (sign in with the login secret kept in {SecretPath})")]
+    public static partial void LoginPageWithSecretFile(ILogger logger, string loginUrl, string secretPath);
+
+    [LoggerMessage(6004, LogLevel.Warning, "Refused a {Path} request sent from another site ({Source})")]
+    public static partial void LogCrossSiteRefused(this ILogger logger, string path, string source);
 }

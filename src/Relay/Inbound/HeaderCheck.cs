@@ -1,0 +1,52 @@
+using System.Buffers;
+using MimeKit;
+using Relay.Spool;
+
+namespace Relay.Inbound;
+
+/// <summary>
+/// What the end of DATA checks in a message's header block (RFC 5322 §3.6): one From, at most one Sender, no bare CR
+/// in a header line. <see cref="Senders"/> are every address the header From and Sender name, for the sender allowlist.
+/// </summary>
+internal sealed record HeaderCheck(string? Problem, IReadOnlyList<string?> Senders)
+{
+    /// <summary>How much of the message is read for its header block.</summary>
+    public const int MaxHeaderBlock = 1024 * 1024;
+
+    public static HeaderCheck Read(ReadOnlySequence<byte> message)
+    {
+        var head = (message.Length > MaxHeaderBlock ? message.Slice(0, MaxHeaderBlock) : message).ToArray();
+        var block = head.AsSpan(0, MessageBytes.Split(head).HeaderLength);
+        if (MessageBytes.HasBareCarriageReturn(block))
+        {
+            return new HeaderCheck("A header line holds a bare CR (RFC 5322 allows CR only before LF)", []);
+        }
+
+        HeaderList headers;
+        try
+        {
+            using var stream = new MemoryStream(block.Length + 2);
+            stream.Write(block);
+            stream.Write("\r\n"u8);
+            stream.Position = 0;
+            headers = HeaderList.Load(stream);
+        }
+        catch (FormatException)
+        {
+            return new HeaderCheck(null, [null]);
+        }
+
+        var from = headers.Where(h => h.Id == HeaderId.From).ToList();
+        var sender = headers.Where(h => h.Id == HeaderId.Sender).ToList();
+        if (from.Count > 1 || sender.Count > 1)
+        {
+            var field = from.Count > 1 ? "From" : "Sender";
+            return new HeaderCheck($"The message has {Math.Max(from.Count, sender.Count)} {field} headers; RFC 5322 allows one", []);
+        }
+
+        var senders = from.Concat(sender)
+            .SelectMany(header => InternetAddressList.TryParse(header.Value, out var list) ? list.Mailboxes.Select(m => (string?)m.Address) : [null])
+            .ToList();
+        return new HeaderCheck(null, senders.Count == 0 ? [null] : senders);
+    }
+}

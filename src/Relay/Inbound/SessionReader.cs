@@ -1,0 +1,96 @@
+using System.Buffers;
+using System.IO.Pipelines;
+
+namespace Relay.Inbound;
+
+/// <summary>
+/// The client's bytes as SmtpServer reads them, with two things SmtpServer does not do: it keeps the last line
+/// SmtpServer consumed as a command (its parser drops the quotes of a quoted local part and mangles a UTF-8 domain, so
+/// the relay reads the address from these bytes), and it bounds the wait for each read while a message is being
+/// received, and the length of a line outside DATA.
+/// </summary>
+internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeReader
+{
+    /// <summary>The longest command line kept for reading; longer ones are refused anyway.</summary>
+    public const int MaxKeptLine = 4096;
+
+    /// <summary>Outside DATA, bytes without a line break beyond which the client is cut off instead of buffered.</summary>
+    public const int MaxUnterminatedLine = 64 * 1024;
+
+    private ReadOnlySequence<byte> _buffer;
+
+    /// <summary>The last line SmtpServer consumed, with its CRLF; empty when it was longer than <see cref="MaxKeptLine"/>.</summary>
+    public ReadOnlyMemory<byte> LastLine { get; private set; }
+
+    /// <summary>The length of the last line SmtpServer consumed, with its CRLF.</summary>
+    public long LastLineLength { get; private set; }
+
+    public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
+    {
+        ReadResult result;
+        if (pipe.InData)
+        {
+            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            idle.CancelAfter(pipe.DataIdleTimeout);
+            try
+            {
+                result = await inner.ReadAsync(idle.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw await pipe.CloseAsync(SessionClose.DataIdle);
+            }
+        }
+        else
+        {
+            result = await inner.ReadAsync(cancellationToken);
+            if (result.Buffer.Length > MaxUnterminatedLine && result.Buffer.PositionOf((byte)'\n') is null)
+            {
+                throw await pipe.CloseAsync(SessionClose.LineTooLong);
+            }
+        }
+
+        _buffer = result.Buffer;
+        return result;
+    }
+
+    public override bool TryRead(out ReadResult result)
+    {
+        if (!inner.TryRead(out result))
+        {
+            return false;
+        }
+
+        _buffer = result.Buffer;
+        return true;
+    }
+
+    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
+
+    public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
+    {
+        var line = _buffer.Slice(_buffer.Start, consumed);
+        if (!line.IsEmpty)
+        {
+            LastLineLength = line.Length;
+            LastLine = line.Length <= MaxKeptLine ? line.ToArray() : ReadOnlyMemory<byte>.Empty;
+        }
+
+        _buffer = default;
+        inner.AdvanceTo(consumed, examined);
+    }
+
+    public override void CancelPendingRead() => inner.CancelPendingRead();
+
+    public override void Complete(Exception? exception = null) => inner.Complete(exception);
+}
+
+/// <summary>Why the relay itself closed a session.</summary>
+internal enum SessionClose
+{
+    /// <summary>No byte came for <see cref="InboundOptions.DataTimeout"/> in the middle of a message.</summary>
+    DataIdle,
+
+    /// <summary>A command line without a line break grew past <see cref="SessionReader.MaxUnterminatedLine"/>.</summary>
+    LineTooLong,
+}
