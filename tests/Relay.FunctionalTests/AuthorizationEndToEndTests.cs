@@ -217,12 +217,12 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     {
         const string configured = "configured-login-secret-0123456789abcdef";
         await using var relay = await Harness.StartUnauthorizedRelayAsync(s => s["Relay:Web:LoginSecret"] = configured);
-        using var http = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = new Uri(relay.WebAddress) };
+        using var browser = new WebSession(relay.WebAddress);
 
         var generated = Path.Combine(Harness.DataPath, "web", "login-secret");
         Assert.False(File.Exists(generated)); // Relay:Web:LoginSecret given: nothing generated
-        Assert.Equal(HttpStatusCode.Unauthorized, (await http.GetAsync("/login?secret=" + Uri.EscapeDataString("not-" + configured))).StatusCode);
-        var signedIn = await http.GetAsync("/login?secret=" + Uri.EscapeDataString(configured));
+        Assert.NotEqual(HttpStatusCode.Redirect, (await browser.TryLoginAsync("not-" + configured)).StatusCode);
+        var signedIn = await browser.TryLoginAsync(configured);
 
         Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
         var cookie = Assert.Single(signedIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith("relay-login=", StringComparison.Ordinal));
@@ -230,6 +230,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
         Assert.Contains("httponly", attributes); // no script on the page can read it
         Assert.Contains("samesite=lax", attributes); // not sent with cross-site POSTs
         Assert.Contains("path=/", attributes);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/")).StatusCode); // and it is a working session
     }
 
     [Fact]
