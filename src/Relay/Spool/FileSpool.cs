@@ -59,6 +59,18 @@ internal sealed partial class FileSpool
         }
     }
 
+    /// <summary>Entries handed out by <see cref="LeaseAsync"/> and not yet given back: messages being delivered right now.</summary>
+    public int LeasedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _leased.Count;
+            }
+        }
+    }
+
     /// <summary>
     /// Stores a message (<paramref name="message"/> then <paramref name="suffix"/>) durably. When this returns, the message
     /// survives a crash; only then may the client get its 250.
