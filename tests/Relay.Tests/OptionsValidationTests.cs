@@ -16,6 +16,18 @@ public sealed class OptionsValidationTests
         Assert.True(new AccountOptionsValidator().Validate(null, new AccountOptions()).Succeeded);
         Assert.True(new GoogleOptionsValidator(Options.Create(new AccountOptions())).Validate(null, new GoogleOptions()).Succeeded);
         Assert.True(new RelayOptionsValidator().Validate(null, new RelayOptions()).Succeeded);
+        Assert.True(new QuotaOptionsValidator().Validate(null, new QuotaOptions()).Succeeded);
+    }
+
+    [Fact]
+    public void Quota_RefusesZeroAndNegativeLimits()
+    {
+        var result = new QuotaOptionsValidator().Validate(null, new QuotaOptions { MaxMessages = 0, MaxRecipients = -5, Preset = (QuotaPreset)7 });
+
+        Assert.Equal(3, result.Failures!.Count());
+        Assert.Contains(result.Failures!, f => f.StartsWith("Relay:Quota:MaxMessages must be a positive number", StringComparison.Ordinal));
+        Assert.Contains(result.Failures!, f => f.Contains("(environment: Relay__Quota__MaxRecipients)", StringComparison.Ordinal));
+        Assert.True(new QuotaOptionsValidator().Validate(null, new QuotaOptions { MaxMessages = 100 }).Succeeded);
     }
 
     [Fact]

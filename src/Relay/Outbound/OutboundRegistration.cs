@@ -9,7 +9,7 @@ internal static class OutboundRegistration
         services.AddSingleton<RetrySchedule>();
         services.AddSingleton<DeliveryEvents>();
         services.AddSingleton<DeliveryGate>();
-        services.AddRelayOptions<QuotaOptions>(QuotaOptions.Section);
+        services.AddRelayOptions<QuotaOptions, QuotaOptionsValidator>(QuotaOptions.Section);
         services.AddSingleton<QuotaGuard>();
         services.AddHostedService<DeliveryWorker>();
         return services;
