@@ -106,6 +106,48 @@ public sealed class NotifyEndToEndTests
         Assert.Contains(relay.Logs.Lines, line => line.Contains("[8006]", StringComparison.Ordinal) && line.Contains(deadNotification.Id, StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task ARevokedAuthorization_IsToldByWebhookAtTheNextCheck_WhileTheEmailWaitsInTheHeldQueue()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await RelayHarness.StartAsync(clock);
+        await using var webhook = await FakeWebhookServer.StartAsync();
+        await using var relay = await harness.StartRelayAsync(s =>
+        {
+            s["Relay:Notify:To"] = "ops@example.com";
+            s["Relay:Notify:WebhookUrl"] = webhook.Url;
+        });
+        var checks = Checks(relay);
+
+        harness.OAuth.RefreshTokenRevoked = true;
+        await relay.SendAsync(Messages.Simple());
+        await relay.NextOutcomeAsync(o => o.Result == DeliveryResult.NeedsAuthorization);
+        await TickAsync(clock, checks, minutes: 1);
+
+        using var json = JsonDocument.Parse(await webhook.NextAsync());
+        Assert.Equal("reauthorize", json.RootElement.GetProperty("event").GetString());
+        Assert.Contains("invalid_grant", json.RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
+        var mail = Assert.Single(Notifications(relay));
+        Assert.NotEqual(SpoolState.Dead, mail.State); // queued behind the hold, as the README says
+        Assert.Empty(harness.Gmail.Messages);
+    }
+
+    [Fact]
+    public async Task InvalidNotifyOptions_StopTheStart_NamingEachKey()
+    {
+        await using var harness = await RelayHarness.StartAsync();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => harness.StartRelayAsync(s =>
+        {
+            s["Relay:Notify:To"] = "ops at example";
+            s["Relay:Notify:WebhookUrl"] = "hooks.example.com/SECRET";
+        }));
+
+        var errors = ConfigurationErrors.From(failure);
+        Assert.True(errors.Count == 2, failure.ToString());
+        Assert.Contains(errors, e => e.StartsWith("Relay:Notify:To", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Relay:Notify:WebhookUrl", StringComparison.Ordinal) && !e.Contains("SECRET", StringComparison.Ordinal));
+    }
+
     private static async Task<SpoolEntry> SendRefusedAsync(RelayInstance relay, string subject)
     {
         var message = Messages.Simple(subject);
