@@ -45,7 +45,7 @@ internal sealed class MailNotifier(
                 cancellationToken);
             NotifyLog.MailQueued(logger, entry.Id, notification.Kind, to);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ParseException)
         {
             NotifyLog.MailNotQueued(logger, notification.Kind, ex.Message);
         }
