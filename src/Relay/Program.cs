@@ -6,7 +6,7 @@ using Serilog;
 
 // SIGTERM and Ctrl+C are the host's to handle (it drains the listener and the deliveries); System.CommandLine would
 // otherwise end the process two seconds after the signal.
-return await RelayCommands.Create(RunRelayAsync).Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+return await RelayCommands.Create(RunRelayAsync).Parse(RelayCommands.Normalize(args)).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
 
 static async Task<int> RunRelayAsync(string[] args)
 {
@@ -20,6 +20,11 @@ static async Task<int> RunRelayAsync(string[] args)
     {
         Log.Fatal("Relay cannot start, the configuration is invalid:{Errors}", string.Concat(errors.Select(e => Environment.NewLine + "  - " + e)));
         return 2;
+    }
+    catch (DataFolderLockedException ex)
+    {
+        Log.Fatal("Relay cannot start: {Reason}", ex.Message);
+        return 1;
     }
     catch (Exception ex) when (StartupErrors.PortInUse(ex) is { } detail)
     {

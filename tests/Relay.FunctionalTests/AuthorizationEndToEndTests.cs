@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Relay.Outbound;
 using Relay.Testing;
 
@@ -121,20 +122,57 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
     [Fact]
     public async Task RefreshTokenRevokedAtGoogle_HoldsTheQueue_BannerOnThePage_TokenKeptForDiagnosis()
     {
-        await using var relay = await Harness.StartUnauthorizedRelayAsync();
+        Action<Dictionary<string, string?>> probeOften = s => s["Relay:Outbound:AuthorizationRetryDelay"] = "00:00:00.200";
+        string refreshToken;
+        await using (var relay = await Harness.StartUnauthorizedRelayAsync(probeOften))
+        {
+            using var browser = await WebSession.SignedInAsync(relay);
+            await browser.GetTextAsync(await browser.ConsentAsync());
+            refreshToken = Harness.OAuth.IssuedRefreshTokens.Single();
+            Assert.Equal(refreshToken, StoredRefreshToken(relay));
+            Harness.OAuth.RefreshTokenRevoked = true;
+            Harness.OAuth.Invalidate(Harness.OAuth.Issued.Last());
+
+            await relay.SendAsync(Messages.Simple());
+            for (var failure = 1; failure <= 3; failure++) // the first attempt, then two probes: each refresh fails with invalid_grant
+            {
+                var (_, outcome) = await relay.NextOutcomeAsync(o => o.Result != DeliveryResult.Delivered);
+                Assert.Equal(DeliveryResult.NeedsAuthorization, outcome.Result);
+                Assert.Equal(refreshToken, StoredRefreshToken(relay)); // the file is still there and its token unchanged: kept for diagnosis
+            }
+
+            Assert.Contains("needs to be authorized again", await browser.GetTextAsync("/"), StringComparison.Ordinal);
+            Assert.Contains("invalid_grant", relay.Tokens.Status.Problem, StringComparison.Ordinal);
+            Assert.Equal("relay.account@example.com", relay.Tokens.Account);
+        }
+
+        await using var restarted = await Harness.StartUnauthorizedRelayAsync(probeOften);
+        var (_, afterRestart) = await restarted.NextOutcomeAsync(o => o.Result != DeliveryResult.Delivered);
+        Assert.Equal(DeliveryResult.NeedsAuthorization, afterRestart.Result);
+        Assert.Equal(refreshToken, StoredRefreshToken(restarted));
+        Assert.Equal("relay.account@example.com", restarted.Tokens.Account);
+    }
+
+    /// <summary>The refresh token in the encrypted store, read the way the relay reads it (the file itself gets the problem noted).</summary>
+    private static string? StoredRefreshToken(RelayInstance relay) =>
+        relay.App.Services.GetRequiredService<Relay.OAuth.TokenStore>().Load()?.RefreshToken;
+
+    [Fact]
+    public async Task CodeExchangedAfterItExpired_IsRefusedWithTheFix_AndNothingIsStored()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await RelayHarness.StartAsync(clock);
+        await using var relay = await harness.StartUnauthorizedRelayAsync();
         using var browser = await WebSession.SignedInAsync(relay);
-        await browser.GetTextAsync(await browser.ConsentAsync());
-        Harness.OAuth.RefreshTokenRevoked = true;
-        Harness.OAuth.Invalidate(Harness.OAuth.Issued.Last());
+        var callback = await browser.ConsentAsync();
 
-        await relay.SendAsync(Messages.Simple());
-        var (_, outcome) = await relay.NextOutcomeAsync(o => o.Result != DeliveryResult.Delivered);
+        clock.Advance(harness.OAuth.CodeLifetime + TimeSpan.FromSeconds(1)); // the code is dead, the relay's state (10 min) is not
+        var response = await browser.GetAsync(callback);
 
-        Assert.Equal(DeliveryResult.NeedsAuthorization, outcome.Result);
-        Assert.Contains("needs to be authorized again", await browser.GetTextAsync("/"), StringComparison.Ordinal);
-        Assert.Contains("invalid_grant", relay.Tokens.Status.Problem, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(Harness.DataPath, "oauth", "authorization.bin")));
-        Assert.Equal("relay.account@example.com", relay.Tokens.Account);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Google refused the authorization code (it expires within minutes", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Null(relay.Tokens.Account);
+        Assert.False(File.Exists(Path.Combine(harness.DataPath, "oauth", "authorization.bin")));
     }
 
     [Fact]
@@ -172,6 +210,27 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
         Assert.Equal(HttpStatusCode.Redirect, withToken.StatusCode); // on to Google
         var withoutToken = await browser.PostWithoutTokenAsync("/authorize", new Dictionary<string, string>());
         Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
+    }
+
+    [Fact]
+    public async Task ConfiguredLoginSecret_IsTheOneThatSignsIn_AndTheCookieIsHttpOnlyAndSameSiteLax()
+    {
+        const string configured = "configured-login-secret-0123456789abcdef";
+        await using var relay = await Harness.StartUnauthorizedRelayAsync(s => s["Relay:Web:LoginSecret"] = configured);
+        using var browser = new WebSession(relay.WebAddress);
+
+        var generated = Path.Combine(Harness.DataPath, "web", "login-secret");
+        Assert.False(File.Exists(generated)); // Relay:Web:LoginSecret given: nothing generated
+        Assert.NotEqual(HttpStatusCode.Redirect, (await browser.TryLoginAsync("not-" + configured)).StatusCode);
+        var signedIn = await browser.TryLoginAsync(configured);
+
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        var cookie = Assert.Single(signedIn.Headers.GetValues("Set-Cookie"), c => c.StartsWith("relay-login=", StringComparison.Ordinal));
+        var attributes = cookie.Split(';').Skip(1).Select(a => a.Trim().ToLowerInvariant()).ToList();
+        Assert.Contains("httponly", attributes); // no script on the page can read it
+        Assert.Contains("samesite=lax", attributes); // not sent with cross-site POSTs
+        Assert.Contains("path=/", attributes);
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/")).StatusCode); // and it is a working session
     }
 
     [Fact]

@@ -21,7 +21,11 @@ public sealed class InboundEndToEndTests : HarnessTest
     [Fact]
     public async Task MessageOverTheSizeLimit_IsRefusedWith552AndNothingIsStored()
     {
-        await using var relay = await Harness.StartRelayAsync(s => s["Relay:Inbound:MaxMessageSize"] = "20000");
+        await using var relay = await Harness.StartRelayAsync(s =>
+        {
+            s["Relay:Inbound:MaxMessageSize"] = "20000";
+            s[StoredMessages.ArchiveSetting] = "Archive";
+        });
         using var smtp = await RawSmtp.ConnectAsync(relay.SmtpPort);
         await smtp.BeginDataAsync("app@legacy.local", "alice@example.org"); // no SIZE= given: only DATA can tell
         var line = new string('x', 998);
@@ -31,7 +35,7 @@ public sealed class InboundEndToEndTests : HarnessTest
         }
 
         await smtp.SendAsync(".", "552");
-        Assert.Equal(0, relay.Spool.Count);
+        Assert.Equal(0, StoredMessages.Count(Harness.DataPath)); // not queued, and not already delivered either
 
         using var client = await relay.ConnectClientAsync();
         var big = Messages.Simple();
@@ -79,5 +83,44 @@ public sealed class InboundEndToEndTests : HarnessTest
         Assert.Contains("4.3.2", refused, StringComparison.Ordinal);
         Assert.Contains("queued as", accepted, StringComparison.Ordinal);
         Assert.Single(Directory.GetFiles(Path.Combine(Harness.DataPath, "spool", "queue"), "*.eml"));
+    }
+
+    [Fact]
+    public async Task ServerName_IsTheNameInTheGreetingAndTheEhloReply()
+    {
+        await using var relay = await Harness.StartRelayAsync(s => s["Relay:Inbound:ServerName"] = "mail-relay.test");
+        using var smtp = await RawSmtp.ConnectAsync(relay.SmtpPort);
+
+        var ehlo = await smtp.SendAsync("EHLO legacy.local", "250");
+
+        Assert.StartsWith("220 mail-relay.test ", smtp.Greeting, StringComparison.Ordinal);
+        Assert.StartsWith("250-mail-relay.test ", ehlo, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task DrainTimeout_IsHowLongAMessageInDataMayTakeAtShutdown_ThenItIsCutOffUnacknowledged()
+    {
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
+        await using var harness = await RelayHarness.StartAsync(clock);
+        await using var relay = await harness.StartRelayAsync(s => s["Relay:Inbound:DrainTimeout"] = "00:01:00");
+        using var slow = await RawSmtp.ConnectAsync(relay.SmtpPort);
+        await slow.BeginDataAsync("erp@legacy.lan", "alice@example.org");
+        await slow.WriteAsync("Subject: never finished\r\n\r\nfirst half");
+
+        var stopping = relay.StopAsync();
+        await relay.Logs.WaitForAsync(line => line.Contains("SMTP listener stopping", StringComparison.Ordinal));
+        var drainEnds = clock.GetUtcNow() + TimeSpan.FromMinutes(1); // Relay:Inbound:DrainTimeout, not the default 20 s
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!clock.PendingDueTimes().Contains(drainEnds) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10); // the drain's timer is created right after the log line
+        }
+
+        Assert.Contains(drainEnds, clock.PendingDueTimes());
+        Assert.False(stopping.IsCompleted);
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Empty(Directory.GetFiles(Path.Combine(harness.DataPath, "spool", "queue"), "*.eml")); // no 250 was given, nothing kept
     }
 }

@@ -60,6 +60,35 @@ public sealed class LocalTlsEndToEndTests : HarnessTest
         }
     }
 
+    [Fact]
+    public async Task PfxCertificate_OpenedWithCertificatePassword_IsTheOnePresented()
+    {
+        var folder = Harness.DataPath + "-keys";
+        Directory.CreateDirectory(folder);
+        var pfxFile = Path.Combine(folder, "smtp.pfx");
+        const string password = "pfx-password-for-the-test";
+        using (var key = RSA.Create(2048))
+        {
+            var request = new CertificateRequest("CN=pfx.relay.test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+            await File.WriteAllBytesAsync(pfxFile, certificate.Export(X509ContentType.Pfx, password));
+        }
+
+        var expected = X509CertificateLoader.LoadPkcs12FromFile(pfxFile, password).Thumbprint;
+        await using var relay = await Harness.StartRelayAsync(s =>
+        {
+            s["Relay:Inbound:StartTls"] = "true";
+            s["Relay:Inbound:CertificateFile"] = pfxFile;
+            s["Relay:Inbound:CertificatePassword"] = password;
+        });
+        using var client = Client(null, out var seen);
+
+        await client.ConnectAsync("127.0.0.1", relay.SmtpPort, SecureSocketOptions.StartTls);
+
+        Assert.Equal(expected, seen());
+        Assert.DoesNotContain(password, relay.Logs.All, StringComparison.Ordinal);
+    }
+
     /// <summary>A client that accepts only the expected certificate (any, when null) and tells which one it saw.</summary>
     private static SmtpClient Client(X509Certificate2? expected, out Func<string?> seen)
     {

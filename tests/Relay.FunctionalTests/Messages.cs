@@ -23,3 +23,18 @@ internal static class Messages
         return (text[..(end + 2)], text[(end + 4)..]);
     }
 }
+
+/// <summary>
+/// What the spool holds on disk, wherever an entry went (queue, delivered archive, dead letters): for "nothing was
+/// stored" checks that do not race the delivery worker. Relays using it run with <c>Relay:Spool:Delivered=Archive</c>.
+/// </summary>
+internal static class StoredMessages
+{
+    public const string ArchiveSetting = "Relay:Spool:Delivered";
+
+    public static int Count(string dataPath) =>
+        new[] { "queue", "delivered", "dead" }
+            .Select(folder => Path.Combine(dataPath, "spool", folder))
+            .Where(Directory.Exists)
+            .Sum(folder => Directory.GetFiles(folder, "*.eml", SearchOption.AllDirectories).Length);
+}

@@ -23,9 +23,12 @@ internal sealed class RawSmtp : IDisposable
         var socket = new TcpClient();
         await socket.ConnectAsync("127.0.0.1", port);
         var smtp = new RawSmtp(socket);
-        await smtp.ExpectAsync("220");
+        smtp.Greeting = await smtp.ExpectAsync("220");
         return smtp;
     }
+
+    /// <summary>The 220 greeting read on connect.</summary>
+    public string Greeting { get; private set; } = string.Empty;
 
     /// <summary>HELO, MAIL, RCPT and DATA, up to the 354: what follows is the message.</summary>
     public async Task BeginDataAsync(string from, string to)

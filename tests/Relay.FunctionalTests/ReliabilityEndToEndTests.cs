@@ -103,7 +103,7 @@ public sealed class ReliabilityEndToEndTests
     [Fact]
     public async Task DailyQuotaReached_HoldsTheQueue_AndDeliversWhenTheWindowFrees()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
         await using var harness = await RelayHarness.StartAsync(clock);
         harness.Gmail.MailReply = "550-5.4.5 Daily user sending limit exceeded. For more information on Gmail\r\n550 5.4.5 sending limits go to https://support.google.com/a/answer/166852 fake - gsmtp";
         await using var relay = await harness.StartRelayAsync();
@@ -116,15 +116,40 @@ public sealed class ReliabilityEndToEndTests
         Assert.DoesNotContain(relay.Spool.List(), e => e.State == SpoolState.Dead);
 
         harness.Gmail.MailReply = null; // Gmail's window has freed
-        var (delivered, _) = await relay.NextOutcomeAdvancingAsync(clock, TimeSpan.FromMinutes(5), o => o.Result == DeliveryResult.Delivered);
+        var (delivered, _) = await relay.NextOutcomeAdvancingAsync(clock, o => o.Result == DeliveryResult.Delivered);
         Assert.Equal(0, delivered.Attempts);
         Assert.Single(harness.Gmail.Messages);
     }
 
     [Fact]
+    public async Task GmailRateLimit421_HoldsTheQueueWithoutCountingAnAttempt_AndProbesAfterQuotaRetryDelay()
+    {
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
+        await using var harness = await RelayHarness.StartAsync(clock);
+        harness.Gmail.MailReply = "421 4.7.0 Try again later, closing connection. (MAIL) fake - gsmtp";
+        await using var relay = await harness.StartRelayAsync(s => s["Relay:Outbound:QuotaRetryDelay"] = "00:07:00");
+
+        await relay.SendAsync(Messages.Simple());
+        var (held, outcome) = await relay.NextOutcomeAsync();
+        var heldAt = clock.GetUtcNow();
+        Assert.Equal(DeliveryResult.QuotaReached, outcome.Result);
+        Assert.StartsWith("421 4.7.0", outcome.Reply, StringComparison.Ordinal);
+        Assert.Equal(0, held.Attempts);
+        Assert.Equal(HoldReason.Quota, relay.Gate.State.Reason);
+        Assert.Equal(heldAt + TimeSpan.FromMinutes(7), relay.Gate.State.NextTryAt); // Relay:Outbound:QuotaRetryDelay, not the default 15 min
+
+        harness.Gmail.MailReply = null;
+        var (delivered, _) = await relay.NextOutcomeAdvancingAsync(clock, o => o.Result == DeliveryResult.Delivered);
+        Assert.Equal(heldAt + TimeSpan.FromMinutes(7), clock.GetUtcNow()); // the probe came at the next due time, no earlier
+        Assert.Equal(0, delivered.Attempts);
+        Assert.Single(harness.Gmail.Messages);
+        Assert.Equal(2, harness.Gmail.Connections); // the refused try and the probe: no other worker tried again meanwhile
+    }
+
+    [Fact]
     public async Task MessageStillUndeliveredAfterTheMaximumAge_GoesToTheDeadLettersWithTheLastError()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
         await using var harness = await RelayHarness.StartAsync(clock);
         harness.Gmail.Mode = FakeGmailMode.CloseOnConnect;
         await using var relay = await harness.StartRelayAsync(s =>
@@ -134,7 +159,7 @@ public sealed class ReliabilityEndToEndTests
         });
         await relay.SendAsync(Messages.Simple());
 
-        var (dead, outcome) = await relay.NextOutcomeAdvancingAsync(clock, TimeSpan.FromHours(3), _ => relay.Spool.Count == 0);
+        var (dead, outcome) = await relay.NextOutcomeAdvancingAsync(clock, _ => relay.Spool.Count == 0);
         Assert.Equal(DeliveryResult.Deferred, outcome.Result); // the last attempt failed as the others did…
         var entry = Assert.Single(relay.Spool.List());
         Assert.Equal(SpoolState.Dead, entry.State); // …and the message was given up
@@ -147,7 +172,7 @@ public sealed class ReliabilityEndToEndTests
     [Fact]
     public async Task QuotaGuard_HoldsBeforeGmailWould_AndReleasesWhenTheWindowSlides()
     {
-        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var clock = new SteppingClock(DateTimeOffset.UtcNow);
         await using var harness = await RelayHarness.StartAsync(clock);
         await using var relay = await harness.StartRelayAsync(s => s["Relay:Quota:MaxMessages"] = "2");
 
@@ -162,7 +187,7 @@ public sealed class ReliabilityEndToEndTests
         Assert.Equal(HoldReason.Quota, relay.Gate.State.Reason);
         Assert.Equal(2, harness.Gmail.Messages.Count);
 
-        var (entry, _) = await relay.NextOutcomeAdvancingAsync(clock, TimeSpan.FromHours(1), o => o.Result == DeliveryResult.Delivered);
+        var (entry, _) = await relay.NextOutcomeAdvancingAsync(clock, o => o.Result == DeliveryResult.Delivered);
         Assert.Equal(0, entry.Attempts); // no attempt was burnt while held
         Assert.Equal(3, harness.Gmail.Messages.Count);
     }

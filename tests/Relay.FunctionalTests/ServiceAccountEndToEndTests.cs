@@ -1,4 +1,7 @@
+using System.Buffers.Text;
+using System.Net;
 using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Relay.Outbound;
 
@@ -32,10 +35,62 @@ public sealed class ServiceAccountEndToEndTests : HarnessTest
         Assert.Contains("Domain-wide delegation", outcome.Reply, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ServiceAccountKeyGoogleDoesNotKnow_IsRefused_AndTheQueueIsHeld()
+    {
+        await using var relay = await Harness.StartUnauthorizedRelayAsync(s => s["Relay:Google:ServiceAccountKeyFile"] = WriteKeyFile(registeredAtGoogle: false));
+
+        await relay.SendAsync(Messages.Simple());
+        var (_, outcome) = await relay.NextOutcomeAsync();
+
+        Assert.Equal(DeliveryResult.NeedsAuthorization, outcome.Result);
+        Assert.Contains("Invalid JWT Signature", outcome.Reply, StringComparison.Ordinal);
+        Assert.Empty(Harness.Gmail.Messages);
+    }
+
+    [Fact]
+    public async Task FakeGoogle_RefusesAnUnsignedOrWronglySignedJwt()
+    {
+        using var registered = RSA.Create(2048);
+        using var other = RSA.Create(2048);
+        const string email = "relay-test@relay-test.iam.gserviceaccount.com";
+        Harness.OAuth.TrustServiceAccount(email, registered.ExportSubjectPublicKeyInfo());
+        var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var payload = new { iss = email, sub = "relay.account@example.com", scope = "https://mail.google.com/", aud = Harness.OAuth.TokenEndpoint, iat = now, exp = now + 3600 };
+
+        Assert.Equal(HttpStatusCode.OK, await GrantAsync(Jwt("RS256", payload, registered)));
+        Assert.Equal(HttpStatusCode.BadRequest, await GrantAsync(Jwt("none", payload, signer: null)));
+        Assert.Equal(HttpStatusCode.BadRequest, await GrantAsync(Jwt("RS256", payload, other)));
+    }
+
+    private async Task<HttpStatusCode> GrantAsync(string assertion)
+    {
+        using var http = new HttpClient();
+        var response = await http.PostAsync(Harness.OAuth.TokenEndpoint, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            ["assertion"] = assertion,
+        }));
+        return response.StatusCode;
+    }
+
+    private static string Jwt(string algorithm, object payload, RSA? signer)
+    {
+        var head = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(new { alg = algorithm, typ = "JWT" }));
+        var body = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(payload));
+        var signature = signer is null ? [] : signer.SignData(Encoding.ASCII.GetBytes(head + "." + body), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        return $"{head}.{body}.{Base64Url.EncodeToString(signature)}";
+    }
+
     /// <summary>A service account key as the Google Cloud console gives it, whose token_uri points at the fake.</summary>
-    private string WriteKeyFile()
+    private string WriteKeyFile(bool registeredAtGoogle = true)
     {
         using var rsa = RSA.Create(2048);
+        if (registeredAtGoogle)
+        {
+            Harness.OAuth.TrustServiceAccount("relay-test@relay-test.iam.gserviceaccount.com", rsa.ExportSubjectPublicKeyInfo());
+        }
+
         var path = Path.Combine(Harness.DataPath + "-keys", "service-account.json");
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         File.WriteAllText(path, JsonSerializer.Serialize(new Dictionary<string, string>

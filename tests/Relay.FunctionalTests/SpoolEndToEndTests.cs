@@ -42,6 +42,36 @@ public sealed class SpoolEndToEndTests : HarnessTest
     }
 
     [Fact]
+    public async Task CorruptEntryAtStart_IsMovedToCorruptWithItsMessageAndALogLine_TheRestIsDelivered()
+    {
+        string corruptId;
+        await using (var unconfigured = await Harness.StartUnauthorizedRelayAsync(s => s.Remove("Relay:Account:Address")))
+        {
+            await unconfigured.SendAsync(Messages.Simple("will be corrupted"));
+            await unconfigured.SendAsync(Messages.Simple("intact"));
+            var entries = unconfigured.Spool.List();
+            Assert.Equal(2, entries.Count);
+            corruptId = entries.Single(e => File.ReadAllText(Path.Combine(Queue, e.Id + ".eml")).Contains("Subject: will be corrupted", StringComparison.Ordinal)).Id;
+        }
+
+        await File.WriteAllTextAsync(Path.Combine(Queue, corruptId + ".json"), "{\"id\": \"" + corruptId + "\", \"mailFr"); // cut short, as by a failing disk
+
+        await using var restarted = await Harness.StartRelayAsync();
+        var received = await Harness.Gmail.NextMessageAsync();
+
+        Assert.Contains("Subject: intact", received.Text, StringComparison.Ordinal);
+        var corrupt = Path.Combine(Harness.DataPath, "spool", "corrupt");
+        Assert.True(File.Exists(Path.Combine(corrupt, corruptId + ".json")));
+        Assert.Contains("Subject: will be corrupted", await File.ReadAllTextAsync(Path.Combine(corrupt, corruptId + ".eml")), StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(Queue, corruptId + ".eml")));
+        Assert.Contains(restarted.Logs.Lines, line => line.StartsWith("Error", StringComparison.Ordinal) && line.Contains("[2002]", StringComparison.Ordinal)
+            && line.Contains(corruptId, StringComparison.Ordinal) && line.Contains(corrupt, StringComparison.Ordinal));
+        await restarted.NextOutcomeAsync(o => o.Result == DeliveryResult.Delivered);
+        Assert.Equal(0, restarted.Spool.Count);
+        Assert.Single(Harness.Gmail.Messages);
+    }
+
+    [Fact]
     public async Task UpstreamDown_MessageIsDeferred_ThenDeliveredWhenItComesBack()
     {
         Harness.Gmail.Mode = FakeGmailMode.CloseOnConnect;
@@ -82,7 +112,7 @@ public sealed class SpoolEndToEndTests : HarnessTest
     [Fact]
     public async Task SpoolCannotBeWritten_ClientGets451AndKeepsTheMessage_ThenTheRelayRecovers()
     {
-        await using var relay = await Harness.StartRelayAsync();
+        await using var relay = await Harness.StartRelayAsync(s => s[StoredMessages.ArchiveSetting] = "Archive");
         var incoming = Path.Combine(Harness.DataPath, "spool", "incoming");
         Directory.Delete(incoming, recursive: true);
         await File.WriteAllTextAsync(incoming, "not a folder"); // every write to the spool now fails
@@ -90,11 +120,89 @@ public sealed class SpoolEndToEndTests : HarnessTest
         var failure = await Assert.ThrowsAsync<SmtpCommandException>(() => relay.SendAsync(Messages.Simple()));
         Assert.Equal(451, (int)failure.StatusCode);
         Assert.Contains("4.3.0", failure.Message, StringComparison.Ordinal);
-        Assert.Equal(0, relay.Spool.Count);
+        Assert.Equal(0, StoredMessages.Count(Harness.DataPath));
 
         File.Delete(incoming);
         await relay.SendAsync(Messages.Simple());
         await Harness.Gmail.NextMessageAsync();
+    }
+
+    [SmallDiskFact]
+    public async Task DiskFull_ClientGets452AndKeepsTheMessage_NothingHalfWritten_ThenTheRelayTakesMailAgain()
+    {
+        SmallDisk.Mount(Harness.DataPath, "2m"); // the whole data folder on a 2 MB disk
+        try
+        {
+            await using var relay = await Harness.StartUnauthorizedRelayAsync(s => s.Remove("Relay:Account:Address")); // mail stays in the spool
+            await relay.SendAsync(Messages.Simple("before the disk filled"));
+            var filler = Path.Combine(Harness.DataPath, "filler");
+            await using (var fill = File.Create(filler))
+            {
+                var block = new byte[64 * 1024];
+                try
+                {
+                    while (true)
+                    {
+                        fill.Write(block);
+                        fill.Flush(flushToDisk: true);
+                    }
+                }
+                catch (IOException)
+                {
+                    // the disk is full
+                }
+            }
+
+            var failure = await Assert.ThrowsAsync<SmtpCommandException>(() => relay.SendAsync(Messages.Simple("while the disk is full")));
+            Assert.Equal(452, (int)failure.StatusCode);
+            Assert.Contains("4.3.1", failure.Message, StringComparison.Ordinal);
+            Assert.Equal(1, relay.Spool.Count); // the one from before, nothing more
+            Assert.Empty(Directory.GetFiles(Path.Combine(Harness.DataPath, "spool", "incoming")));
+            Assert.Equal(2, Directory.GetFiles(Queue).Length);
+
+            File.Delete(filler);
+            await relay.SendAsync(Messages.Simple("after space came back"));
+            Assert.Equal(2, relay.Spool.Count);
+        }
+        finally
+        {
+            SmallDisk.Unmount(Harness.DataPath);
+        }
+    }
+
+    [Fact]
+    public async Task UpstreamThatHangs_IsGivenUpAfterOutboundTimeout_AndTheMessageIsDeferred()
+    {
+        using var hanging = new SilentServer(); // accepts, never greets
+        await using var relay = await Harness.StartRelayAsync(s =>
+        {
+            s["Relay:Outbound:Port"] = hanging.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            s["Relay:Outbound:Timeout"] = "00:00:01";
+        });
+        await relay.SendAsync(Messages.Simple());
+
+        // The harness's own limit is 20 s and the default 2 min: an outcome within 10 s comes from the 1 s setting.
+        var (deferred, outcome) = await relay.NextOutcomeAsync(timeout: TimeSpan.FromSeconds(10));
+        Assert.Equal(DeliveryResult.Deferred, outcome.Result);
+        Assert.Contains("timed out", outcome.Reply, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(1, relay.Spool.Find(deferred.Id)!.Attempts);
+    }
+
+    [Fact]
+    public async Task SecretsKeyGivenAsAValue_EncryptsTheStoredAuthorization_NoKeyFileIsMade()
+    {
+        var key = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await using (var relay = await Harness.StartUnauthorizedRelayAsync(s => s["Relay:Secrets:Key"] = key))
+        {
+            using var browser = await WebSession.SignedInAsync(relay);
+            await browser.GetTextAsync(await browser.ConsentAsync());
+            Assert.Equal("relay.account@example.com", relay.Tokens.Account);
+        }
+
+        Assert.False(File.Exists(Path.Combine(Harness.DataPath + "-keys", "relay.key")));
+        var box = new Relay.OAuth.SecretBox(Microsoft.Extensions.Options.Options.Create(new Relay.OAuth.SecretsOptions { Key = key }), Microsoft.Extensions.Logging.Abstractions.NullLogger<Relay.OAuth.SecretBox>.Instance);
+        var store = new Relay.OAuth.TokenStore(Microsoft.Extensions.Options.Options.Create(new RelayOptions { DataPath = Harness.DataPath }), box, Microsoft.Extensions.Logging.Abstractions.NullLogger<Relay.OAuth.TokenStore>.Instance);
+        Assert.Equal(Harness.OAuth.IssuedRefreshTokens.Single(), store.Load()?.RefreshToken); // readable with that key
     }
 
     [Fact]

@@ -80,6 +80,22 @@ public sealed class TokenEndToEndTests
         AssertNoSecretIn(relay.Logs.All, harness);
     }
 
+    [Fact]
+    public async Task RefreshTokenOfAnotherAccount_GmailRefusesTheLogin_NothingIsSentAsTheWrongAccount()
+    {
+        await using var harness = await RelayHarness.StartAsync();
+        harness.OAuth.AddRefreshToken("1//someone-elses-refresh-token", "someone.else@example.com");
+        await using var relay = await harness.StartRelayAsync(s => s["Relay:Google:RefreshToken"] = "1//someone-elses-refresh-token");
+
+        await relay.SendAsync(Messages.Simple());
+        var (_, outcome) = await relay.NextOutcomeAsync();
+
+        Assert.Equal(DeliveryResult.NeedsAuthorization, outcome.Result); // Gmail ties the token to its owner: user= is not it
+        Assert.True(harness.Gmail.RefusedTokens >= 1);
+        Assert.Empty(harness.Gmail.Messages);
+        Assert.Equal(1, relay.Spool.Count);
+    }
+
     private static void AssertNoSecretIn(string logs, RelayHarness harness)
     {
         Assert.DoesNotContain(FakeGoogleOAuthServer.RefreshToken, logs, StringComparison.Ordinal);

@@ -42,7 +42,10 @@ public sealed class FakeGmailServer : IAsyncDisposable
     private int _refusedTokens;
     private int _authAttempts;
 
-    /// <param name="isValidToken">Decides whether (user, access token) may log in; usually the fake OAuth server's check.</param>
+    /// <param name="isValidToken">
+    /// Decides whether (XOAUTH2 <c>user=</c>, access token) may log in: as Gmail, the token must be live and issued for that
+    /// very user; usually <see cref="FakeGoogleOAuthServer.IsValidFor"/>.
+    /// </param>
     public FakeGmailServer(X509Certificate2 certificate, Func<string, string, bool> isValidToken)
     {
         _certificate = certificate;

@@ -15,7 +15,10 @@ namespace Relay.Testing;
 
 /// <summary>
 /// Google's token endpoint, faked on 127.0.0.1 port 0: refresh-token grants give access tokens that expire on the given
-/// clock; the fake Gmail asks <see cref="IsValid"/> whether a token may log in.
+/// clock and belong to the account the refresh token (or the consent, or the service account's subject) was issued for;
+/// the fake Gmail asks <see cref="IsValidFor"/> whether a user may log in with a token, as Gmail does.
+/// Authorization codes expire after <see cref="CodeLifetime"/>; service-account JWTs must be signed (RS256) by a key
+/// registered with <see cref="TrustServiceAccount"/>.
 /// </summary>
 public sealed class FakeGoogleOAuthServer : IAsyncDisposable
 {
@@ -23,12 +26,16 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
     public const string ClientSecret = "GOCSPX-test-client-secret";
     public const string RefreshToken = "1//test-refresh-token-SECRET";
 
+    /// <summary>The account <see cref="RefreshToken"/> and the consent page belong to unless a test says otherwise.</summary>
+    public const string DefaultAccount = "relay.account@example.com";
+
     private readonly WebApplication _app;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, DateTimeOffset> _accessTokens = new();
-    private readonly ConcurrentDictionary<string, string> _refreshTokens = new(StringComparer.Ordinal) { [RefreshToken] = "relay.account@example.com" };
+    private readonly ConcurrentDictionary<string, (DateTimeOffset ExpiresAt, string Owner)> _accessTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _refreshTokens = new(StringComparer.Ordinal) { [RefreshToken] = DefaultAccount };
     private readonly ConcurrentDictionary<string, ConsentRequest> _consents = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, ConsentRequest> _codes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (ConsentRequest Consent, DateTimeOffset ExpiresAt)> _codes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, byte[]> _serviceAccounts = new(StringComparer.Ordinal);
     private int _issued;
 
     private FakeGoogleOAuthServer(WebApplication app, TimeProvider time)
@@ -54,7 +61,10 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
     public ConcurrentQueue<string> Issued { get; } = new();
 
     /// <summary>The Google account that "signs in" on the fake consent page.</summary>
-    public string ConsentAccount { get; set; } = "relay.account@example.com";
+    public string ConsentAccount { get; set; } = DefaultAccount;
+
+    /// <summary>How long an authorization code from the consent page may wait before it is exchanged (on the fake's clock).</summary>
+    public TimeSpan CodeLifetime { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>Answers a code exchange without a refresh token, as Google does for a repeated consent without prompt=consent.</summary>
     public bool OmitRefreshToken { get; set; }
@@ -103,7 +113,20 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         return back.Headers.Location?.ToString() ?? throw new InvalidOperationException("The fake consent page did not redirect: " + consent);
     }
 
-    public bool IsValid(string token) => _accessTokens.TryGetValue(token, out var expiresAt) && _time.GetUtcNow() < expiresAt;
+    public bool IsValid(string token) => _accessTokens.TryGetValue(token, out var issued) && _time.GetUtcNow() < issued.ExpiresAt;
+
+    /// <summary>Whether <paramref name="user"/> may log in with <paramref name="token"/>: a live token issued for that very account (Gmail compares case-insensitively).</summary>
+    public bool IsValidFor(string user, string token) =>
+        IsValid(token) && _accessTokens.TryGetValue(token, out var issued) && string.Equals(issued.Owner, user, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The account an access token was issued for, or null for a token this fake never issued (or revoked).</summary>
+    public string? OwnerOf(string token) => _accessTokens.TryGetValue(token, out var issued) ? issued.Owner : null;
+
+    /// <summary>A refresh token of <paramref name="account"/> that Google knows, as if that account had consented earlier.</summary>
+    public void AddRefreshToken(string refreshToken, string account) => _refreshTokens[refreshToken] = account;
+
+    /// <summary>Registers a service account's public key (SubjectPublicKeyInfo DER), as the Cloud console keeps the public half of each key it issues.</summary>
+    public void TrustServiceAccount(string clientEmail, byte[] publicKey) => _serviceAccounts[clientEmail] = publicKey;
 
     /// <summary>Makes a token unusable before its time, as Gmail does for a token it no longer accepts.</summary>
     public void Invalidate(string token) => _accessTokens.TryRemove(token, out _);
@@ -153,7 +176,7 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         }
 
         var code = "4/fake-code-" + Guid.NewGuid().ToString("N");
-        _codes[code] = consent;
+        _codes[code] = (consent, _time.GetUtcNow() + CodeLifetime);
         return Results.Redirect($"{consent.RedirectUri}{separator}state={Uri.EscapeDataString(consent.State)}&code={Uri.EscapeDataString(code)}&scope={Uri.EscapeDataString("email openid https://mail.google.com/")}");
     }
 
@@ -193,14 +216,20 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
                     var rotated = "1//fake-rotated-" + Guid.NewGuid().ToString("N");
                     _refreshTokens[rotated] = owner;
                     IssuedRefreshTokens.Enqueue(rotated);
-                    return Results.Json(new { access_token = IssueAccessToken(), refresh_token = rotated, expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = "https://mail.google.com/", token_type = "Bearer" });
+                    return Results.Json(new { access_token = IssueAccessToken(owner), refresh_token = rotated, expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = "https://mail.google.com/", token_type = "Bearer" });
                 }
 
-                return Results.Json(new { access_token = IssueAccessToken(), expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = "https://mail.google.com/", token_type = "Bearer" });
+                return Results.Json(new { access_token = IssueAccessToken(_refreshTokens.GetValueOrDefault(form["refresh_token"].ToString()) ?? string.Empty), expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = "https://mail.google.com/", token_type = "Bearer" });
             case "authorization_code":
-                if (!_codes.TryRemove(form["code"].ToString(), out var consent))
+                if (!_codes.TryRemove(form["code"].ToString(), out var issuedCode))
                 {
                     return InvalidGrant("Malformed auth code.");
+                }
+
+                var consent = issuedCode.Consent;
+                if (_time.GetUtcNow() >= issuedCode.ExpiresAt)
+                {
+                    return InvalidGrant("Bad Request"); // what Google answers for an expired code
                 }
 
                 if (form["redirect_uri"] != consent.RedirectUri)
@@ -223,7 +252,7 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
 
                 return Results.Json(new Dictionary<string, object>
                 {
-                    ["access_token"] = IssueAccessToken(),
+                    ["access_token"] = IssueAccessToken(consent.Account),
                     ["expires_in"] = (long)AccessTokenLifetime.TotalSeconds,
                     ["scope"] = "https://mail.google.com/ openid https://www.googleapis.com/auth/userinfo.email",
                     ["token_type"] = "Bearer",
@@ -234,11 +263,45 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         }
     }
 
-    /// <summary>A service account's signed JWT: the payload names the impersonated user and the scope (the signature is not checked here).</summary>
+    /// <summary>
+    /// A service account's JWT, checked as Google does: RS256, signed by a registered key of the issuing service account,
+    /// addressed to this token endpoint (or Google's), not expired; the payload names the impersonated user and the scope.
+    /// </summary>
     private IResult ServiceAccountGrant(string assertion)
     {
         var parts = assertion.Split('.');
+        if (parts.Length != 3)
+        {
+            return InvalidGrant("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.");
+        }
+
+        using var header = JsonDocument.Parse(WebEncoders.Base64UrlDecode(parts[0]));
         using var payload = JsonDocument.Parse(WebEncoders.Base64UrlDecode(parts[1]));
+        var issuer = payload.RootElement.TryGetProperty("iss", out var iss) ? iss.GetString() ?? string.Empty : string.Empty;
+        if (header.RootElement.GetProperty("alg").GetString() != "RS256" || !_serviceAccounts.TryGetValue(issuer, out var publicKey))
+        {
+            return InvalidGrant("Invalid JWT Signature.");
+        }
+
+        using (var rsa = RSA.Create())
+        {
+            rsa.ImportSubjectPublicKeyInfo(publicKey, out _);
+            var signed = Encoding.ASCII.GetBytes(parts[0] + "." + parts[1]);
+            if (!rsa.VerifyData(signed, WebEncoders.Base64UrlDecode(parts[2]), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1))
+            {
+                return InvalidGrant("Invalid JWT Signature.");
+            }
+        }
+
+        var now = _time.GetUtcNow().ToUnixTimeSeconds();
+        var audience = payload.RootElement.GetProperty("aud").GetString();
+        if ((audience != TokenEndpoint && audience != "https://oauth2.googleapis.com/token") // Google takes its own token URL as the audience too
+
+            || payload.RootElement.GetProperty("exp").GetInt64() < now - 300)
+        {
+            return InvalidGrant("Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.");
+        }
+
         var scope = payload.RootElement.GetProperty("scope").GetString();
         if (!ServiceAccountDelegated || scope != "https://mail.google.com/" || !payload.RootElement.TryGetProperty("sub", out _))
         {
@@ -246,13 +309,13 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         }
 
         LastServiceAccountSubject = payload.RootElement.GetProperty("sub").GetString();
-        return Results.Json(new { access_token = IssueAccessToken(), expires_in = (long)AccessTokenLifetime.TotalSeconds, token_type = "Bearer" });
+        return Results.Json(new { access_token = IssueAccessToken(LastServiceAccountSubject!), expires_in = (long)AccessTokenLifetime.TotalSeconds, token_type = "Bearer" });
     }
 
     /// <summary>The user a service account last asked to act as.</summary>
     public string? LastServiceAccountSubject { get; private set; }
 
-    private string IssueAccessToken()
+    private string IssueAccessToken(string owner)
     {
         var number = Interlocked.Increment(ref _issued);
         var token = $"ya29.fake-access-{number}-{Guid.NewGuid():N}";
@@ -262,7 +325,7 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         }
         else
         {
-            _accessTokens[token] = _time.GetUtcNow() + AccessTokenLifetime;
+            _accessTokens[token] = (_time.GetUtcNow() + AccessTokenLifetime, owner);
         }
 
         Issued.Enqueue(token);

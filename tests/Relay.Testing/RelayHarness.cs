@@ -11,7 +11,8 @@ namespace Relay.Testing;
 /// </summary>
 internal sealed class RelayHarness : IAsyncDisposable
 {
-    public const string Account = "relay.account@example.com";
+    /// <summary>The account the relays are configured to send as; the fake Google's refresh token belongs to it.</summary>
+    public const string Account = FakeGoogleOAuthServer.DefaultAccount;
 
     private RelayHarness(FakeGoogleOAuthServer oauth, FakeGmailServer gmail, string dataPath, TimeProvider? time)
     {
@@ -29,7 +30,7 @@ internal sealed class RelayHarness : IAsyncDisposable
     public static async Task<RelayHarness> StartAsync(TimeProvider? time = null)
     {
         var oauth = await FakeGoogleOAuthServer.StartAsync(time);
-        var gmail = new FakeGmailServer(TestCertificates.Server, (user, token) => user == Account && oauth.IsValid(token));
+        var gmail = new FakeGmailServer(TestCertificates.Server, oauth.IsValidFor); // a token logs in only as the account it was issued for
         var data = Directory.CreateTempSubdirectory("relay-test-data-").FullName;
         return new RelayHarness(oauth, gmail, data, time);
     }

@@ -57,11 +57,11 @@ internal sealed class RelayInstance : IAsyncDisposable
     }
 
     /// <summary>
-    /// Like <see cref="NextOutcomeAsync"/>, for a relay on a fake clock: moves the clock on by <paramref name="step"/>
-    /// whenever nothing has happened for a moment, until the outcome comes (retries and holds wait on that clock).
+    /// Like <see cref="NextOutcomeAsync"/>, for a relay on a <see cref="SteppingClock"/>: whenever nothing has happened for
+    /// a moment, moves the clock straight to the next time a timer of the relay is due (a retry, a hold's probe, a quota
+    /// window), until the outcome comes; never while a message is being delivered.
     /// </summary>
-    public async Task<(SpoolEntry Entry, DeliveryOutcome Outcome)> NextOutcomeAdvancingAsync(
-        Microsoft.Extensions.Time.Testing.FakeTimeProvider clock, TimeSpan step, Func<DeliveryOutcome, bool> match)
+    public async Task<(SpoolEntry Entry, DeliveryOutcome Outcome)> NextOutcomeAdvancingAsync(SteppingClock clock, Func<DeliveryOutcome, bool> match)
     {
         using var overall = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         while (true)
@@ -78,7 +78,10 @@ internal sealed class RelayInstance : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!overall.IsCancellationRequested)
             {
-                clock.Advance(step);
+                if (Spool.LeasedCount == 0) // never in the middle of an attempt, however slow the machine
+                {
+                    clock.AdvanceToNextDue();
+                }
             }
         }
     }

@@ -26,6 +26,7 @@ internal sealed partial class RelayProcess : IAsyncDisposable
     public int WebPort { get; private set; }
     public ConcurrentQueue<string> Output { get; } = new();
     public bool HasExited => _process.HasExited;
+    public int Id => _process.Id;
     public int ExitCode => _process.ExitCode;
 
     public static async Task<RelayProcess> StartAsync(RelayHarness harness, Action<Dictionary<string, string?>>? change = null)
@@ -54,6 +55,29 @@ internal sealed partial class RelayProcess : IAsyncDisposable
             await relay.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>Runs a relay process that is expected to stop by itself (a start that fails): its exit code and all it printed.</summary>
+    public static async Task<(int ExitCode, string Output)> RunToExitAsync(RelayHarness harness, Action<Dictionary<string, string?>>? change = null)
+    {
+        var settings = harness.Settings();
+        settings.Remove("Serilog:WriteTo:0:Args:restrictedToMinimumLevel");
+        change?.Invoke(settings);
+        var environment = settings.ToDictionary(pair => pair.Key.Replace(":", "__", StringComparison.Ordinal), pair => pair.Value);
+        using var process = Process.Start(Command([], environment))!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException("The relay process did not stop by itself. Its output:\n" + await output + await error);
+        }
+
+        return (process.ExitCode, await output + await error);
     }
 
     /// <summary>Waits for an output line (stdout or stderr) that matches; lines already read are not seen again.</summary>

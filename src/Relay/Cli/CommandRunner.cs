@@ -13,7 +13,7 @@ internal static class CommandRunner
         }
         catch (AdminException ex)
         {
-            await Console.Error.WriteLineAsync(ex.Message);
+            await Console.Error.WriteLineAsync(ClientText.Clean(ex.Message)); // may quote the relay's reply
             return 1;
         }
     }

@@ -14,7 +14,7 @@ internal static class DiagnosticCommands
 {
     public static Command Check()
     {
-        var command = new Command("check", "Check the configuration, refresh the token, connect and log in to the upstream (without sending).");
+        var command = new Command("check", "Check the configuration, the spool, the token, the connection to the upstream (STARTTLS) and the login, each step that can run; sends nothing.");
         command.SetAction((parse, ct) => WithRelayAsync(parse, async (services, report) =>
         {
             var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services);
@@ -69,7 +69,8 @@ internal static class DiagnosticCommands
             try
             {
                 var response = await http.GetAsync(new Uri(AdminClient.BaseAddress(parse.GetValue(url)), parse.GetValue(ready) ? "readyz" : "healthz"), ct);
-                Console.WriteLine(await response.Content.ReadAsStringAsync(ct));
+                var body = await response.Content.ReadAsStringAsync(ct);
+                Console.WriteLine(string.Join(Environment.NewLine, body.ReplaceLineEndings("\n").Split('\n').Select(ClientText.Clean)));
                 return response.IsSuccessStatusCode ? 0 : 1;
             }
             catch (HttpRequestException ex)
@@ -81,31 +82,50 @@ internal static class DiagnosticCommands
         return command;
     }
 
-    /// <summary>Account, token refresh, upstream connection and login, one line each.</summary>
+    /// <summary>
+    /// Spool, account, token refresh, upstream connection (STARTTLS) and login, one line each. Every step that can run
+    /// runs, so the route to Gmail can be checked before any account is authorized; a step that needs an earlier one
+    /// that failed says SKIP.
+    /// </summary>
     private static async Task<bool> ProbeAsync(IServiceProvider services, GmailConnection connection, Func<bool, string, string, bool> report, CancellationToken cancellationToken)
     {
-        var tokens = services.GetRequiredService<IAccessTokenSource>();
-        if (tokens.Account is not { } account)
-        {
-            return report(false, "Account", "no Google account is authorized. Open the web page (its link is in the relay's log) or run 'relay authorize'.");
-        }
+        var ok = services.GetRequiredService<Spool.FileSpool>() is var spool && spool.WriteProbe() is { } notWritable
+            ? report(false, "Spool", $"{spool.Root} is not writable ({notWritable}). Give the relay's user write access to Relay:DataPath.")
+            : report(true, "Spool", $"{spool.Root} is writable");
 
-        report(true, "Account", $"{account} ({tokens.Status.Source})");
-        try
+        var tokens = services.GetRequiredService<IAccessTokenSource>();
+        var account = tokens.Account;
+        var tokenOk = false;
+        if (account is null)
         {
-            _ = tokens is GoogleAccessTokenSource user ? await user.RefreshNowAsync(cancellationToken) : await tokens.GetAccessTokenAsync(cancellationToken);
-            report(true, "Token refresh", $"a new access token, valid until {tokens.Status.AccessTokenExpiresAt:u}");
+            ok = report(false, "Account", "no Google account is authorized. Open the web page (its link is in the relay's log) or run 'relay authorize'.") && ok;
+            Skip("Token refresh", "no account");
         }
-        catch (Exception ex) when (ex is AuthorizationRequiredException or TokenRefreshException or HttpRequestException)
+        else
         {
-            return report(false, "Token refresh", ex.Message);
+            report(true, "Account", $"{account} ({tokens.Status.Source})");
+            try
+            {
+                _ = tokens is GoogleAccessTokenSource user ? await user.RefreshNowAsync(cancellationToken) : await tokens.GetAccessTokenAsync(cancellationToken);
+                tokenOk = report(true, "Token refresh", $"a new access token, valid until {tokens.Status.AccessTokenExpiresAt:u}");
+            }
+            catch (Exception ex) when (ex is AuthorizationRequiredException or TokenRefreshException or HttpRequestException)
+            {
+                ok = report(false, "Token refresh", ex.Message);
+            }
         }
 
         var connected = false;
         try
         {
-            await connection.ProbeAsync(detail => connected = report(true, "Upstream connection", detail), cancellationToken);
-            return report(true, "Upstream login (XOAUTH2)", $"accepted for {account}");
+            await connection.ProbeAsync(detail => connected = report(true, "Upstream connection", detail), login: tokenOk, cancellationToken);
+            if (!tokenOk)
+            {
+                Skip("Upstream login (XOAUTH2)", "no usable token");
+                return false;
+            }
+
+            return report(true, "Upstream login (XOAUTH2)", $"accepted for {account}") && ok;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
@@ -114,6 +134,8 @@ internal static class DiagnosticCommands
                 ? report(false, "Upstream login (XOAUTH2)", reason)
                 : report(false, "Upstream connection", reason + " Check Relay:Outbound:Host and Port, the network, and (for a TLS-inspecting proxy) Relay:Outbound:TrustedCaFile.");
         }
+
+        static void Skip(string step, string why) => Console.WriteLine($"SKIP  {step}: {why}");
     }
 
     /// <summary>Builds the relay's services from its configuration (without starting it) and runs <paramref name="steps"/>.</summary>
@@ -121,7 +143,8 @@ internal static class DiagnosticCommands
     {
         static bool Report(bool ok, string step, string detail)
         {
-            Console.WriteLine($"{(ok ? "OK  " : "FAIL")}  {step}: {detail}");
+            // Line by line: a configuration report has several; an upstream reply may quote control characters.
+            Console.WriteLine($"{(ok ? "OK  " : "FAIL")}  {step}: {string.Join(Environment.NewLine, detail.Split(Environment.NewLine).Select(ClientText.Clean))}");
             return ok;
         }
 

@@ -108,6 +108,8 @@ internal static class QueueCommands
         lines.Add("");
         lines.Add("History:");
         lines.AddRange(e.History.Count == 0 ? ["  (no attempt yet)"] : e.History.Select(a => $"  {a.At:u}  {a.Result,-9}  {a.Reply}"));
-        return string.Join(Environment.NewLine, lines) + Environment.NewLine;
+
+        // Headers, addresses and replies are what a client sent (or Gmail quoted back): no escape sequence reaches the terminal.
+        return string.Join(Environment.NewLine, lines.Select(ClientText.Clean)) + Environment.NewLine;
     }
 }

@@ -7,12 +7,8 @@ internal static class RelayCommands
 {
     public static RootCommand Create(Func<string[], Task<int>> runRelay)
     {
-        var root = new RootCommand("Relay: a local SMTP relay that sends through Gmail / Google Workspace with OAuth 2.0.")
-        {
-            // Settings may follow on the command line (e.g. --Relay:Inbound:Port=2526): handed to the relay as they are.
-            TreatUnmatchedTokensAsErrors = false,
-        };
-        root.SetAction((parse, _) => runRelay([.. parse.UnmatchedTokens]));
+        var root = new RootCommand("Relay: a local SMTP relay that sends through Gmail / Google Workspace with OAuth 2.0.");
+        root.SetAction((parse, _) => runRelay([]));
 
         var run = new Command("run", "Run the relay (the default when no command is given).") { TreatUnmatchedTokensAsErrors = false };
         run.SetAction((parse, _) => runRelay([.. parse.UnmatchedTokens]));
@@ -40,4 +36,13 @@ internal static class RelayCommands
         root.Subcommands.Add(DiagnosticCommands.Health(url));
         return root;
     }
+
+    /// <summary>
+    /// Settings given with no command (<c>relay --Relay:Inbound:Port=2526</c>) are for <c>run</c>: the root command takes
+    /// none, so its help has no stray "additional arguments".
+    /// </summary>
+    public static string[] Normalize(string[] args) =>
+        args is [var first, ..] && first.StartsWith("--", StringComparison.Ordinal) && first.Contains(':', StringComparison.Ordinal)
+            ? ["run", .. args]
+            : args;
 }

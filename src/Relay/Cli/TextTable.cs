@@ -2,13 +2,16 @@ using System.Text;
 
 namespace Relay.Cli;
 
-/// <summary>Plain columns for a terminal: each as wide as its widest cell, the last one left ragged.</summary>
+/// <summary>
+/// Plain columns for a terminal: each as wide as its widest cell, the last one left ragged. Cells are cleaned of control
+/// characters (<see cref="ClientText"/>): they hold what clients sent.
+/// </summary>
 internal static class TextTable
 {
     public static string Render(IReadOnlyList<string> headers, IEnumerable<IReadOnlyList<string>> rows)
     {
         var all = new List<IReadOnlyList<string>> { headers };
-        all.AddRange(rows);
+        all.AddRange(rows.Select(row => (IReadOnlyList<string>)[.. row.Select(ClientText.Clean)]));
         var widths = headers.Select((_, column) => all.Max(row => row[column].Length)).ToArray();
         var text = new StringBuilder();
         foreach (var row in all)

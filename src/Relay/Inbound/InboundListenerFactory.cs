@@ -16,11 +16,11 @@ namespace Relay.Inbound;
 /// delayed ACK on every message), and the address actually bound is known (port 0 in tests). The address policy sees is
 /// the socket's: SmtpServer's PROXY command cannot change it.
 /// </summary>
-internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, ILogger<InboundListenerFactory> logger) : IEndpointListenerFactory
+internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, ContainerNetwork network, ILogger<InboundListenerFactory> logger) : IEndpointListenerFactory
 {
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<IPEndPoint> _implicitTlsBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ClientNetworks _allowed = ClientNetworks.From(options.Value);
+    private readonly ClientNetworks _allowed = ClientNetworks.From(options.Value, network.Gateway);
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private int _connections;
 
@@ -38,16 +38,33 @@ internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, I
     {
         var listener = new TcpListener(endpointDefinition.Endpoint);
         listener.Start();
+        if (!endpointDefinition.IsSecure)
+        {
+            LogGatewayDecision();
+        }
+
         (endpointDefinition.IsSecure ? _implicitTlsBound : _bound).TrySetResult((IPEndPoint)listener.LocalEndpoint);
         return new Listener(listener, this);
+    }
+
+    private void LogGatewayDecision()
+    {
+        if (_allowed.GatewayRefusedInRange is { } range)
+        {
+            InboundLog.GatewayRefused(logger, _allowed.Gateway!.ToString(), range.ToString());
+        }
+        else if (_allowed is { GatewayAdmitted: true, Gateway: { } gateway })
+        {
+            InboundLog.GatewayAdmitted(logger, gateway.ToString(), options.Value.PublishedAddress ?? "");
+        }
     }
 
     /// <summary>Null when the client may go on; otherwise the reply that refuses it.</summary>
     private string? Admit(IPAddress client)
     {
-        if (!_allowed.Allows(client))
+        if (_allowed.Refusal(client) is { } reason)
         {
-            InboundLog.Refused(logger, client.ToString(), "not in Relay:Inbound:AllowedNetworks");
+            InboundLog.Refused(logger, client.ToString(), reason);
             return $"554 5.7.1 {client} is not allowed to use this relay";
         }
 

@@ -12,10 +12,19 @@ internal sealed class InboundOptions
     public int Port { get; set; } = 2525;
 
     /// <summary>
-    /// Networks (CIDR, IPv4 and IPv6) whose clients may use the relay; others get 554 5.7.1. Empty: loopback and the
-    /// private ranges (10/8, 172.16/12, 192.168/16, fc00::/7), which covers Docker networks.
+    /// Networks (CIDR, IPv4 and IPv6, or single addresses) whose clients may use the relay; others get 554 5.7.1. Empty:
+    /// loopback and the private ranges (10/8, 172.16/12, 192.168/16, fc00::/7), which covers Docker networks. In a
+    /// container, the container's gateway is accepted only when listed on its own (see <see cref="ClientNetworks"/>).
     /// </summary>
     public List<string> AllowedNetworks { get; set; } = [];
+
+    /// <summary>
+    /// In Docker: the host address the SMTP port is published on (docker-compose.yml passes <c>RELAY_SMTP_BIND</c>). When it
+    /// is a loopback or private (LAN) address, clients relayed by Docker's proxy, which all come from the container's
+    /// gateway (programs on the host, for one), are accepted: only this host and its LAN can reach that address. Empty:
+    /// the gateway is a client of unknown origin, refused unless listed on its own in <see cref="AllowedNetworks"/>.
+    /// </summary>
+    public string? PublishedAddress { get; set; }
 
     /// <summary>Simultaneous SMTP connections, in all and from one client address; beyond, 421 4.7.0.</summary>
     public int MaxConnections { get; set; } = 100;

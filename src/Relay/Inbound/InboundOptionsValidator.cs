@@ -21,10 +21,15 @@ internal sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
 
         for (var i = 0; i < options.AllowedNetworks.Count; i++)
         {
-            if (!System.Net.IPNetwork.TryParse(options.AllowedNetworks[i], out _))
+            if (!ClientNetworks.TryParse(options.AllowedNetworks[i], out _))
             {
-                errors.Add($"{nameof(options.AllowedNetworks)}:{i}", $"must be a network in CIDR form such as 192.168.1.0/24 or fd00::/8; it is '{options.AllowedNetworks[i]}'.");
+                errors.Add($"{nameof(options.AllowedNetworks)}:{i}", $"must be a network in CIDR form such as 192.168.1.0/24 or fd00::/8, or one address such as 192.168.1.50; it is '{options.AllowedNetworks[i]}'.");
             }
+        }
+
+        if (options.PublishedAddress is { Length: > 0 } published && !System.Net.IPAddress.TryParse(published, out _))
+        {
+            errors.Add(nameof(options.PublishedAddress), $"must be the IP address Docker publishes the SMTP port on, such as 127.0.0.1 or 192.168.1.10; it is '{published}'.");
         }
 
         for (var i = 0; i < options.AllowedSenders.Count; i++)

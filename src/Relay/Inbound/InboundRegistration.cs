@@ -5,6 +5,7 @@ internal static class InboundRegistration
     public static IServiceCollection AddInbound(this IServiceCollection services)
     {
         services.AddRelayOptions<InboundOptions, InboundOptionsValidator>(InboundOptions.Section);
+        services.AddSingleton(_ => ContainerNetwork.Detect());
         services.AddSingleton<InboundListenerFactory>();
         services.AddSingleton<SpoolingMessageStore>();
         services.AddSingleton<InboundCounters>();

@@ -95,6 +95,7 @@ internal sealed class SmtpListenerService(
         var address = IPAddress.Parse(inbound.Address);
         var builder = new SmtpServerOptionsBuilder()
             .ServerName(inbound.ServerName)
+            .CustomSmtpGreeting(_ => $"220 {inbound.ServerName} ESMTP ready") // SmtpServer's own greeting tells its version
             .Endpoint(endpoint =>
             {
                 endpoint

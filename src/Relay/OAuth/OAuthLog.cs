@@ -21,8 +21,11 @@ internal static partial class OAuthLog
     [LoggerMessage(5006, LogLevel.Information, "Authorization completed for {Account}")]
     public static partial void AuthorizationCompleted(ILogger logger, string account);
 
+    /// <summary>The reason may quote the callback's query (error, state), which anyone can send: cleaned of control characters.</summary>
+    public static void AuthorizationFailed(ILogger logger, string reason) => AuthorizationFailedCore(logger, ClientText.Clean(reason));
+
     [LoggerMessage(5007, LogLevel.Warning, "Authorization failed: {Reason}")]
-    public static partial void AuthorizationFailed(ILogger logger, string reason);
+    private static partial void AuthorizationFailedCore(ILogger logger, string reason);
 
     [LoggerMessage(5008, LogLevel.Warning, "{Warning}")]
     public static partial void TestingWarning(ILogger logger, string warning);

@@ -40,24 +40,44 @@ internal sealed class SecretBox(IOptions<SecretsOptions> options, ILogger<Secret
         return Encoding.UTF8.GetString(data);
     }
 
+    /// <summary>Reads the key, or generates it when there is none yet: at start, so that a problem stops the start, not a first use.</summary>
+    public void LoadKey() => _ = _key.Value;
+
+    /// <summary>The key of a valid text (the base64 of 32 bytes), or null.</summary>
+    internal static byte[]? Decode(string text)
+    {
+        try
+        {
+            return Convert.FromBase64String(text.Trim()) is { Length: 32 } key ? key : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
     private static byte[] LoadKey(SecretsOptions options, ILogger logger)
     {
         if (options.Key is { Length: > 0 } given)
         {
-            return Decode(given, "Relay:Secrets:Key");
+            return Decode(given) ?? throw Invalid("Relay:Secrets:Key");
         }
 
         var path = Path.GetFullPath(options.KeyFile);
         if (File.Exists(path))
         {
-            return Decode(File.ReadAllText(path).Trim(), path);
+            return Decode(File.ReadAllText(path)) ?? throw Invalid(path);
         }
 
+        // Only folders Relay creates get their mode set (owner only); an existing one, /etc say, is left as it is.
         var folder = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(folder);
-        if (!OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            Directory.CreateDirectory(folder);
+        }
+        else if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
         var key = RandomNumberGenerator.GetBytes(32);
@@ -76,20 +96,6 @@ internal sealed class SecretBox(IOptions<SecretsOptions> options, ILogger<Secret
         return key;
     }
 
-    private static byte[] Decode(string text, string source)
-    {
-        try
-        {
-            var key = Convert.FromBase64String(text);
-            if (key.Length == 32)
-            {
-                return key;
-            }
-        }
-        catch (FormatException)
-        {
-        }
-
-        throw new CryptographicException($"The encryption key in {source} is not the base64 of 32 bytes. Generate one with: head -c 32 /dev/urandom | base64");
-    }
+    private static CryptographicException Invalid(string source) =>
+        new($"The encryption key in {source} is not the base64 of 32 bytes. Generate one with: head -c 32 /dev/urandom | base64");
 }

@@ -7,7 +7,8 @@ internal sealed class SecretsOptions
 
     /// <summary>
     /// File holding the key (base64 of 32 random bytes): a Docker secret such as <c>/run/secrets/relay_key</c>, or a
-    /// folder apart from the data folder. Generated on first use when it does not exist.
+    /// folder apart from the data folder. Generated at the first start when it does not exist (and no token store does);
+    /// a folder created for it is made owner-only, an existing one is left as it is.
     /// </summary>
     public string KeyFile { get; set; } = Path.Combine("keys", "relay.key");
 

@@ -13,7 +13,9 @@ internal sealed class TokenStore(IOptions<RelayOptions> relay, SecretBox box, IL
     private const string Purpose = "Relay.OAuth.StoredAuthorization.v1";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public string FilePath { get; } = Path.GetFullPath(Path.Combine(relay.Value.DataPath, "oauth", "authorization.bin"));
+    public string FilePath { get; } = PathIn(relay.Value.DataPath);
+
+    public static string PathIn(string dataPath) => Path.GetFullPath(Path.Combine(dataPath, "oauth", "authorization.bin"));
 
     public StoredAuthorization? Load()
     {

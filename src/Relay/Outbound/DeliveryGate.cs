@@ -25,6 +25,7 @@ internal sealed class DeliveryGate(TimeProvider time, IOptions<OutboundOptions> 
     private readonly Lock _lock = new();
     private GateState _state = new(HoldReason.None, null, null, null);
     private DateTimeOffset _lastReminder;
+    private long _holds;
     private TaskCompletionSource _opened = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public GateState State
@@ -49,6 +50,7 @@ internal sealed class DeliveryGate(TimeProvider time, IOptions<OutboundOptions> 
             starting = _state.Reason != reason;
             remind = !starting && now - _lastReminder >= ReminderInterval;
             _state = new GateState(reason, detail, starting ? now : _state.HeldSince, now + delay);
+            _holds++;
             if (starting || remind)
             {
                 _lastReminder = now;
@@ -94,10 +96,22 @@ internal sealed class DeliveryGate(TimeProvider time, IOptions<OutboundOptions> 
         reason == HoldReason.Quota ? options.Value.QuotaRetryDelay : options.Value.AuthorizationRetryDelay;
 
     /// <summary>
-    /// Returns at once when not held; otherwise when the hold ends, or when the hold time is up, to one caller only,
-    /// which then tries one message (a probe).
+    /// Whether a caller that passed <see cref="WaitAsync"/> (which returned <paramref name="pass"/>) may still deliver:
+    /// false once a hold was (re)started since, e.g. by another worker's outcome while this one waited for a message.
     /// </summary>
-    public async Task WaitAsync(CancellationToken cancellationToken)
+    public bool StillOpenFor(long pass)
+    {
+        lock (_lock)
+        {
+            return _holds == pass;
+        }
+    }
+
+    /// <summary>
+    /// Returns at once when not held; otherwise when the hold ends, or when the hold time is up, to one caller only,
+    /// which then tries one message (a probe). The value returned is the pass to give <see cref="StillOpenFor"/>.
+    /// </summary>
+    public async Task<long> WaitAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -108,14 +122,14 @@ internal sealed class DeliveryGate(TimeProvider time, IOptions<OutboundOptions> 
                 var now = time.GetUtcNow();
                 if (_state.NextTryAt is not { } next)
                 {
-                    return;
+                    return _holds;
                 }
 
                 if (next <= now)
                 {
                     // This caller probes; the others wait for its outcome (Open, or the next Hold).
                     _state = _state with { NextTryAt = now + Delay(_state.Reason) };
-                    return;
+                    return _holds;
                 }
 
                 wait = next - now;

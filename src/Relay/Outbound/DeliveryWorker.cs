@@ -70,8 +70,14 @@ internal sealed class DeliveryWorker(
             SpoolEntry entry;
             try
             {
-                await gate.WaitAsync(stoppingToken);
+                var pass = await gate.WaitAsync(stoppingToken);
                 entry = await spool.LeaseAsync(stoppingToken);
+                if (!gate.StillOpenFor(pass))
+                {
+                    // Another worker's outcome held the queue while this one waited for a message: no attempt now.
+                    spool.Release(entry);
+                    continue;
+                }
             }
             catch (OperationCanceledException)
             {
@@ -87,9 +93,9 @@ internal sealed class DeliveryWorker(
 
             if (quota.TryReserve(entry.Recipients.Count, out var reservation) is { } freesAt)
             {
-                spool.Release(entry);
                 var (messages, recipients, messageLimit, recipientLimit) = quota.Usage;
                 gate.Hold(HoldReason.Quota, $"{messages}/{messageLimit} messages and {recipients}/{recipientLimit} recipients in the last 24 hours (Relay:Quota)", sender, freesAt);
+                spool.Release(entry); // after the hold, so no worker takes it back before the hold is seen
                 continue;
             }
 
@@ -189,12 +195,12 @@ internal sealed class DeliveryWorker(
                     OutboundLog.Rejected(logger, entry.Id, outcome.Reply);
                     break;
                 case DeliveryResult.NeedsAuthorization:
-                    spool.Release(entry);
                     gate.Hold(HoldReason.Authorization, outcome.Reply, sender);
+                    spool.Release(entry); // after the hold: a worker already waiting for a message must not try it again at once
                     break;
                 case DeliveryResult.QuotaReached:
-                    spool.Release(entry);
                     gate.Hold(HoldReason.Quota, outcome.Reply, sender);
+                    spool.Release(entry);
                     break;
             }
         }

@@ -72,14 +72,18 @@ internal sealed class GmailConnection(
     }
 
     /// <summary>
-    /// For <c>relay check</c>: connects with STARTTLS (reporting what was negotiated) and logs in, sends nothing, disconnects.
-    /// Throws what a delivery would meet.
+    /// For <c>relay check</c>: connects with STARTTLS (reporting what was negotiated) and, when <paramref name="login"/>,
+    /// logs in; sends nothing, disconnects. Throws what a delivery would meet.
     /// </summary>
-    public async Task ProbeAsync(Action<string> connected, CancellationToken cancellationToken)
+    public async Task ProbeAsync(Action<string> connected, bool login, CancellationToken cancellationToken)
     {
         var client = await ConnectAsync(cancellationToken);
         connected($"{_options.Host}:{_options.Port}, STARTTLS, {client.SslProtocol}, {client.SslCipherSuite}");
-        await AuthenticateAsync(client, cancellationToken);
+        if (login)
+        {
+            await AuthenticateAsync(client, cancellationToken);
+        }
+
         await DropAsync();
     }
 

@@ -2,14 +2,30 @@ namespace Relay.Outbound;
 
 internal static partial class OutboundLog
 {
+    // Replies and Message-IDs may quote what a client sent: cleaned of control characters (ClientText) before they are logged.
+    public static void Delivered(ILogger logger, string spoolId, string? messageId, long size, int recipientCount, string account, string fromAction, string upstreamReply) =>
+        DeliveredCore(logger, spoolId, ClientText.CleanOrNull(messageId), size, recipientCount, account, fromAction, ClientText.Clean(upstreamReply));
+
+    public static void Deferred(ILogger logger, string spoolId, int attempts, DateTimeOffset nextAttemptAt, string reason) =>
+        DeferredCore(logger, spoolId, attempts, nextAttemptAt, ClientText.Clean(reason));
+
+    public static void Rejected(ILogger logger, string spoolId, string reason) =>
+        RejectedCore(logger, spoolId, ClientText.Clean(reason));
+
+    public static void Expired(ILogger logger, string spoolId, int attempts, TimeSpan age, string reason) =>
+        ExpiredCore(logger, spoolId, attempts, age, ClientText.Clean(reason));
+
+    public static void RecipientsSplit(ILogger logger, string spoolId, int refusedCount, string disposition, string splitId, string reason) =>
+        RecipientsSplitCore(logger, spoolId, refusedCount, disposition, splitId, ClientText.Clean(reason));
+
     [LoggerMessage(4001, LogLevel.Information, "Delivered {SpoolId} (Message-ID {MessageId}, {Size} bytes, {RecipientCount} recipient(s)) as {Account}, From {FromAction}: {UpstreamReply}")]
-    public static partial void Delivered(ILogger logger, string spoolId, string? messageId, long size, int recipientCount, string account, string fromAction, string upstreamReply);
+    private static partial void DeliveredCore(ILogger logger, string spoolId, string? messageId, long size, int recipientCount, string account, string fromAction, string upstreamReply);
 
     [LoggerMessage(4002, LogLevel.Warning, "Deferred {SpoolId} after attempt {Attempts}, next attempt at {NextAttemptAt:u}: {Reason}")]
-    public static partial void Deferred(ILogger logger, string spoolId, int attempts, DateTimeOffset nextAttemptAt, string reason);
+    private static partial void DeferredCore(ILogger logger, string spoolId, int attempts, DateTimeOffset nextAttemptAt, string reason);
 
     [LoggerMessage(4003, LogLevel.Error, "Rejected {SpoolId} permanently, moved to the dead-letter folder: {Reason}")]
-    public static partial void Rejected(ILogger logger, string spoolId, string reason);
+    private static partial void RejectedCore(ILogger logger, string spoolId, string reason);
 
     [LoggerMessage(4004, LogLevel.Error, "Delivery is on hold: {Reason} Mail keeps being accepted and spooled; nothing is lost. " +
         "To fix it, authorize {Account} again (a new Relay:Google:RefreshToken for now). The next try is at {NextTryAt:u}.")]
@@ -39,14 +55,16 @@ internal static partial class OutboundLog
     public static partial void HoldEnded(ILogger logger, string holdReason, DateTimeOffset heldSince);
 
     [LoggerMessage(4012, LogLevel.Error, "Gave up on {SpoolId} after {Attempts} attempt(s) over {Age}; moved to the dead-letter folder. Last error: {Reason}")]
-    public static partial void Expired(ILogger logger, string spoolId, int attempts, TimeSpan age, string reason);
+    private static partial void ExpiredCore(ILogger logger, string spoolId, int attempts, TimeSpan age, string reason);
 
     [LoggerMessage(4013, LogLevel.Warning, "{SpoolId}: the upstream refused {RefusedCount} recipient(s) and took the others; the refused ones were {Disposition} as {SplitId}: {Reason}")]
-    public static partial void RecipientsSplit(ILogger logger, string spoolId, int refusedCount, string disposition, string splitId, string reason);
+    private static partial void RecipientsSplitCore(ILogger logger, string spoolId, int refusedCount, string disposition, string splitId, string reason);
 
     [LoggerMessage(4014, LogLevel.Warning, "The quota counters could not be saved ({Reason}); they stay counted in memory")]
     public static partial void QuotaNotSaved(ILogger logger, string reason);
 
+    public static void PartsReencoded(ILogger logger, string spoolId, string changes) => PartsReencodedCore(logger, spoolId, ClientText.Clean(changes));
+
     [LoggerMessage(4015, LogLevel.Warning, "{SpoolId}: the upstream cannot carry part of this message as received, so that part alone was changed: {Changes}")]
-    public static partial void PartsReencoded(ILogger logger, string spoolId, string changes);
+    private static partial void PartsReencodedCore(ILogger logger, string spoolId, string changes);
 }

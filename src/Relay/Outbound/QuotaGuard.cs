@@ -21,8 +21,17 @@ internal sealed class QuotaGuard
     private List<Sent> _sent;
     private DateTimeOffset _savedAt;
 
-    public QuotaGuard(IOptions<QuotaOptions> options, IOptions<RelayOptions> relay, TimeProvider time)
+    private readonly Func<string?> _account;
+
+    public QuotaGuard(IOptions<QuotaOptions> options, IOptions<RelayOptions> relay, TimeProvider time, OAuth.IAccessTokenSource tokens)
+        : this(options, relay, time, () => tokens.Account)
     {
+    }
+
+    /// <param name="account">The account sending now, whose address decides the preset when none is configured.</param>
+    internal QuotaGuard(IOptions<QuotaOptions> options, IOptions<RelayOptions> relay, TimeProvider time, Func<string?> account)
+    {
+        _account = account;
         _options = options.Value;
         _time = time;
         _path = Path.GetFullPath(Path.Combine(relay.Value.DataPath, "quota.json"));
@@ -37,7 +46,7 @@ internal sealed class QuotaGuard
             lock (_lock)
             {
                 Slide();
-                return (_sent.Count, _sent.Sum(s => s.Recipients), _options.MessageLimit, _options.RecipientLimit);
+                return (_sent.Count, _sent.Sum(s => s.Recipients), _options.MessageLimit(_account()), _options.RecipientLimit(_account()));
             }
         }
     }
@@ -52,7 +61,7 @@ internal sealed class QuotaGuard
         {
             Slide();
             var sentRecipients = _sent.Sum(s => s.Recipients);
-            if (_sent.Count + 1 > _options.MessageLimit || sentRecipients + recipients > _options.RecipientLimit)
+            if (_sent.Count + 1 > _options.MessageLimit(_account()) || sentRecipients + recipients > _options.RecipientLimit(_account()))
             {
                 reservation = this;
                 return FreesAt(recipients);
@@ -112,7 +121,7 @@ internal sealed class QuotaGuard
         {
             messages--;
             total -= sent.Recipients;
-            if (messages + 1 <= _options.MessageLimit && total + recipients <= _options.RecipientLimit)
+            if (messages + 1 <= _options.MessageLimit(_account()) && total + recipients <= _options.RecipientLimit(_account()))
             {
                 return sent.At + Window;
             }

@@ -15,7 +15,7 @@ internal sealed partial class FileSpool
         }
     }
 
-    /// <summary>Every entry waiting for delivery and every dead letter (read from disk), oldest first.</summary>
+    /// <summary>Every entry waiting for delivery and every dead letter (from memory), oldest first.</summary>
     public IReadOnlyList<SpoolEntry> List() =>
         [.. Waiting().Concat(ReadDead()).OrderBy(entry => entry.ReceivedAt).ThenBy(entry => entry.Id, StringComparer.Ordinal)];
 
@@ -28,16 +28,20 @@ internal sealed partial class FileSpool
 
         lock (_gate)
         {
-            if (_entries.TryGetValue(id, out var queued))
-            {
-                return queued;
-            }
+            return _entries.TryGetValue(id, out var queued) ? queued : _dead.GetValueOrDefault(id);
         }
-
-        return ReadEnvelope(EnvelopePath(Dead, id));
     }
 
-    public int DeadCount => Directory.Exists(Dead) ? Directory.EnumerateFiles(Dead, "*.json").Count() : 0;
+    public int DeadCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _dead.Count;
+            }
+        }
+    }
 
     /// <summary>Makes an entry due now: a deferred one goes first in line, a dead one goes back to the queue.</summary>
     public async Task<SpoolEntry?> RetryAsync(string id, CancellationToken cancellationToken)
@@ -62,13 +66,24 @@ internal sealed partial class FileSpool
             }
         }
 
-        if (ReadEnvelope(EnvelopePath(Dead, id)) is not { } dead)
+        SpoolEntry? dead;
+        lock (_gate)
+        {
+            dead = _dead.GetValueOrDefault(id);
+        }
+
+        if (dead is null)
         {
             return null;
         }
 
         var revived = dead with { State = SpoolState.Queued, QueuedAt = now, NextAttemptAt = now };
         await MoveOutAsync(revived, Dead, Queue, cancellationToken);
+        lock (_gate)
+        {
+            _dead.Remove(id);
+        }
+
         Requeue(revived);
         return revived;
     }
@@ -111,13 +126,15 @@ internal sealed partial class FileSpool
             }
         }
 
-        var deadEnvelope = EnvelopePath(Dead, id);
-        if (!File.Exists(deadEnvelope))
+        lock (_gate)
         {
-            return Task.FromResult(false);
+            if (!_dead.Remove(id))
+            {
+                return Task.FromResult(false);
+            }
         }
 
-        File.Delete(deadEnvelope);
+        File.Delete(EnvelopePath(Dead, id));
         File.Delete(MessagePath(Dead, id));
         return Task.FromResult(true);
     }
@@ -130,10 +147,13 @@ internal sealed partial class FileSpool
         }
     }
 
-    private IEnumerable<SpoolEntry> ReadDead() =>
-        Directory.Exists(Dead)
-            ? Directory.EnumerateFiles(Dead, "*.json").Select(ReadEnvelope).OfType<SpoolEntry>()
-            : [];
+    private IReadOnlyList<SpoolEntry> ReadDead()
+    {
+        lock (_gate)
+        {
+            return [.. _dead.Values];
+        }
+    }
 
     private static SpoolEntry? ReadEnvelope(string path)
     {

@@ -21,6 +21,9 @@ internal sealed partial class FileSpool
     private readonly Dictionary<string, SpoolEntry> _entries = new(StringComparer.Ordinal);
     private readonly SortedSet<(DateTimeOffset Due, string Id)> _ready = [];
     private readonly HashSet<string> _leased = new(StringComparer.Ordinal);
+
+    /// <summary>The dead letters' envelopes, kept in memory so that listing and counting them reads no file.</summary>
+    private readonly Dictionary<string, SpoolEntry> _dead = new(StringComparer.Ordinal);
     private TaskCompletionSource _changed = NewSignal();
 
     public FileSpool(IOptions<RelayOptions> relay, IOptions<SpoolOptions> options, TimeProvider time, ILogger<FileSpool> logger)
@@ -52,6 +55,18 @@ internal sealed partial class FileSpool
             lock (_gate)
             {
                 return _entries.Count;
+            }
+        }
+    }
+
+    /// <summary>Entries handed out by <see cref="LeaseAsync"/> and not yet given back: messages being delivered right now.</summary>
+    public int LeasedCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _leased.Count;
             }
         }
     }
@@ -176,6 +191,7 @@ internal sealed partial class FileSpool
         var dead = entry.WithAttempt(_time.GetUtcNow(), "Rejected", reason) with { LastError = reason, State = SpoolState.Dead };
         await MoveOutAsync(dead, Queue, Dead, cancellationToken);
         Forget(entry.Id);
+        RememberDead(dead);
         return dead;
     }
 
@@ -198,7 +214,11 @@ internal sealed partial class FileSpool
             await PublishAsync(split, state == SpoolState.Dead ? Dead : Queue, source.CopyToAsync, cancellationToken);
         }
 
-        if (state != SpoolState.Dead)
+        if (state == SpoolState.Dead)
+        {
+            RememberDead(split);
+        }
+        else
         {
             Requeue(split);
         }
@@ -249,6 +269,14 @@ internal sealed partial class FileSpool
             _entries[entry.Id] = entry;
             _ready.Add((entry.NextAttemptAt, entry.Id));
             SignalLocked();
+        }
+    }
+
+    private void RememberDead(SpoolEntry dead)
+    {
+        lock (_gate)
+        {
+            _dead[dead.Id] = dead;
         }
     }
 
@@ -313,6 +341,17 @@ internal sealed partial class FileSpool
             {
                 // Its envelope never made it into the queue: the client got no 250 for it.
                 File.Delete(message);
+            }
+        }
+
+        if (Directory.Exists(Dead))
+        {
+            foreach (var envelopeFile in Directory.EnumerateFiles(Dead, "*.json"))
+            {
+                if (ReadEnvelope(envelopeFile) is { } dead && dead.Id == Path.GetFileNameWithoutExtension(envelopeFile))
+                {
+                    _dead[dead.Id] = dead with { State = SpoolState.Dead };
+                }
             }
         }
 

@@ -111,12 +111,14 @@ internal static class AccountPages
             {banners}
             <table>
               <tr><th>Account</th><td>{E(status.Account ?? "none")}</td></tr>
-              <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none", { Problem: not null } => "re-authorization needed", _ => "valid" })} (from {E(status.Source)})</td></tr>
+              <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none yet: authorize an account", { Problem: not null } => $"re-authorization needed (from {status.Source})", _ => $"valid (from {status.Source})" })}</td></tr>
               <tr><th>Authorized</th><td>{E(When(status.AuthorizedAt, time))}</td></tr>
               <tr><th>Last token refresh</th><td>{E(When(status.LastRefreshAt, time))}</td></tr>
               <tr><th>Access token valid until</th><td>{E(When(status.AccessTokenExpiresAt, time))}</td></tr>
-              <tr><th>Queue</th><td>{spool.Count} waiting, {spool.DeadCount} dead letter(s)</td></tr>
-              <tr><th>Delivery</th><td>{E(hold.Reason == HoldReason.None ? "running" : $"on hold ({hold.Reason}: {hold.Detail}), next try {When(hold.NextTryAt, time)}")}</td></tr>
+              <tr><th>Queue</th><td><a href="/queue">{spool.Count} waiting</a>, <a href="/queue?state=dead">{spool.DeadCount} dead letter(s)</a></td></tr>
+              <tr><th>Delivery</th><td>{E(status.Account is null ? "waiting for an account: mail is kept until one is authorized"
+                  : hold.Reason == HoldReason.None ? "running"
+                  : $"held until {When(hold.NextTryAt, time)} ({hold.Reason}: {hold.Detail})")}{(hold.Reason == HoldReason.None ? "" : """ <a href="/queue/release">release now</a>""")}</td></tr>
               <tr><th>Sent in the last 24 h</th><td>{usage.Messages} of {usage.MessageLimit} messages, {usage.Recipients} of {usage.RecipientLimit} recipients</td></tr>
             </table>
             <h2>Last delivery attempts</h2>

@@ -20,7 +20,9 @@ internal static class Html
           table { border-collapse: collapse; width: 100%; } td, th { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #e4e7ee; vertical-align: top; }
           th { width: 14rem; color: #555; font-weight: 600; } code { background: #f2f4f8; padding: 0 .25rem; border-radius: .2rem; }
           input[type=text], input[type=password], input[type=url] { width: 100%; padding: .4rem; box-sizing: border-box; }
-          button { padding: .45rem 1rem; font: inherit; cursor: pointer; } nav a { margin-right: 1rem; }
+          button { padding: .45rem 1rem; font: inherit; cursor: pointer; } nav a, p a { margin-right: 1rem; }
+          .scroll { overflow-x: auto; } .list th { width: auto; } pre { white-space: pre-wrap; overflow-wrap: anywhere; background: #f2f4f8; padding: .6rem; }
+          @media (max-width: 40rem) { body { margin: 1rem auto; font-size: 14px; } th { width: auto; } }
 
         """;
 
@@ -49,7 +51,7 @@ internal static class Html
         <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{E(title)}} · Relay</title>
         <style>{{Style}}</style></head>
-        <body><nav><a href="/">Status</a><a href="/authorize">Authorize</a></nav>
+        <body><nav><a href="/">Status</a><a href="/queue">Queue</a><a href="/authorize">Authorize</a></nav>
         <h1>{{E(title)}}</h1>
         {{body}}
         </body></html>

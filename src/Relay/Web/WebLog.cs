@@ -11,6 +11,13 @@ internal static partial class WebLog
     [LoggerMessage(6003, LogLevel.Information, "Web page: {LoginUrl} (sign in with the login secret kept in {SecretPath})")]
     public static partial void LoginPageWithSecretFile(ILogger logger, string loginUrl, string secretPath);
 
+    /// <summary>The path and the Origin/Referer are the client's: cleaned of control characters (ClientText).</summary>
+    public static void LogCrossSiteRefused(this ILogger logger, string path, string source) =>
+        LogCrossSiteRefusedCore(logger, ClientText.Clean(path), ClientText.Clean(source));
+
     [LoggerMessage(6004, LogLevel.Warning, "Refused a {Path} request sent from another site ({Source})")]
-    public static partial void LogCrossSiteRefused(this ILogger logger, string path, string source);
+    private static partial void LogCrossSiteRefusedCore(ILogger logger, string path, string source);
+
+    [LoggerMessage(6005, LogLevel.Warning, "Relay runs in a container: the web port is published on 127.0.0.1 of the Docker host. From another machine, open an SSH tunnel first (ssh -L {Port}:localhost:{Port} user@docker-host), then open the link above in your own browser")]
+    public static partial void SshTunnel(ILogger logger, int port);
 }

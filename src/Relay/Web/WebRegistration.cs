@@ -66,6 +66,7 @@ internal static class WebRegistration
         app.MapMetrics("/metrics", app.Services.GetRequiredService<RelayMetrics>().Registry);
         app.MapLogin();
         app.MapAccountPages();
+        app.MapQueuePages();
         app.MapAdminApi();
         app.Lifetime.ApplicationStarted.Register(() => AnnounceLogin(app, secret));
         return app;
@@ -86,6 +87,10 @@ internal static class WebRegistration
         if (secret.CreatedNow)
         {
             WebLog.LoginLink(logger, $"{baseUrl}/login#secret={secret.Value}", secret.Path);
+            if (web.PublicUrl is not { Length: > 0 } && Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER") == "true")
+            {
+                WebLog.SshTunnel(logger, port);
+            }
         }
         else if (secret.Generated)
         {

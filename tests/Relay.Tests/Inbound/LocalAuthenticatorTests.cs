@@ -48,6 +48,30 @@ public sealed class LocalAuthenticatorTests
         Assert.True(await authenticator.AuthenticateAsync(attacker, "scanner", "right", CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData("2001:db8:1:2:aaaa::1", "2001:db8:1:2::")] // IPv6: one /64 is one source
+    [InlineData("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::")]
+    [InlineData("::ffff:192.168.1.66", "192.168.1.66")] // IPv4-mapped: the IPv4 address
+    [InlineData("192.168.1.66", "192.168.1.66")]
+    public void Source_CountsIpv6Per64(string client, string source) =>
+        Assert.Equal(IPAddress.Parse(source), LocalAuthenticator.Source(IPAddress.Parse(client)));
+
+    [Fact]
+    public async Task FailuresFromOneIpv6Slash64_AreCountedTogether()
+    {
+        var authenticator = Authenticator();
+        for (var i = 0; i < LocalAuthenticator.MaxFailures; i++)
+        {
+            var attempt = authenticator.AuthenticateAsync(Context($"2001:db8::{i + 1}"), "scanner", "guess", CancellationToken.None);
+            _clock.Advance(TimeSpan.FromSeconds(10));
+            Assert.False(await attempt.WaitAsync(TimeSpan.FromSeconds(10)));
+        }
+
+        var blocked = await Assert.ThrowsAsync<SmtpResponseException>(() => authenticator.AuthenticateAsync(Context("2001:db8::ffff"), "scanner", "right", CancellationToken.None));
+        Assert.Equal(454, (int)blocked.Response.ReplyCode);
+        Assert.True(await authenticator.AuthenticateAsync(Context("2001:db8:0:1::1"), "scanner", "right", CancellationToken.None)); // another /64
+    }
+
     [Fact]
     public void Hash_VerifiesTheRightPasswordOnly()
     {

@@ -51,4 +51,17 @@ public sealed class DeliveryGateTests
         Assert.Equal(2, _logs.Lines.Count(line => line.Contains("[4010]", StringComparison.Ordinal)));
         Assert.Equal(_clock.GetUtcNow().AddMinutes(-65), gate.State.HeldSince);
     }
+
+    [Fact]
+    public async Task APassTakenBeforeAHold_NoLongerCounts_TheProbesPassDoes()
+    {
+        var gate = Gate();
+        var early = await gate.WaitAsync(CancellationToken.None); // a worker passed, then waited for a message…
+        gate.Hold(HoldReason.Quota, "421 4.7.0 Try again later", "a@example.com"); // …while another's outcome held the queue
+
+        Assert.False(gate.StillOpenFor(early));
+        var probe = gate.WaitAsync(CancellationToken.None);
+        _clock.Advance(TimeSpan.FromMinutes(15));
+        Assert.True(gate.StillOpenFor(await probe.WaitAsync(TimeSpan.FromSeconds(10))));
+    }
 }

@@ -14,7 +14,23 @@ public sealed class QuotaGuardTests : IDisposable
     private QuotaGuard Guard(int messages, int recipients) => new(
         Options.Create(new QuotaOptions { MaxMessages = messages, MaxRecipients = recipients }),
         Options.Create(new RelayOptions { DataPath = _data }),
-        _clock);
+        _clock,
+        () => "relay.account@example.com");
+
+    [Theory]
+    [InlineData("someone@gmail.com", null, 500, 500)]
+    [InlineData("Someone@GoogleMail.com", null, 500, 500)]
+    [InlineData("helpdesk@example.com", null, 2000, 10000)]
+    [InlineData("someone@gmail.com", "Workspace", 2000, 10000)]
+    [InlineData("helpdesk@example.com", "Consumer", 500, 500)]
+    public void Preset_FollowsTheAccount_UnlessConfigured(string account, string? preset, int messages, int recipients)
+    {
+        var guard = new QuotaGuard(Options.Create(new QuotaOptions { Preset = preset is null ? null : Enum.Parse<QuotaPreset>(preset) }), Options.Create(new RelayOptions { DataPath = _data }), _clock, () => account);
+
+        var usage = guard.Usage;
+
+        Assert.Equal((messages, recipients), (usage.MessageLimit, usage.RecipientLimit));
+    }
 
     [Fact]
     public async Task MessageLimit_HoldsUntilTheOldestSendLeavesTheWindow_AndSurvivesARestart()
@@ -45,7 +61,8 @@ public sealed class QuotaGuardTests : IDisposable
     [Fact]
     public void Presets_AreGmailsLimits()
     {
-        Assert.Equal((2000, 10000), (new QuotaOptions().MessageLimit, new QuotaOptions().RecipientLimit));
-        Assert.Equal((500, 500), (new QuotaOptions { Preset = QuotaPreset.Consumer }.MessageLimit, new QuotaOptions { Preset = QuotaPreset.Consumer }.RecipientLimit));
+        var consumer = new QuotaOptions { Preset = QuotaPreset.Consumer };
+        Assert.Equal((2000, 10000), (new QuotaOptions().MessageLimit(null), new QuotaOptions().RecipientLimit(null)));
+        Assert.Equal((500, 500), (consumer.MessageLimit(null), consumer.RecipientLimit(null)));
     }
 }

@@ -226,4 +226,26 @@ public sealed class FileSpoolTests : IDisposable
         Assert.Equal(entry.Id, leased.Id);
         return leased;
     }
+
+    [Theory]
+    [InlineData("../canary")]
+    [InlineData("../../canary")]
+    [InlineData("0123456789ABCDEF0123456789ABCDEF")]
+    public async Task AdminOperations_TakeOnlyLowercaseHexIds_SoATraversalTouchesNoFile(string id)
+    {
+        var spool = NewSpool();
+        await EnqueueAsync(spool);
+        // What "../canary" would name from spool/dead, and "../../canary" from there: spool/canary and <data>/canary.
+        var canaries = new[] { Path.Combine(_data, "spool", "canary"), Path.Combine(_data, "canary") };
+        foreach (var canary in canaries)
+        {
+            await File.WriteAllTextAsync(canary + ".json", """{"id":"canary","mailFrom":"a@b.c","recipients":["x@y.z"],"state":"Dead"}""");
+            await File.WriteAllTextAsync(canary + ".eml", "Subject: canary\r\n\r\n");
+        }
+
+        Assert.Null(spool.Find(id));
+        Assert.Null(await spool.RetryAsync(id, CancellationToken.None));
+        Assert.False(await spool.DeleteAsync(id, CancellationToken.None));
+        Assert.All(canaries, canary => Assert.True(File.Exists(canary + ".json") && File.Exists(canary + ".eml"), canary + " was touched"));
+    }
 }
