@@ -74,15 +74,15 @@ public sealed class AuthorizeCommandTests : HarnessTest
         Func<string, Task<string?>> consent = async line => line.Trim().StartsWith(Harness.OAuth.AuthorizationEndpoint, StringComparison.Ordinal)
             ? await FakeGoogleOAuthServer.ConsentAsync(line.Trim())
             : null;
-        Assert.Equal(0, (await relay.RunInteractiveAsync(consent, "authorize")).ExitCode);
+        var first = await relay.RunInteractiveAsync(consent, "authorize");
+        Assert.True(first.ExitCode == 0, first.Output);
         var replaced = Harness.OAuth.IssuedRefreshTokens.Last();
         Harness.OAuth.ConsentAccount = "other.account@example.com";
 
         var (refusedCode, refusedOutput) = await relay.RunInteractiveAsync(consent, "authorize");
         var (exitCode, output) = await relay.RunInteractiveAsync(consent, "authorize", "--replace");
 
-        Assert.Equal(1, refusedCode);
-        Assert.Contains("run 'relay authorize --replace'", refusedOutput, StringComparison.Ordinal);
+        Assert.True(refusedCode == 1 && refusedOutput.Contains("run 'relay authorize --replace'", StringComparison.Ordinal), refusedOutput);
         Assert.True(exitCode == 0, output);
         Assert.Contains("other.account@example.com is authorized", output, StringComparison.Ordinal);
         Assert.Contains(replaced, Harness.OAuth.Revoked);

@@ -46,6 +46,11 @@ public sealed class ServiceAccountEndToEndTests : HarnessTest
         Assert.Equal(DeliveryResult.NeedsAuthorization, outcome.Result);
         Assert.Contains("Invalid JWT Signature", outcome.Reply, StringComparison.Ordinal);
         Assert.Empty(Harness.Gmail.Messages);
+        var hold = Assert.Single(relay.Logs.Lines, line => line.Contains("Delivery is on hold", StringComparison.Ordinal));
+        var fix = hold.Split("To fix it, ")[1];
+        Assert.Contains("check the service account key (Relay:Google:ServiceAccountKeyFile)", fix, StringComparison.Ordinal);
+        Assert.DoesNotContain("RefreshToken", fix, StringComparison.Ordinal);
+        Assert.DoesNotContain("authorize relay.account", fix, StringComparison.Ordinal);
     }
 
     [Fact]

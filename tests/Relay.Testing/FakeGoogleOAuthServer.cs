@@ -69,6 +69,9 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
     /// <summary>Answers a code exchange without a refresh token, as Google does for a repeated consent without prompt=consent.</summary>
     public bool OmitRefreshToken { get; set; }
 
+    /// <summary>Awaited before an authorization code is exchanged: lets a test act while the relay waits for Google.</summary>
+    public Func<Task>? BeforeCodeExchange { get; set; }
+
     /// <summary>Refresh tokens issued through the consent page, newest last.</summary>
     public ConcurrentQueue<string> IssuedRefreshTokens { get; } = new();
 
@@ -221,6 +224,11 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
 
                 return Results.Json(new { access_token = IssueAccessToken(_refreshTokens.GetValueOrDefault(form["refresh_token"].ToString()) ?? string.Empty), expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = "https://mail.google.com/", token_type = "Bearer" });
             case "authorization_code":
+                if (BeforeCodeExchange is { } pause)
+                {
+                    await pause();
+                }
+
                 if (!_codes.TryRemove(form["code"].ToString(), out var issuedCode))
                 {
                     return InvalidGrant("Malformed auth code.");

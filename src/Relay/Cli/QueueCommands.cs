@@ -17,7 +17,14 @@ internal static class QueueCommands
         list.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
         {
             var entries = await client.GetAsync<List<SpoolEntry>>("api/queue", ct);
-            Console.Write(parse.GetValue(json) ? JsonSerializer.Serialize(entries, SpoolJson.Options) + Environment.NewLine : ListTable(entries, DateTimeOffset.UtcNow));
+            if (parse.GetValue(json))
+            {
+                Console.Write(JsonSerializer.Serialize(entries, SpoolJson.Options) + Environment.NewLine);
+                return;
+            }
+
+            var status = await client.GetAsync<RelayStatus>("api/status", ct);
+            Console.Write(ListTable(entries, status, TimeProvider.System));
         }));
 
         var showId = new Argument<string>("id") { Description = "The message ID, as in 'relay queue list'." };
@@ -66,25 +73,32 @@ internal static class QueueCommands
         return queue;
     }
 
-    internal static string ListTable(IReadOnlyList<SpoolEntry> entries, DateTimeOffset now)
+    /// <summary>The table of <c>relay queue list</c>; NEXT says what is true: "now", "in 5m", "held until …", "waiting for an account".</summary>
+    internal static string ListTable(IReadOnlyList<SpoolEntry> entries, RelayStatus status, TimeProvider time)
     {
         if (entries.Count == 0)
         {
             return "The queue is empty and there are no dead letters." + Environment.NewLine;
         }
 
+        var now = time.GetUtcNow();
         return TextTable.Render(
             ["ID", "AGE", "STATE", "FROM", "RCPTS", "ATTEMPTS", "NEXT", "LAST ERROR"],
-            entries.Select(entry => (IReadOnlyList<string>)
+            entries.Select(entry => QueueItem.Of(entry, status.Delivery, status.Token.Account is not null, time)).Select(item => (IReadOnlyList<string>)
             [
-                entry.Id,
-                TextTable.Duration(now - entry.ReceivedAt),
-                entry.State.ToString().ToLowerInvariant(),
-                entry.MailFrom ?? "<>",
-                entry.Recipients.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                entry.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                entry.State == SpoolState.Dead ? "-" : entry.NextAttemptAt <= now ? "now" : "in " + TextTable.Duration(entry.NextAttemptAt - now),
-                TextTable.Cut(entry.LastError, 70),
+                item.Entry.Id,
+                TextTable.Duration(now - item.Entry.ReceivedAt),
+                item.State.ToString().ToLowerInvariant(),
+                item.Entry.MailFrom ?? "<>",
+                item.Entry.Recipients.Count.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                item.Entry.Attempts.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                item.State switch
+                {
+                    QueueState.Dead => "-",
+                    QueueState.Held => item.Next,
+                    _ => item.Entry.NextAttemptAt <= now ? "now" : "in " + TextTable.Duration(item.Entry.NextAttemptAt - now),
+                },
+                TextTable.Cut(item.Entry.LastError, 70),
             ]));
     }
 

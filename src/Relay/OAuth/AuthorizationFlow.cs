@@ -40,6 +40,7 @@ internal sealed class AuthorizationFlow(
     private static readonly string[] Scopes = [GoogleOptions.GmailScope, "openid", "email"];
 
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _claimed = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, AuthorizationResult> _finished = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Unconfirmed> _unconfirmed = new(StringComparer.Ordinal);
 
@@ -143,14 +144,28 @@ internal sealed class AuthorizationFlow(
                 : "This authorization was started by 'relay authorize': paste the address into that command, not into the page.");
         }
 
-        if (!_pending.TryRemove(state, out _))
+        // Claimed, not removed, while the code is exchanged: a 'relay authorize' waiting on this state meanwhile must find
+        // it (and get its result), not be told it is unknown.
+        if (!_claimed.TryAdd(state, true))
         {
             return Failure("This authorization was already used. Start again from the Authorize button.");
         }
 
-        var result = await ExchangeAsync(query, state, pending, cancellationToken);
+        AuthorizationResult result;
+        try
+        {
+            result = await ExchangeAsync(query, state, pending, cancellationToken);
+        }
+        catch
+        {
+            _claimed.TryRemove(state, out _);
+            throw;
+        }
+
         _finished[state] = result;
         pending.Done.TrySetResult(result);
+        _pending.TryRemove(state, out _);
+        _claimed.TryRemove(state, out _);
         if (result.Succeeded)
         {
             OAuthLog.AuthorizationCompleted(logger, result.Account!);

@@ -50,6 +50,10 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
 
     public string? Account => Current.Authorization?.Account;
 
+    public string Remedy => Status.Source == "configuration"
+        ? $"authorize {Account} again on the web page or with 'relay authorize', or give a new Relay:Google:RefreshToken"
+        : $"authorize {Account ?? "an account"} again on the web page or with 'relay authorize'";
+
     public TokenStatus Status
     {
         get

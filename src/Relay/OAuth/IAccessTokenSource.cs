@@ -20,6 +20,9 @@ internal interface IAccessTokenSource
 
     /// <summary>What the status page and the health checks show.</summary>
     TokenStatus Status { get; }
+
+    /// <summary>What an operator does when the upstream keeps refusing this source's tokens: the fix for this mode of authorization.</summary>
+    string Remedy { get; }
 }
 
 /// <summary>The state of the account's authorization; no secret in it.</summary>

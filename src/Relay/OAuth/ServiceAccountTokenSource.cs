@@ -38,6 +38,10 @@ internal sealed class ServiceAccountTokenSource : IAccessTokenSource
         remove { }
     }
 
+    public string Remedy =>
+        $"check the service account key (Relay:Google:ServiceAccountKeyFile) and that the Workspace admin allows its client ID the scope https://mail.google.com/ " +
+        $"for {Account} (Admin console: Security > Access and data control > API controls > Domain-wide delegation)";
+
     public TokenStatus Status => new(
         Account,
         "service account " + _credential.Id,

@@ -40,7 +40,8 @@ internal sealed class DeliveryGate(TimeProvider time, IOptions<OutboundOptions> 
     }
 
     /// <param name="until">When the hold ends by itself (the quota window frees); otherwise one message probes after the reason's delay.</param>
-    public void Hold(HoldReason reason, string detail, string account, DateTimeOffset? until = null)
+    /// <param name="remedy">For an authorization hold: what the operator does about it (<see cref="OAuth.IAccessTokenSource.Remedy"/>).</param>
+    public void Hold(HoldReason reason, string detail, string account, DateTimeOffset? until = null, string? remedy = null)
     {
         var now = time.GetUtcNow();
         var delay = until is { } end && end > now ? end - now : Delay(reason);
@@ -68,7 +69,7 @@ internal sealed class DeliveryGate(TimeProvider time, IOptions<OutboundOptions> 
         }
         else
         {
-            OutboundLog.HeldForAuthorization(logger, account, detail, now + delay);
+            OutboundLog.HeldForAuthorization(logger, detail, remedy ?? $"authorize {account} again", now + delay);
         }
     }
 

@@ -195,7 +195,7 @@ internal sealed class DeliveryWorker(
                     OutboundLog.Rejected(logger, entry.Id, outcome.Reply);
                     break;
                 case DeliveryResult.NeedsAuthorization:
-                    gate.Hold(HoldReason.Authorization, outcome.Reply, sender);
+                    gate.Hold(HoldReason.Authorization, outcome.Reply, sender, remedy: tokens.Remedy);
                     spool.Release(entry); // after the hold: a worker already waiting for a message must not try it again at once
                     break;
                 case DeliveryResult.QuotaReached:

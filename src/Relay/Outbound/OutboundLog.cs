@@ -28,8 +28,8 @@ internal static partial class OutboundLog
     private static partial void RejectedCore(ILogger logger, string spoolId, string reason);
 
     [LoggerMessage(4004, LogLevel.Error, "Delivery is on hold: {Reason} Mail keeps being accepted and spooled; nothing is lost. " +
-        "To fix it, authorize {Account} again (a new Relay:Google:RefreshToken for now). The next try is at {NextTryAt:u}.")]
-    public static partial void HeldForAuthorization(ILogger logger, string account, string reason, DateTimeOffset nextTryAt);
+        "To fix it, {Remedy}. The next try is at {NextTryAt:u}.")]
+    public static partial void HeldForAuthorization(ILogger logger, string reason, string remedy, DateTimeOffset nextTryAt);
 
     [LoggerMessage(4005, LogLevel.Warning, "The upstream refused the access token of {Account} ({UpstreamReply}; challenge {ChallengeJson}); refreshing it and trying once more")]
     public static partial void TokenRejected(ILogger logger, string account, string challengeJson, string upstreamReply);
