@@ -127,6 +127,7 @@ public sealed class NotifyEndToEndTests
         using var json = JsonDocument.Parse(await webhook.NextAsync());
         Assert.Equal("reauthorize", json.RootElement.GetProperty("event").GetString());
         Assert.Contains("invalid_grant", json.RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
+        Assert.Contains("What to do: Authorize relay.account@example.com again on the web page or with 'relay authorize'", json.RootElement.GetProperty("text").GetString(), StringComparison.Ordinal);
         var mail = Assert.Single(Notifications(relay));
         Assert.NotEqual(SpoolState.Dead, mail.State); // queued behind the hold, as the README says
         Assert.Empty(harness.Gmail.Messages);

@@ -76,7 +76,7 @@ internal sealed class NotifyWatcher(
         var serviceAccount = google.Value.ServiceAccountKeyFile is { Length: > 0 };
         if (status is { Account: { } account, Problem: { } problem } && Due(NotificationKind.Reauthorize, now))
         {
-            await TellAsync(Reauthorize(account, problem, serviceAccount, now), now, cancellationToken);
+            await TellAsync(Reauthorize(account, problem, now), now, cancellationToken);
         }
         else if (!serviceAccount && TokenHealth.TestingWarning(status, time) is { } warning && Due(NotificationKind.TestingLimit, now))
         {
@@ -148,7 +148,7 @@ internal sealed class NotifyWatcher(
     {
         var (what, fix) = state.Reason == HoldReason.Quota
             ? ("Gmail's sending limit is reached", "Nothing, if the limit frees by itself (a rolling 24 hours). If it does not, send less, or set Relay:Quota to the account's real limit.")
-            : ("the account's token is refused", "Authorize the account again (the relay's web page, or `relay authorize`). Until then this e-mail waits in the queue too; the webhook is the channel that works meanwhile.");
+            : ("the account's token is refused", $"{Sentence(tokens.Remedy)} Until then this e-mail waits in the queue too; the webhook is the channel that works meanwhile.");
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Delivery through {account ?? "(no account)"} has been held since {since:yyyy-MM-dd HH:mm} UTC ({Minutes(now - since)}): {what}.")
             .AppendLine(CultureInfo.InvariantCulture, $"Detail: {state.Detail}")
@@ -163,11 +163,9 @@ internal sealed class NotifyWatcher(
         };
     }
 
-    private Notification Reauthorize(string account, string problem, bool serviceAccount, DateTimeOffset now)
+    private Notification Reauthorize(string account, string problem, DateTimeOffset now)
     {
-        var fix = serviceAccount
-            ? "Check the service account's key (Relay:Google:ServiceAccountKeyFile) and its domain-wide delegation in the Workspace admin console."
-            : "Authorize the account again on the relay's web page (Authorize) or with `relay authorize`.";
+        var fix = Sentence(tokens.Remedy);
         var text = $"Google no longer accepts the authorization of {account}: {problem}{Environment.NewLine}" +
                    $"Mail is kept in the queue ({spool.Count} message(s)) and goes out once this is fixed.{Environment.NewLine}What to do: {fix}{Environment.NewLine}";
         return new Notification(NotificationKind.Reauthorize, now, account, $"Relay: {account} must be authorized again", text) { Queued = spool.Count };
@@ -190,6 +188,9 @@ internal sealed class NotifyWatcher(
         text.AppendLine("See them with `relay queue show ID`; once the cause is fixed, `relay queue retry ID` sends one again.");
         return new Notification(NotificationKind.DeadLetters, now, account, $"Relay: {dead.Count} new dead letter(s)", text.ToString()) { DeadLetters = dead };
     }
+
+    /// <summary>The token source's remedy ("authorize … again …") as a sentence.</summary>
+    private static string Sentence(string remedy) => remedy.Length == 0 ? remedy : char.ToUpperInvariant(remedy[0]) + remedy[1..].TrimEnd('.') + ".";
 
     private static string Minutes(TimeSpan span) =>
         span >= TimeSpan.FromHours(2) ? $"{(int)span.TotalHours} hours" : $"{(int)span.TotalMinutes} minutes";
