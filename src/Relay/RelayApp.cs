@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Relay.Inbound;
+using Relay.Notify;
 using Relay.OAuth;
 using Relay.Outbound;
 using Relay.Rewrite;
@@ -40,7 +41,8 @@ internal static class RelayApp
             .AddSpool()
             .AddRewrite()
             .AddOutbound()
-            .AddOAuth();
+            .AddOAuth()
+            .AddNotify();
         builder.AddWeb();
 
         configure?.Invoke(builder);

@@ -28,6 +28,9 @@ internal sealed record SpoolEntry
     public string? LastError { get; init; }
     public SpoolState State { get; init; } = SpoolState.Queued;
 
+    /// <summary>A message the relay wrote itself to tell the operator (Relay:Notify): its own failure never notifies.</summary>
+    public bool Notification { get; init; }
+
     /// <summary>The last <see cref="HistoryLength"/> attempts, oldest first.</summary>
     public IReadOnlyList<SpoolAttempt> History { get; init; } = [];
 

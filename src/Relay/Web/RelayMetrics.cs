@@ -31,6 +31,8 @@ internal sealed class RelayMetrics
         var authorized = factory.CreateGauge("relay_account_authorized", "1 when an account is authorized and its token usable.");
         var tokenExpiry = factory.CreateGauge("relay_access_token_expiry_timestamp_seconds", "When the current access token expires (Unix time; 0 when none).");
         var lastRefresh = factory.CreateGauge("relay_token_last_refresh_timestamp_seconds", "When a token was last refreshed (Unix time; 0 when never).");
+        var testingWarning = factory.CreateGauge("relay_authorization_testing_warning", "1 from day 5 to day 7 after an authorization: a consent screen left in Testing ends it on day 7.");
+        var spoolWritable = factory.CreateGauge("relay_spool_writable", "1 when a file can be written to the spool (checked at each scrape), 0 when not (disk full, permissions).");
         var quotaUsed = factory.CreateGauge("relay_quota_used", "Sent in the rolling 24 hours, by kind (messages, recipients).", "kind");
         var quotaLimit = factory.CreateGauge("relay_quota_limit", "Limits for the rolling 24 hours, by kind (messages, recipients).", "kind");
 
@@ -61,6 +63,8 @@ internal sealed class RelayMetrics
             authorized.Set(status.Usable ? 1 : 0);
             tokenExpiry.Set(status.AccessTokenExpiresAt?.ToUnixTimeSeconds() ?? 0);
             lastRefresh.Set(status.LastRefreshAt?.ToUnixTimeSeconds() ?? 0);
+            testingWarning.Set(TokenHealth.TestingWarning(status, time) is null ? 0 : 1);
+            spoolWritable.Set(spool.WriteProbe() is null ? 1 : 0);
             var usage = quota.Usage;
             quotaUsed.WithLabels("messages").Set(usage.Messages);
             quotaUsed.WithLabels("recipients").Set(usage.Recipients);
