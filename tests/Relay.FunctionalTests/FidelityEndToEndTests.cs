@@ -116,6 +116,7 @@ public sealed class FidelityEndToEndTests : HarnessTest
         await using var relay = await Harness.StartRelayAsync();
 
         var received = await SendAsync(relay, sent);
+        await relay.NextOutcomeAsync(); // the change is logged once the send is over
 
         var text = Encoding.UTF8.GetString(received.Data);
         Assert.True(MessageBytes.LongestLine(received.Data) <= 998);
