@@ -14,7 +14,7 @@ public sealed class ContainerHintsTests : HarnessTest
             s["DOTNET_RUNNING_IN_CONTAINER"] = "true";
         });
 
-        var hint = await relay.WaitForOutputAsync(line => line.Contains("SSH tunnel", StringComparison.Ordinal));
+        var hint = await relay.WaitForOutputAsync(line => line.Contains("runs in a container", StringComparison.Ordinal));
 
         Assert.Matches(@"ssh -L (\d+):localhost:\1 user@docker-host", hint);
     }
