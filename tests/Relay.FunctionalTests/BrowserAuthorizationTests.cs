@@ -11,31 +11,16 @@ namespace Relay.FunctionalTests;
 /// </summary>
 public sealed class BrowserAuthorizationTests(ITestOutputHelper output) : HarnessTest
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task Chromium_SignsIn_Authorizes_AndTheStatusPageShowsTheAccount()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (as .ci/run does).");
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
-        var loginLink = relay.Logs.Lines.Select(line => System.Text.RegularExpressions.Regex.Match(line, @"http://localhost:\d+/login#secret=[A-Za-z0-9_-]+")).First(match => match.Success).Value;
+        var loginLink = Chromium.LoginLink(relay);
 
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var page = await browser.NewPageAsync();
-        var refusedByPolicy = new List<string>(); // the Content-Security-Policy must let the pages do all they need
-        page.Console += (_, message) =>
-        {
-            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
-            {
-                refusedByPolicy.Add(message.Text);
-            }
-        };
+        var refusedByPolicy = Chromium.RefusedByPolicy(page);
 
         await page.GotoAsync(loginLink);
         await Assertions.Expect(page.Locator("body")).ToContainTextAsync("No Google account is authorized yet");
@@ -48,10 +33,7 @@ public sealed class BrowserAuthorizationTests(ITestOutputHelper output) : Harnes
         await Assertions.Expect(page.Locator("table").First).ToContainTextAsync("relay.account@example.com");
         await Assertions.Expect(page.Locator("table").First).ToContainTextAsync("valid");
 
-        var screenshot = Path.Combine(AppContext.BaseDirectory, "artifacts", "status-page.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = screenshot, FullPage = true });
-        output.WriteLine("Screenshot of the status page: " + screenshot);
+        output.WriteLine("Screenshot of the status page: " + await Chromium.ScreenshotAsync(page, "status-page.png"));
         Assert.Equal("relay.account@example.com", relay.Tokens.Account);
         Assert.Empty(refusedByPolicy);
         Assert.DoesNotContain("secret=", page.Url, StringComparison.Ordinal);

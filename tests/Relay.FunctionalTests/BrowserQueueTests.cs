@@ -12,38 +12,21 @@ namespace Relay.FunctionalTests;
 /// </summary>
 public sealed class BrowserQueueTests(ITestOutputHelper output) : HarnessTest
 {
-    private const string Chromium = "/usr/bin/chromium";
-
     [Fact]
     public async Task Chromium_OpensTheQueue_Filters_ViewsADetail_RetriesAndDeletes()
     {
-        Assert.True(File.Exists(Chromium), $"{Chromium} is missing: apt-get install -y chromium (as .ci/run does).");
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
         foreach (var subject in new[] { "Printer jammed", "Password reset" })
         {
-            using var smtp = await RawSmtp.ConnectAsync(relay.SmtpPort);
-            await smtp.BeginDataAsync("glpi@helpdesk.local", "alice@example.org");
-            await smtp.SendMessageAsync(Encoding.ASCII.GetBytes($"From: GLPI <glpi@helpdesk.local>\r\nSubject: {subject}\r\n\r\nbody\r\n"), "250");
+            await RawSmtp.SendOneAsync(relay.SmtpPort, "glpi@helpdesk.local", "alice@example.org", Encoding.ASCII.GetBytes($"From: GLPI <glpi@helpdesk.local>\r\nSubject: {subject}\r\n\r\nbody\r\n"));
         }
 
-        var loginLink = relay.Logs.Lines.Select(line => System.Text.RegularExpressions.Regex.Match(line, @"http://localhost:\d+/login#secret=[A-Za-z0-9_-]+")).First(match => match.Success).Value;
+        var loginLink = Chromium.LoginLink(relay);
         using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
-        {
-            ExecutablePath = Chromium,
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        });
+        await using var browser = await Chromium.LaunchAsync(playwright);
         var phone = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 390, Height = 844 } });
         var page = await browser.NewPageAsync();
-        var refusedByPolicy = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
-            {
-                refusedByPolicy.Add(message.Text);
-            }
-        };
+        var refusedByPolicy = Chromium.RefusedByPolicy(page);
 
         await page.GotoAsync(loginLink);
         await page.ClickAsync("text=2 waiting");
@@ -68,8 +51,7 @@ public sealed class BrowserQueueTests(ITestOutputHelper output) : HarnessTest
         Assert.Single(relay.Spool.List());
 
         // The same list on a phone-sized screen: the table scrolls inside the page, nothing is cut off.
-        await phone.GotoAsync(page.Url.Split("/queue")[0] + "/queue"); // shares no cookie: sign in again
-        await phone.GotoAsync(loginLink);
+        await phone.GotoAsync(loginLink); // a page of its own: it signs in again
         await phone.GotoAsync(page.Url.Split("/queue")[0] + "/queue");
         await Assertions.Expect(phone.Locator("table.list")).ToContainTextAsync("alice@example.org");
         var width = await phone.EvaluateAsync<int>("document.documentElement.scrollWidth");
@@ -78,11 +60,5 @@ public sealed class BrowserQueueTests(ITestOutputHelper output) : HarnessTest
         Assert.Empty(refusedByPolicy);
     }
 
-    private async Task Screenshot(IPage page, string name)
-    {
-        var path = Path.Combine(AppContext.BaseDirectory, "artifacts", name);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        output.WriteLine("Screenshot: " + path);
-    }
+    private async Task Screenshot(IPage page, string name) => output.WriteLine("Screenshot: " + await Chromium.ScreenshotAsync(page, name));
 }

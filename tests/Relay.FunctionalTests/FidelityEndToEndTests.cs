@@ -167,15 +167,7 @@ public sealed class FidelityEndToEndTests : HarnessTest
 
     private async Task<ReceivedMessage> SendAsync(RelayInstance relay, byte[] message)
     {
-        using (var smtp = await RawSmtp.ConnectAsync(relay.SmtpPort))
-        {
-            await smtp.SendAsync("EHLO legacy.local", "250");
-            await smtp.SendAsync($"MAIL FROM:<{ClientShapedMessages.Sender}>{(MessageBytes.HasEightBit(message) ? " BODY=8BITMIME" : string.Empty)}", "250");
-            await smtp.SendAsync("RCPT TO:<alice@example.org>", "250");
-            await smtp.SendAsync("DATA", "354");
-            await smtp.SendMessageAsync(message, "250");
-        }
-
+        await RawSmtp.SendOneAsync(relay.SmtpPort, ClientShapedMessages.Sender, "alice@example.org", message, MessageBytes.HasEightBit(message) ? "BODY=8BITMIME" : "");
         return await Harness.Gmail.NextMessageAsync();
     }
 

@@ -137,13 +137,6 @@ public sealed class QueuePagesTests : HarnessTest
 
     private static int CountRows(string page) => page.Split("<tr><td><a href=\"/queue/").Length - 1;
 
-    private static async Task SendAsync(RelayInstance relay, string recipient, string message)
-    {
-        using var smtp = await RawSmtp.ConnectAsync(relay.SmtpPort);
-        await smtp.SendAsync("EHLO legacy.local", "250");
-        await smtp.SendAsync("MAIL FROM:<glpi@helpdesk.local>", "250");
-        await smtp.SendAsync($"RCPT TO:<{recipient}>", "250");
-        await smtp.SendAsync("DATA", "354");
-        await smtp.SendMessageAsync(Encoding.UTF8.GetBytes(message), "250");
-    }
+    private static Task SendAsync(RelayInstance relay, string recipient, string message) =>
+        RawSmtp.SendOneAsync(relay.SmtpPort, "glpi@helpdesk.local", recipient, Encoding.UTF8.GetBytes(message));
 }

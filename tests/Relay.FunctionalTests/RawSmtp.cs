@@ -63,6 +63,17 @@ internal sealed class RawSmtp : IDisposable
         return all.ToString();
     }
 
+    /// <summary>One whole transaction on a new connection: EHLO, MAIL (with <paramref name="mailParameters"/>), RCPT, DATA; returns the reply to the message.</summary>
+    public static async Task<string> SendOneAsync(int port, string from, string to, byte[] message, string mailParameters = "")
+    {
+        using var smtp = await ConnectAsync(port);
+        await smtp.SendAsync("EHLO legacy.local", "250");
+        await smtp.SendAsync($"MAIL FROM:<{from}>{(mailParameters.Length == 0 ? "" : " " + mailParameters)}", "250");
+        await smtp.SendAsync($"RCPT TO:<{to}>", "250");
+        await smtp.SendAsync("DATA", "354");
+        return await smtp.SendMessageAsync(message, "250");
+    }
+
     /// <summary>A command line in UTF-8 (for SMTPUTF8 addresses).</summary>
     public async Task<string> SendUtf8Async(string line, string expectedCode)
     {
