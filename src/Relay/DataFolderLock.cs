@@ -18,18 +18,7 @@ internal sealed class DataFolderLock : IDisposable
     public DataFolderLock(IOptions<RelayOptions> options)
     {
         Folder = Path.GetFullPath(options.Value.DataPath);
-        if (!Directory.Exists(Folder))
-        {
-            // Only a folder Relay creates gets its mode set: the spool and the tokens are nobody else's business.
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(Folder);
-            }
-            else
-            {
-                Directory.CreateDirectory(Folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
-        }
+        DurableFile.CreateFolder(Folder); // the spool and the tokens are nobody else's business
 
         var path = Path.Combine(Folder, LockFileName);
         try

@@ -22,6 +22,38 @@ internal static partial class DurableFile
         stream.Flush(flushToDisk: true);
     }
 
+    /// <summary>
+    /// Creates a new file holding a secret (a key, the login secret, a private key): readable by its owner only from the
+    /// moment it exists, flushed to disk. Its folder is created when missing, owner-only too; an existing folder keeps
+    /// its mode. Fails when the file already exists.
+    /// </summary>
+    public static void CreateSecret(string path, ReadOnlySpan<byte> content)
+    {
+        CreateFolder(Path.GetDirectoryName(Path.GetFullPath(path))!);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using var stream = new FileStream(path, options);
+        stream.Write(content);
+        stream.Flush(flushToDisk: true);
+    }
+
+    /// <summary>Creates <paramref name="folder"/> readable by its owner only when it is missing; an existing folder (/etc, say) keeps its mode.</summary>
+    public static void CreateFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Directory.CreateDirectory(folder);
+        }
+        else if (!Directory.Exists(folder))
+        {
+            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+    }
+
     public static Task WriteAsync(string path, byte[] content, CancellationToken cancellationToken) =>
         WriteAsync(path, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
 

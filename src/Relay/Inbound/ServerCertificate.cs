@@ -70,12 +70,7 @@ internal sealed class ServerCertificate(IOptions<InboundOptions> options, IOptio
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
         using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(5));
         var pfx = created.Export(X509ContentType.Pkcs12);
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        File.WriteAllBytes(path, pfx);
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
+        DurableFile.CreateSecret(path, pfx); // it holds the private key
 
         InboundLog.SelfSignedCertificate(logger, path);
         return X509CertificateLoader.LoadPkcs12(pfx, null);

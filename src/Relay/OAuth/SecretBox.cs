@@ -69,29 +69,8 @@ internal sealed class SecretBox(IOptions<SecretsOptions> options, ILogger<Secret
             return Decode(File.ReadAllText(path)) ?? throw Invalid(path);
         }
 
-        // Only folders Relay creates get their mode set (owner only); an existing one, /etc say, is left as it is.
-        var folder = Path.GetDirectoryName(path)!;
-        if (OperatingSystem.IsWindows())
-        {
-            Directory.CreateDirectory(folder);
-        }
-        else if (!Directory.Exists(folder))
-        {
-            Directory.CreateDirectory(folder, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        }
-
         var key = RandomNumberGenerator.GetBytes(32);
-        var write = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            write.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var file = new StreamWriter(path, Encoding.ASCII, write))
-        {
-            file.Write(Convert.ToBase64String(key));
-        }
-
+        DurableFile.CreateSecret(path, Encoding.ASCII.GetBytes(Convert.ToBase64String(key)));
         OAuthLog.KeyGenerated(logger, path);
         return key;
     }

@@ -137,10 +137,7 @@ internal sealed class DeliveryGate(TimeProvider time, IOptions<OutboundOptions> 
                 opened = _opened.Task;
             }
 
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            await Task.WhenAny(opened, Task.Delay(wait, time, stop.Token));
-            await stop.CancelAsync();
-            cancellationToken.ThrowIfCancellationRequested();
+            await Signal.WaitAsync(opened, wait, time, cancellationToken);
         }
     }
 }

@@ -128,10 +128,7 @@ internal sealed partial class FileSpool
                 changed = _changed.Task;
             }
 
-            using var stopWaiting = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            await Task.WhenAny(changed, Task.Delay(wait, _time, stopWaiting.Token));
-            await stopWaiting.CancelAsync();
-            cancellationToken.ThrowIfCancellationRequested();
+            await Signal.WaitAsync(changed, wait, _time, cancellationToken);
         }
     }
 

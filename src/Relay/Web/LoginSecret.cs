@@ -53,19 +53,8 @@ internal sealed class LoginSecret
             return (File.ReadAllText(path).Trim(), false);
         }
 
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        using (var writer = new StreamWriter(path, Encoding.ASCII, options))
-        {
-            writer.Write(secret);
-        }
-
+        DurableFile.CreateSecret(path, Encoding.ASCII.GetBytes(secret));
         return (secret, true);
     }
 
