@@ -14,12 +14,20 @@ namespace Relay;
 /// <summary>The relay host: one process, SMTP in, spool, delivery worker, web. Tests build it with their own settings.</summary>
 internal static class RelayApp
 {
+    /// <summary>
+    /// The relay's configuration exactly as the host reads it (appsettings.json, appsettings.{Environment}.json,
+    /// <c>Relay__…</c> environment variables, command-line settings), for the commands that talk to a running relay.
+    /// </summary>
+    public static IConfiguration Configuration(string[] args) => WebApplication.CreateBuilder(HostOptions(args)).Configuration;
+
+    // appsettings.json is read from beside the program, whatever the working folder (which holds ./data).
+    private static WebApplicationOptions HostOptions(string[] args) => new() { Args = args, ContentRootPath = AppContext.BaseDirectory };
+
     /// <param name="serve">False for the diagnostic commands: the services are built (and the configuration validated) but
     /// nothing that touches the spool or the web is set up, so they can run beside a running relay.</param>
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null, bool serve = true)
     {
-        // appsettings.json is read from beside the program, whatever the working folder (which holds ./data).
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        var builder = WebApplication.CreateBuilder(HostOptions(args));
         builder.Logging.ClearProviders();
         // Each host gets its own logger (the static Log.Logger stays Program's bootstrap logger), and logging
         // providers added to the builder receive the events too.

@@ -8,7 +8,7 @@ namespace Relay.Cli;
 
 /// <summary>
 /// Talks to the admin API of the relay running on this machine (or in this container): its address and login secret
-/// come from the same configuration the relay reads (appsettings.json, then <c>Relay__…</c> environment variables).
+/// come from the configuration the relay reads, through the host's own pipeline (<see cref="RelayApp.Configuration"/>).
 /// </summary>
 internal sealed class AdminClient(HttpClient http) : IDisposable
 {
@@ -35,11 +35,7 @@ internal sealed class AdminClient(HttpClient http) : IDisposable
         return new Uri($"http://{LocalHost(web.Address)}:{web.Port}/");
     }
 
-    private static IConfiguration Configuration() => new ConfigurationBuilder()
-        .SetBasePath(AppContext.BaseDirectory)
-        .AddJsonFile("appsettings.json", optional: true)
-        .AddEnvironmentVariables()
-        .Build();
+    private static IConfiguration Configuration() => RelayApp.Configuration([]);
 
     public Task<T> GetAsync<T>(string path, CancellationToken cancellationToken) => SendAsync<T>(HttpMethod.Get, path, null, cancellationToken);
 

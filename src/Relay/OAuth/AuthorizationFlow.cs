@@ -71,21 +71,20 @@ internal sealed class AuthorizationFlow(
     }
 
     /// <summary>
-    /// For the admin API: waits for the authorization with this state to complete (a pasted address), or for Google's
-    /// redirect to reach <c>/oauth/callback</c> (then completes it here, for the admin API that started it): its result,
-    /// or null when still pending after <paramref name="timeout"/>. Throws <see cref="KeyNotFoundException"/> for a state
-    /// never issued or long expired.
+    /// For a flow the admin API started (<c>relay authorize</c>): waits up to <paramref name="timeout"/> for it to be
+    /// finished, by a pasted address or by Google's redirect reaching <c>/oauth/callback</c> (then completes it here). The
+    /// answer says whether the state is known at all (never issued, or long expired: not), and the result once there is one.
     /// </summary>
-    public async Task<AuthorizationResult?> WaitAsync(string state, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<FlowWait> WaitAsync(string state, TimeSpan timeout, CancellationToken cancellationToken)
     {
         if (_finished.TryGetValue(state, out var finished))
         {
-            return finished;
+            return new FlowWait(true, finished);
         }
 
         if (!_pending.TryGetValue(state, out var pending))
         {
-            throw new KeyNotFoundException("This authorization is unknown or has expired. Start again.");
+            return FlowWait.Unknown;
         }
 
         try
@@ -93,14 +92,14 @@ internal sealed class AuthorizationFlow(
             var first = await Task.WhenAny(pending.Done.Task, pending.Caught.Task).WaitAsync(timeout, time, cancellationToken);
             if (first == pending.Done.Task)
             {
-                return await pending.Done.Task;
+                return new FlowWait(true, await pending.Done.Task);
             }
 
-            return _finished.TryGetValue(state, out var done) ? done : await CompleteAsync(await pending.Caught.Task, FlowCaller.AdminApi, cancellationToken);
+            return new FlowWait(true, _finished.TryGetValue(state, out var done) ? done : await CompleteAsync(await pending.Caught.Task, FlowCaller.AdminApi, cancellationToken));
         }
         catch (TimeoutException)
         {
-            return null;
+            return new FlowWait(true, null);
         }
     }
 
@@ -366,4 +365,10 @@ internal sealed class AuthorizationFlow(
         TaskCompletionSource<AuthorizationResult> Done, TaskCompletionSource<IReadOnlyDictionary<string, string>> Caught);
 
     private sealed record Unconfirmed(StoredAuthorization Authorization, FlowOwner Owner, DateTimeOffset ExpiresAt);
+}
+
+/// <summary>What waiting on a flow came to: <see cref="Known"/> false for a state never issued or long expired; <see cref="Result"/> null while it is still pending.</summary>
+internal sealed record FlowWait(bool Known, AuthorizationResult? Result)
+{
+    public static readonly FlowWait Unknown = new(false, null);
 }

@@ -44,25 +44,29 @@ internal sealed partial class FileSpool
     }
 
     /// <summary>Makes an entry due now: a deferred one goes first in line, a dead one goes back to the queue.</summary>
-    public async Task<SpoolEntry?> RetryAsync(string id, CancellationToken cancellationToken)
+    public async Task<SpoolChange> RetryAsync(string id, CancellationToken cancellationToken)
     {
         var now = _time.GetUtcNow();
         if (!IsId(id))
         {
-            return null;
+            return SpoolChange.NotFound;
         }
 
         lock (_gate)
         {
             if (_entries.TryGetValue(id, out var queued))
             {
-                ThrowIfLeased(id);
+                if (_leased.Contains(id))
+                {
+                    return SpoolChange.Busy(id);
+                }
+
                 _ready.Remove((queued.NextAttemptAt, id));
                 var due = queued with { NextAttemptAt = now };
                 _entries[id] = due;
                 _ready.Add((now, id));
                 SignalLocked();
-                return due;
+                return SpoolChange.Done(due);
             }
         }
 
@@ -74,7 +78,7 @@ internal sealed partial class FileSpool
 
         if (dead is null)
         {
-            return null;
+            return SpoolChange.NotFound;
         }
 
         var revived = dead with { State = SpoolState.Queued, QueuedAt = now, NextAttemptAt = now };
@@ -85,7 +89,7 @@ internal sealed partial class FileSpool
         }
 
         Requeue(revived);
-        return revived;
+        return SpoolChange.Done(revived);
     }
 
     /// <summary>Puts every dead letter back in the queue; returns how many.</summary>
@@ -94,7 +98,7 @@ internal sealed partial class FileSpool
         var count = 0;
         foreach (var dead in ReadDead())
         {
-            if (await RetryAsync(dead.Id, cancellationToken) is not null)
+            if ((await RetryAsync(dead.Id, cancellationToken)).Result == SpoolChangeResult.Done)
             {
                 count++;
             }
@@ -103,48 +107,45 @@ internal sealed partial class FileSpool
         return count;
     }
 
-    /// <summary>Removes an entry for good (queued or dead). False when there is no such entry.</summary>
-    public Task<bool> DeleteAsync(string id, CancellationToken cancellationToken)
+    /// <summary>Removes an entry for good (queued or dead), unless it is being delivered right now.</summary>
+    public Task<SpoolChange> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!IsId(id))
         {
-            return Task.FromResult(false);
+            return Task.FromResult(SpoolChange.NotFound);
         }
 
         lock (_gate)
         {
             if (_entries.TryGetValue(id, out var queued))
             {
-                ThrowIfLeased(id);
+                if (_leased.Contains(id))
+                {
+                    return Task.FromResult(SpoolChange.Busy(id));
+                }
+
                 File.Delete(EnvelopePath(Queue, id));
                 File.Delete(MessagePath(Queue, id));
                 _ready.Remove((queued.NextAttemptAt, id));
                 _entries.Remove(id);
                 SignalLocked();
-                return Task.FromResult(true);
+                return Task.FromResult(SpoolChange.Done(queued));
             }
         }
 
+        SpoolEntry? dead;
         lock (_gate)
         {
-            if (!_dead.Remove(id))
+            if (!_dead.Remove(id, out dead))
             {
-                return Task.FromResult(false);
+                return Task.FromResult(SpoolChange.NotFound);
             }
         }
 
         File.Delete(EnvelopePath(Dead, id));
         File.Delete(MessagePath(Dead, id));
-        return Task.FromResult(true);
-    }
-
-    private void ThrowIfLeased(string id)
-    {
-        if (_leased.Contains(id))
-        {
-            throw new InvalidOperationException($"Message {id} is being delivered right now; try again in a moment.");
-        }
+        return Task.FromResult(SpoolChange.Done(dead));
     }
 
     private IReadOnlyList<SpoolEntry> ReadDead()
@@ -171,4 +172,23 @@ internal sealed partial class FileSpool
 
     [GeneratedRegex("^[0-9a-f]{32}$")]
     private static partial Regex IdPattern();
+}
+
+internal enum SpoolChangeResult
+{
+    Done,
+    NotFound,
+
+    /// <summary>The entry is being delivered right now: try again in a moment.</summary>
+    Busy,
+}
+
+/// <summary>What an operator's retry or delete came to; <see cref="Entry"/> is the entry as it now is (or was) when done.</summary>
+internal sealed record SpoolChange(SpoolChangeResult Result, SpoolEntry? Entry, string? Reason)
+{
+    public static readonly SpoolChange NotFound = new(SpoolChangeResult.NotFound, null, null);
+
+    public static SpoolChange Done(SpoolEntry entry) => new(SpoolChangeResult.Done, entry, null);
+
+    public static SpoolChange Busy(string id) => new(SpoolChangeResult.Busy, null, $"Message {id} is being delivered right now; try again in a moment.");
 }

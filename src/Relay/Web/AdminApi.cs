@@ -28,16 +28,12 @@ internal static class AdminApi
                 ? Results.Ok(result)
                 : Problem(result.Message, 400));
         api.MapGet("/authorize/{state}/wait", async (string state, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-        {
-            try
+            await flow.WaitAsync(state, TimeSpan.FromSeconds(25), cancellationToken) switch
             {
-                return await flow.WaitAsync(state, TimeSpan.FromSeconds(25), cancellationToken) is { } result ? Results.Ok(result) : Results.NoContent();
-            }
-            catch (KeyNotFoundException ex)
-            {
-                return Problem(ex.Message, 404);
-            }
-        });
+                { Known: false } => Problem("This authorization is unknown or has expired. Start again.", 404),
+                { Result: { } result } => Results.Ok(result),
+                _ => Results.NoContent(),
+            });
         api.MapPost("/account/revoke", async (GoogleAccessTokenSource tokens, CancellationToken cancellationToken) =>
         {
             await tokens.RevokeAsync(cancellationToken);
@@ -59,10 +55,3 @@ internal static class AdminApi
 
     internal static IResult Problem(string detail, int status) => TypedResults.Problem(detail, statusCode: status);
 }
-
-internal sealed record RelayStatus(TokenStatus Token, int Queued, int Dead, GateState Delivery);
-
-/// <param name="Replace">The operator confirms beforehand that another account may replace the authorized one (<c>relay authorize --replace</c>).</param>
-internal sealed record ClientInput(string? ClientId, string? ClientSecret, bool Replace = false);
-
-internal sealed record PastedUrl(string Url);

@@ -17,24 +17,19 @@ internal static class QueueApi
                 ? TypedResults.Ok(new QueueEntryDetail(entry, await HeadersAsync(spool, entry, cancellationToken)))
                 : NotFound(id));
         queue.MapPost("/{id}/retry", async Task<IResult> (string id, FileSpool spool, CancellationToken cancellationToken) =>
-            await Conflicting(async () => await spool.RetryAsync(id, cancellationToken) is { } entry ? TypedResults.Ok(entry) : NotFound(id)));
+            Answer(id, await spool.RetryAsync(id, cancellationToken), entry => TypedResults.Ok(entry)));
         queue.MapPost("/retry-dead", async (FileSpool spool, CancellationToken cancellationToken) =>
             TypedResults.Ok(new RetriedCount(await spool.RetryAllDeadAsync(cancellationToken))));
         queue.MapDelete("/{id}", async Task<IResult> (string id, FileSpool spool, CancellationToken cancellationToken) =>
-            await Conflicting(async () => await spool.DeleteAsync(id, cancellationToken) ? TypedResults.NoContent() : NotFound(id)));
+            Answer(id, await spool.DeleteAsync(id, cancellationToken), _ => TypedResults.NoContent()));
     }
 
-    private static async Task<IResult> Conflicting(Func<Task<IResult>> action)
+    private static IResult Answer(string id, SpoolChange change, Func<SpoolEntry, IResult> done) => change.Result switch
     {
-        try
-        {
-            return await action();
-        }
-        catch (InvalidOperationException ex)
-        {
-            return TypedResults.Problem(ex.Message, statusCode: StatusCodes.Status409Conflict);
-        }
-    }
+        SpoolChangeResult.Done => done(change.Entry!),
+        SpoolChangeResult.Busy => AdminApi.Problem(change.Reason!, StatusCodes.Status409Conflict),
+        _ => NotFound(id),
+    };
 
     private static IResult NotFound(string id) => AdminApi.Problem($"No message with ID '{id}' in the queue or the dead letters.", 404);
 
@@ -52,7 +47,3 @@ internal static class QueueApi
         }
     }
 }
-
-internal sealed record QueueEntryDetail(SpoolEntry Entry, IReadOnlyList<string> Headers);
-
-internal sealed record RetriedCount(int Count);

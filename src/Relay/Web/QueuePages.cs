@@ -33,9 +33,9 @@ internal static class QueuePages
                 action == "retry" ? "It is tried at once (a dead letter goes back to the queue)." : "The message and its envelope are removed from the disk; this cannot be undone.",
                 action == "retry" ? "Retry now" : "Delete"));
         queue.MapPost("/{id}/retry", async (string id, FileSpool spool, CancellationToken cancellationToken) =>
-            await Act(id, async () => await spool.RetryAsync(id, cancellationToken) is not null, "is queued to be tried now"));
+            Act(id, await spool.RetryAsync(id, cancellationToken), "is queued to be tried now"));
         queue.MapPost("/{id}/delete", async (string id, FileSpool spool, CancellationToken cancellationToken) =>
-            await Act(id, () => spool.DeleteAsync(id, cancellationToken), "was deleted"));
+            Act(id, await spool.DeleteAsync(id, cancellationToken), "was deleted"));
         queue.MapGet("/retry-dead", (HttpContext context, FileSpool spool) =>
             Confirm(context, "/queue/retry-dead", $"Retry all {spool.DeadCount} dead letter(s)?", "Each goes back to the queue and is tried at once.", "Retry all"));
         queue.MapPost("/retry-dead", async (FileSpool spool, CancellationToken cancellationToken) =>
@@ -158,19 +158,12 @@ internal static class QueuePages
         return (headers, string.Join("<br>", lines));
     }
 
-    private static async Task<IResult> Act(string id, Func<Task<bool>> action, string done)
+    private static IResult Act(string id, SpoolChange change, string done) => change.Result switch
     {
-        try
-        {
-            return await action()
-                ? Page("Done", Banner("ok", $"Message {E(id)} {done}.") + """<p><a href="/queue">Back to the queue</a></p>""")
-                : Missing(id);
-        }
-        catch (InvalidOperationException ex)
-        {
-            return Page("Not now", Banner("warn", E(ex.Message)) + $"""<p><a href="/queue/{E(id)}">Back to the message</a></p>""", StatusCodes.Status409Conflict);
-        }
-    }
+        SpoolChangeResult.Done => Page("Done", Banner("ok", $"Message {E(id)} {done}.") + """<p><a href="/queue">Back to the queue</a></p>"""),
+        SpoolChangeResult.Busy => Page("Not now", Banner("warn", E(change.Reason)) + $"""<p><a href="/queue/{E(id)}">Back to the message</a></p>""", StatusCodes.Status409Conflict),
+        _ => Missing(id),
+    };
 
     private static IResult Confirm(HttpContext context, string action, string question, string detail, string button) => Page(question, $"""
         <p>{E(detail)}</p>

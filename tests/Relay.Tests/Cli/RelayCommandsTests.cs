@@ -38,3 +38,15 @@ public sealed class RelayCommandsTests
         Assert.Equal(["--Relay:Inbound:Port=2526"], given!);
     }
 }
+
+public sealed class CliConfigurationTests
+{
+    [Fact]
+    public void TheCommandsReadTheConfigurationThroughTheHostsPipeline()
+    {
+        var configuration = RelayApp.Configuration(["--Relay:Web:Port=18025"]);
+
+        Assert.Equal("18025", configuration["Relay:Web:Port"]); // command-line settings: a source only the host's builder had
+        Assert.NotNull(configuration["Serilog:MinimumLevel:Default"]); // appsettings.json beside the program
+    }
+}

@@ -191,16 +191,16 @@ public sealed class FileSpoolTests : IDisposable
         var deferred = await spool.DeferAsync(await LeaseNewAsync(spool), _clock.GetUtcNow().AddHours(1), "421 later", CancellationToken.None);
         _clock.Advance(TimeSpan.FromDays(6));
 
-        var revived = await spool.RetryAsync(deadEntry.Id, CancellationToken.None);
-        var hurried = await spool.RetryAsync(deferred.Id, CancellationToken.None);
+        var revived = (await spool.RetryAsync(deadEntry.Id, CancellationToken.None)).Entry;
+        var hurried = (await spool.RetryAsync(deferred.Id, CancellationToken.None)).Entry;
 
         Assert.Equal(SpoolState.Queued, revived!.State);
         Assert.Equal(_clock.GetUtcNow(), revived.QueuedAt); // the maximum age counts again from now
         Assert.Equal(_clock.GetUtcNow(), hurried!.NextAttemptAt);
         Assert.Equal(2, spool.Count);
         Assert.Equal(0, spool.DeadCount);
-        Assert.Null(await spool.RetryAsync("0123456789abcdef0123456789abcdef", CancellationToken.None));
-        Assert.Null(await spool.RetryAsync("../queue/x", CancellationToken.None));
+        Assert.Equal(SpoolChange.NotFound, await spool.RetryAsync("0123456789abcdef0123456789abcdef", CancellationToken.None));
+        Assert.Equal(SpoolChange.NotFound, await spool.RetryAsync("../queue/x", CancellationToken.None));
     }
 
     [Fact]
@@ -211,10 +211,10 @@ public sealed class FileSpoolTests : IDisposable
         var leased = await LeaseNewAsync(spool);
         var queued = await EnqueueAsync(spool);
 
-        Assert.True(await spool.DeleteAsync(dead.Id, CancellationToken.None));
-        Assert.True(await spool.DeleteAsync(queued.Id, CancellationToken.None));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => spool.DeleteAsync(leased.Id, CancellationToken.None));
-        Assert.False(await spool.DeleteAsync(dead.Id, CancellationToken.None));
+        Assert.Equal(SpoolChangeResult.Done, (await spool.DeleteAsync(dead.Id, CancellationToken.None)).Result);
+        Assert.Equal(SpoolChangeResult.Done, (await spool.DeleteAsync(queued.Id, CancellationToken.None)).Result);
+        Assert.Equal(SpoolChangeResult.Busy, (await spool.DeleteAsync(leased.Id, CancellationToken.None)).Result);
+        Assert.Equal(SpoolChange.NotFound, await spool.DeleteAsync(dead.Id, CancellationToken.None));
         Assert.Equal([leased.Id], spool.List().Select(e => e.Id));
     }
 
@@ -244,8 +244,8 @@ public sealed class FileSpoolTests : IDisposable
         }
 
         Assert.Null(spool.Find(id));
-        Assert.Null(await spool.RetryAsync(id, CancellationToken.None));
-        Assert.False(await spool.DeleteAsync(id, CancellationToken.None));
+        Assert.Equal(SpoolChange.NotFound, await spool.RetryAsync(id, CancellationToken.None));
+        Assert.Equal(SpoolChange.NotFound, await spool.DeleteAsync(id, CancellationToken.None));
         Assert.All(canaries, canary => Assert.True(File.Exists(canary + ".json") && File.Exists(canary + ".eml"), canary + " was touched"));
     }
 }
