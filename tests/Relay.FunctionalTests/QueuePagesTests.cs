@@ -135,6 +135,26 @@ public sealed class QueuePagesTests : HarnessTest
         Assert.Contains("""<a href="/queue?page=2">2</a>""", first, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ReleasingTheHold_FromThePageOrTheApi_OpensTheGate()
+    {
+        await using var relay = await Harness.StartRelayAsync();
+        relay.Gate.Hold(Relay.Outbound.HoldReason.Quota, "550 5.4.5 Daily user sending limit exceeded", RelayHarness.Account);
+        using var web = await WebSession.SignedInAsync(relay);
+        using var api = new HttpClient { BaseAddress = new Uri(relay.WebAddress) };
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", relay.LoginSecret);
+
+        var queue = await web.GetTextAsync("/queue");
+        var released = await web.PostFormAsync("/queue/release", "/queue/release", new Dictionary<string, string>());
+        relay.Gate.Hold(Relay.Outbound.HoldReason.Quota, "550 5.4.5 Daily user sending limit exceeded", RelayHarness.Account);
+        var releasedByApi = await api.PostAsync("api/queue/release", null);
+
+        Assert.Contains("""<a href="/queue/release">Release the hold and try now</a>""", queue, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, releasedByApi.StatusCode);
+        Assert.Equal(Relay.Outbound.HoldReason.None, relay.Gate.State.Reason);
+    }
+
     private static int CountRows(string page) => page.Split("<tr><td><a href=\"/queue/").Length - 1;
 
     private static Task SendAsync(RelayInstance relay, string recipient, string message) =>

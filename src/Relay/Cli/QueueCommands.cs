@@ -66,7 +66,15 @@ internal static class QueueCommands
             Console.WriteLine($"{parse.GetValue(deleteId)} deleted.");
         }));
 
+        var release = new Command("release", "End a hold (token refused, sending limit) and try one message now; if the cause is still there, the queue is held again.");
+        release.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
+        {
+            await client.PostAsync<Outbound.GateState>("api/queue/release", null, ct);
+            Console.WriteLine("The hold is released: delivery is tried now.");
+        }));
+
         queue.Subcommands.Add(list);
+        queue.Subcommands.Add(release);
         queue.Subcommands.Add(show);
         queue.Subcommands.Add(retry);
         queue.Subcommands.Add(delete);
