@@ -43,6 +43,10 @@ internal static class RelayApp
         builder.Services.AddRelayOptions<RelayOptions, RelayOptionsValidator>(RelayOptions.Section);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(45));
 
+        // Before every other hosted service: the start-up file work, in its order.
+        builder.Services.AddSingleton<StartupSequence>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<StartupSequence>());
+
         // In the order of the data flow.
         builder.Services
             .AddInbound()

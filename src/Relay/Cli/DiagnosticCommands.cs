@@ -162,6 +162,7 @@ internal static class DiagnosticCommands
         await using (app)
         {
             Report(true, "Configuration", "valid");
+            app.Services.GetRequiredService<StartupSequence>().Run(web: false);
             return await steps(app.Services, Report) ? 0 : 1;
         }
     }

@@ -23,7 +23,8 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
     private readonly ILogger<GoogleAccessTokenSource> _logger;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
     private readonly Lock _lock = new();
-    private State _state;
+    private readonly Func<State> _initial;
+    private State? _state;
     private string? _lastToken;
 
     public GoogleAccessTokenSource(IOptions<GoogleOptions> google, IOptions<AccountOptions> account, TokenStore store, TimeProvider time, ILogger<GoogleAccessTokenSource> logger)
@@ -32,17 +33,19 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
         _store = store;
         _time = time;
         _logger = logger;
-        if (store.Load() is { } stored)
+        var address = account.Value.Address;
+        _initial = () => store.Load() is { } stored ? Build(stored, "web")
+            : _options.RefreshToken is { Length: > 0 } refreshToken && address is { Length: > 0 }
+                ? Build(new StoredAuthorization { Account = address, RefreshToken = refreshToken, ClientId = _options.ClientId ?? "", AuthorizedAt = default }, "configuration")
+                : State.None;
+    }
+
+    /// <summary>Reads the token store, once (<see cref="StartupSequence"/>); the first use reads it otherwise.</summary>
+    public void Load()
+    {
+        lock (_lock)
         {
-            _state = Build(stored, "web");
-        }
-        else if (_options.RefreshToken is { Length: > 0 } refreshToken && account.Value.Address is { Length: > 0 } address)
-        {
-            _state = Build(new StoredAuthorization { Account = address, RefreshToken = refreshToken, ClientId = _options.ClientId ?? "", AuthorizedAt = default }, "configuration");
-        }
-        else
-        {
-            _state = State.None;
+            _state ??= _initial();
         }
     }
 
@@ -80,7 +83,7 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
         {
             lock (_lock)
             {
-                return _state;
+                return _state ??= _initial();
             }
         }
     }
@@ -142,11 +145,12 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
     /// </summary>
     public async Task<StoredAuthorization?> ReplaceAsync(StoredAuthorization authorization, CancellationToken cancellationToken)
     {
+        Load(); // the authorization replaced is the one stored before this save
         await _store.SaveAsync(authorization, cancellationToken);
         StoredAuthorization? previous;
         lock (_lock)
         {
-            previous = _state.Authorization;
+            previous = _state!.Authorization;
             _state = Build(authorization, "web");
         }
 

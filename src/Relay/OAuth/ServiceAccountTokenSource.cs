@@ -11,7 +11,7 @@ namespace Relay.OAuth;
 /// </summary>
 internal sealed class ServiceAccountTokenSource : IAccessTokenSource
 {
-    private readonly ServiceAccountCredential _credential;
+    private readonly Lazy<ServiceAccountCredential> _credential;
     private readonly TimeProvider _time;
     private readonly ILogger<ServiceAccountTokenSource> _logger;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
@@ -23,12 +23,22 @@ internal sealed class ServiceAccountTokenSource : IAccessTokenSource
         _time = time;
         _logger = logger;
         Account = account.Value.Address!;
-        var key = CredentialFactory.FromFile<ServiceAccountCredential>(google.Value.ServiceAccountKeyFile!);
-        _credential = (ServiceAccountCredential)key.ToGoogleCredential().CreateWithUser(Account).CreateScoped(GoogleOptions.GmailScope).UnderlyingCredential;
-        OAuthLog.ServiceAccount(logger, _credential.Id, Account);
+        var keyFile = google.Value.ServiceAccountKeyFile!;
+        _credential = new(() =>
+        {
+            var key = CredentialFactory.FromFile<ServiceAccountCredential>(keyFile);
+            var credential = (ServiceAccountCredential)key.ToGoogleCredential().CreateWithUser(Account).CreateScoped(GoogleOptions.GmailScope).UnderlyingCredential;
+            OAuthLog.ServiceAccount(logger, credential.Id, Account);
+            return credential;
+        });
     }
 
+    /// <summary>Reads the key file, once (<see cref="StartupSequence"/>); the first use reads it otherwise.</summary>
+    public void Load() => _ = _credential.Value;
+
     public string Account { get; }
+
+    private ServiceAccountCredential Credential => _credential.Value;
 
     string? IAccessTokenSource.Account => Account;
 
@@ -44,18 +54,18 @@ internal sealed class ServiceAccountTokenSource : IAccessTokenSource
 
     public TokenStatus Status => new(
         Account,
-        "service account " + _credential.Id,
+        "service account " + Credential.Id,
         null,
         _lastRefresh,
-        _credential.Token is { } token ? new DateTimeOffset(token.IssuedUtc, TimeSpan.Zero).AddSeconds(token.ExpiresInSeconds ?? 0) : null,
+        Credential.Token is { } token ? new DateTimeOffset(token.IssuedUtc, TimeSpan.Zero).AddSeconds(token.ExpiresInSeconds ?? 0) : null,
         _problem);
 
     public async Task<string> GetAccessTokenAsync(CancellationToken cancellationToken)
     {
         try
         {
-            var before = _credential.Token?.AccessToken;
-            var token = await _credential.GetAccessTokenForRequestAsync(cancellationToken: cancellationToken);
+            var before = Credential.Token?.AccessToken;
+            var token = await Credential.GetAccessTokenForRequestAsync(cancellationToken: cancellationToken);
             Note(before, token);
             return token;
         }
@@ -70,14 +80,14 @@ internal sealed class ServiceAccountTokenSource : IAccessTokenSource
         await _refreshGate.WaitAsync(cancellationToken);
         try
         {
-            if (_credential.Token?.AccessToken is { } current && current != rejectedToken)
+            if (Credential.Token?.AccessToken is { } current && current != rejectedToken)
             {
                 return current;
             }
 
-            await _credential.RequestAccessTokenAsync(cancellationToken);
-            Note(rejectedToken, _credential.Token!.AccessToken);
-            return _credential.Token.AccessToken;
+            await Credential.RequestAccessTokenAsync(cancellationToken);
+            Note(rejectedToken, Credential.Token!.AccessToken);
+            return Credential.Token.AccessToken;
         }
         catch (TokenResponseException ex)
         {
@@ -95,7 +105,7 @@ internal sealed class ServiceAccountTokenSource : IAccessTokenSource
         if (before != token)
         {
             _lastRefresh = _time.GetUtcNow();
-            OAuthLog.AccessTokenRefreshed(_logger, Account, _credential.Token?.ExpiresInSeconds);
+            OAuthLog.AccessTokenRefreshed(_logger, Account, Credential.Token?.ExpiresInSeconds);
         }
     }
 
@@ -103,7 +113,7 @@ internal sealed class ServiceAccountTokenSource : IAccessTokenSource
     {
         var described = ex.Error?.Error is "unauthorized_client" or "access_denied" or "invalid_grant"
             ? new AuthorizationRequiredException(
-                $"Google refused the service account {_credential.Id} for {Account} ({ex.Error.Error}: {ex.Error.ErrorDescription}). In the Google Workspace admin console " +
+                $"Google refused the service account {Credential.Id} for {Account} ({ex.Error.Error}: {ex.Error.ErrorDescription}). In the Google Workspace admin console " +
                 "(Security → API controls → Domain-wide delegation), authorize its client ID for https://mail.google.com/, and check that the account exists in that domain.")
             : GoogleAccessTokenSource.Describe(ex);
         _problem = described is AuthorizationRequiredException ? described.Message : null;

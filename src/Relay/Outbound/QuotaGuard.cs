@@ -18,8 +18,10 @@ internal sealed class QuotaGuard
     private readonly string _path;
     private readonly Lock _lock = new();
     private readonly SemaphoreSlim _saving = new(1, 1);
-    private List<Sent> _sent;
+    private readonly Lazy<List<Sent>> _loaded;
     private DateTimeOffset _savedAt;
+
+    private List<Sent> History => _loaded.Value;
 
     private readonly Func<string?> _account;
 
@@ -35,8 +37,11 @@ internal sealed class QuotaGuard
         _options = options.Value;
         _time = time;
         _path = Path.GetFullPath(Path.Combine(relay.Value.DataPath, "quota.json"));
-        _sent = Load(_path);
+        _loaded = new(() => Load(_path));
     }
+
+    /// <summary>Reads <c>quota.json</c>, once (<see cref="StartupSequence"/>); the first use reads it otherwise.</summary>
+    public void Load() => _ = _loaded.Value;
 
     /// <summary>What was sent in the window, for the status page and metrics.</summary>
     public (int Messages, int Recipients, int MessageLimit, int RecipientLimit) Usage
@@ -46,7 +51,7 @@ internal sealed class QuotaGuard
             lock (_lock)
             {
                 Slide();
-                return (_sent.Count, _sent.Sum(s => s.Recipients), _options.MessageLimit(_account()), _options.RecipientLimit(_account()));
+                return (History.Count, History.Sum(s => s.Recipients), _options.MessageLimit(_account()), _options.RecipientLimit(_account()));
             }
         }
     }
@@ -60,15 +65,15 @@ internal sealed class QuotaGuard
         lock (_lock)
         {
             Slide();
-            var sentRecipients = _sent.Sum(s => s.Recipients);
-            if (_sent.Count + 1 > _options.MessageLimit(_account()) || sentRecipients + recipients > _options.RecipientLimit(_account()))
+            var sentRecipients = History.Sum(s => s.Recipients);
+            if (History.Count + 1 > _options.MessageLimit(_account()) || sentRecipients + recipients > _options.RecipientLimit(_account()))
             {
                 reservation = this;
                 return FreesAt(recipients);
             }
 
             var sent = new Sent(_time.GetUtcNow(), recipients);
-            _sent.Add(sent);
+            History.Add(sent);
             reservation = sent;
             return null;
         }
@@ -78,7 +83,7 @@ internal sealed class QuotaGuard
     {
         lock (_lock)
         {
-            _sent.Remove((Sent)reservation);
+            History.Remove((Sent)reservation);
         }
     }
 
@@ -98,7 +103,7 @@ internal sealed class QuotaGuard
             }
 
             _savedAt = now;
-            json = JsonSerializer.SerializeToUtf8Bytes(_sent);
+            json = JsonSerializer.SerializeToUtf8Bytes(History);
         }
 
         await _saving.WaitAsync(cancellationToken);
@@ -115,9 +120,9 @@ internal sealed class QuotaGuard
     /// <summary>The first time at which this message would fit, as older sends leave the window.</summary>
     private DateTimeOffset FreesAt(int recipients)
     {
-        var messages = _sent.Count;
-        var total = _sent.Sum(s => s.Recipients);
-        foreach (var sent in _sent)
+        var messages = History.Count;
+        var total = History.Sum(s => s.Recipients);
+        foreach (var sent in History)
         {
             messages--;
             total -= sent.Recipients;
@@ -133,7 +138,7 @@ internal sealed class QuotaGuard
     private void Slide()
     {
         var start = _time.GetUtcNow() - Window;
-        _sent.RemoveAll(s => s.At <= start);
+        History.RemoveAll(s => s.At <= start);
     }
 
     private static List<Sent> Load(string path)

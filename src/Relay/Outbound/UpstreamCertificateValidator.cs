@@ -10,15 +10,24 @@ namespace Relay.Outbound;
 /// </summary>
 internal sealed class UpstreamCertificateValidator
 {
-    private readonly X509Certificate2Collection _extraRoots = [];
+    private readonly Lazy<X509Certificate2Collection> _extraRoots;
 
     public UpstreamCertificateValidator(IOptions<OutboundOptions> options)
     {
-        if (!string.IsNullOrEmpty(options.Value.TrustedCaFile))
+        _extraRoots = new(() =>
         {
-            _extraRoots.ImportFromPemFile(options.Value.TrustedCaFile);
-        }
+            var roots = new X509Certificate2Collection();
+            if (!string.IsNullOrEmpty(options.Value.TrustedCaFile))
+            {
+                roots.ImportFromPemFile(options.Value.TrustedCaFile);
+            }
+
+            return roots;
+        });
     }
+
+    /// <summary>Reads <c>TrustedCaFile</c>, once (<see cref="StartupSequence"/>); the first validation reads it otherwise.</summary>
+    public void Load() => _ = _extraRoots.Value;
 
     public bool Validate(object sender, X509Certificate? certificate, X509Chain? chain, SslPolicyErrors errors)
     {
@@ -27,14 +36,14 @@ internal sealed class UpstreamCertificateValidator
             return true;
         }
 
-        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || _extraRoots.Count == 0 || certificate is null)
+        if (errors != SslPolicyErrors.RemoteCertificateChainErrors || _extraRoots.Value.Count == 0 || certificate is null)
         {
             return false;
         }
 
         using var custom = new X509Chain();
         custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        custom.ChainPolicy.CustomTrustStore.AddRange(_extraRoots);
+        custom.ChainPolicy.CustomTrustStore.AddRange(_extraRoots.Value);
         custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (chain is not null)
         {

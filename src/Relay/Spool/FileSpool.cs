@@ -25,6 +25,7 @@ internal sealed partial class FileSpool
     /// <summary>The dead letters' envelopes, kept in memory so that listing and counting them reads no file.</summary>
     private readonly Dictionary<string, SpoolEntry> _dead = new(StringComparer.Ordinal);
     private TaskCompletionSource _changed = NewSignal();
+    private bool _started;
 
     public FileSpool(IOptions<RelayOptions> relay, IOptions<SpoolOptions> options, TimeProvider time, ILogger<FileSpool> logger)
     {
@@ -37,7 +38,22 @@ internal sealed partial class FileSpool
         Delivered = Path.Combine(Root, "delivered");
         Dead = Path.Combine(Root, "dead");
         Corrupt = Path.Combine(Root, "corrupt");
-        Recover();
+    }
+
+    /// <summary>
+    /// Crash recovery (see <see cref="Recover"/>), once: run by <see cref="StartupSequence"/>, or by the first
+    /// <see cref="EnqueueAsync"/>, <see cref="LeaseAsync"/> or count when the spool is used without the host.
+    /// </summary>
+    public void Start()
+    {
+        lock (_gate)
+        {
+            if (!_started)
+            {
+                Recover();
+                _started = true;
+            }
+        }
     }
 
     public string Root { get; }
@@ -52,6 +68,7 @@ internal sealed partial class FileSpool
     {
         get
         {
+            Start();
             lock (_gate)
             {
                 return _entries.Count;
@@ -64,6 +81,7 @@ internal sealed partial class FileSpool
     {
         get
         {
+            Start();
             lock (_gate)
             {
                 return _leased.Count;
@@ -77,6 +95,7 @@ internal sealed partial class FileSpool
     /// </summary>
     public async Task<SpoolEntry> EnqueueAsync(SpoolEntry envelope, ReadOnlySequence<byte> message, ReadOnlyMemory<byte> suffix, CancellationToken cancellationToken)
     {
+        Start();
         var entry = envelope with
         {
             Id = NewId(),
@@ -101,6 +120,7 @@ internal sealed partial class FileSpool
     /// <summary>Waits for the next entry that is due and hands it out; no one else gets it until it is completed, deferred, dead-lettered or released.</summary>
     public async Task<SpoolEntry> LeaseAsync(CancellationToken cancellationToken)
     {
+        Start();
         while (true)
         {
             Task changed;

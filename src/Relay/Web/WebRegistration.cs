@@ -54,7 +54,7 @@ internal static class WebRegistration
 
     public static WebApplication MapRelayWeb(this WebApplication app)
     {
-        var secret = app.Services.GetRequiredService<LoginSecret>(); // created at start, so the relay commands can read it at once
+        var secret = app.Services.GetRequiredService<LoginSecret>(); // read or created by StartupSequence, before the page listens
         app.UseWebSecurity();
         app.UseRouting();
         app.UseRateLimiter();

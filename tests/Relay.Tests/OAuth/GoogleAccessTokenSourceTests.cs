@@ -22,7 +22,30 @@ public sealed class GoogleAccessTokenSourceTests : IAsyncLifetime
 
     private readonly string _data = Directory.CreateTempSubdirectory("relay-token-test-").FullName;
 
-    private GoogleAccessTokenSource Source(string? refreshToken = FakeGoogleOAuthServer.RefreshToken, string clientSecret = FakeGoogleOAuthServer.ClientSecret) => new(
+    private GoogleAccessTokenSource Source(string? refreshToken = FakeGoogleOAuthServer.RefreshToken, string clientSecret = FakeGoogleOAuthServer.ClientSecret)
+    {
+        var source = Construct(refreshToken, clientSecret);
+        source.Load();
+        return source;
+    }
+
+    private TokenStore Store() => new(
+        Options.Create(new RelayOptions { DataPath = _data }),
+        new SecretBox(Options.Create(new SecretsOptions { KeyFile = Path.Combine(_data, "keys", "relay.key") }), NullLogger<SecretBox>.Instance),
+        NullLogger<TokenStore>.Instance);
+
+    [Fact]
+    public async Task Construction_ReadsNoStore_LoadReadsIt()
+    {
+        var source = Construct(refreshToken: null);
+        await Store().SaveAsync(new StoredAuthorization { Account = "stored@example.com", RefreshToken = "1//stored", ClientId = FakeGoogleOAuthServer.ClientId, AuthorizedAt = _clock.GetUtcNow() }, CancellationToken.None);
+
+        source.Load();
+
+        Assert.Equal(("stored@example.com", "web"), (source.Account, source.Status.Source));
+    }
+
+    private GoogleAccessTokenSource Construct(string? refreshToken, string clientSecret = FakeGoogleOAuthServer.ClientSecret) => new(
         Options.Create(new GoogleOptions
         {
             ClientId = FakeGoogleOAuthServer.ClientId,
@@ -31,10 +54,7 @@ public sealed class GoogleAccessTokenSourceTests : IAsyncLifetime
             TokenEndpoint = _google.TokenEndpoint,
         }),
         Options.Create(new AccountOptions { Address = "relay.account@example.com" }),
-        new TokenStore(
-            Options.Create(new RelayOptions { DataPath = _data }),
-            new SecretBox(Options.Create(new SecretsOptions { KeyFile = Path.Combine(_data, "keys", "relay.key") }), NullLogger<SecretBox>.Instance),
-            NullLogger<TokenStore>.Instance),
+        Store(),
         _clock,
         NullLogger<GoogleAccessTokenSource>.Instance);
 

@@ -11,7 +11,14 @@ public sealed class QuotaGuardTests : IDisposable
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
 
-    private QuotaGuard Guard(int messages, int recipients) => new(
+    private QuotaGuard Guard(int messages, int recipients)
+    {
+        var guard = Construct(messages, recipients);
+        guard.Load();
+        return guard;
+    }
+
+    private QuotaGuard Construct(int messages, int recipients) => new(
         Options.Create(new QuotaOptions { MaxMessages = messages, MaxRecipients = recipients }),
         Options.Create(new RelayOptions { DataPath = _data }),
         _clock,
@@ -45,6 +52,19 @@ public sealed class QuotaGuardTests : IDisposable
         Assert.Equal(_clock.GetUtcNow().AddHours(23), restarted.TryReserve(1, out _)); // the first send leaves the window then
         _clock.Advance(TimeSpan.FromHours(23));
         Assert.Null(restarted.TryReserve(1, out _));
+    }
+
+    [Fact]
+    public async Task Construction_ReadsNoFile_LoadReadsQuotaJson()
+    {
+        var constructed = Construct(messages: 2, recipients: 100);
+        var other = Guard(messages: 2, recipients: 100);
+        Assert.Null(other.TryReserve(3, out _));
+        await other.SaveAsync(force: true, CancellationToken.None);
+
+        constructed.Load();
+
+        Assert.Equal((1, 3), (constructed.Usage.Messages, constructed.Usage.Recipients));
     }
 
     [Fact]

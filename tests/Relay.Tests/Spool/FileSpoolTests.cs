@@ -16,11 +16,35 @@ public sealed class FileSpoolTests : IDisposable
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
 
-    private FileSpool NewSpool(DeliveredMessages delivered = DeliveredMessages.Delete) => new(
-        Options.Create(new RelayOptions { DataPath = _data }),
+    private FileSpool NewSpool(DeliveredMessages delivered = DeliveredMessages.Delete)
+    {
+        var spool = Construct(delivered);
+        spool.Start();
+        return spool;
+    }
+
+    private FileSpool Construct(DeliveredMessages delivered = DeliveredMessages.Delete, string? dataPath = null) => new(
+        Options.Create(new RelayOptions { DataPath = dataPath ?? _data }),
         Options.Create(new SpoolOptions { Delivered = delivered }),
         _clock,
         NullLogger<FileSpool>.Instance);
+
+    [Fact]
+    public void Construction_TouchesNoFile_StartRecovers()
+    {
+        var missing = Path.Combine(_data, "not-yet");
+        File.WriteAllText(Path.Combine(Directory.CreateDirectory(Path.Combine(_data, "spool", "incoming")).FullName, "half.eml"), "never acknowledged");
+
+        var spool = Construct(dataPath: missing);
+        var existing = Construct();
+
+        Assert.False(Directory.Exists(missing));
+        Assert.True(File.Exists(Path.Combine(_data, "spool", "incoming", "half.eml")));
+        spool.Start();
+        existing.Start();
+        Assert.True(Directory.Exists(Path.Combine(missing, "spool", "queue")));
+        Assert.False(File.Exists(Path.Combine(_data, "spool", "incoming", "half.eml")));
+    }
 
     private Task<SpoolEntry> EnqueueAsync(FileSpool spool, string body = "Subject: hi\r\n\r\nbody") =>
         spool.EnqueueAsync(
