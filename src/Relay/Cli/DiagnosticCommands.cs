@@ -162,7 +162,7 @@ internal static class DiagnosticCommands
         await using (app)
         {
             Report(true, "Configuration", "valid");
-            app.Services.GetRequiredService<StartupSequence>().Run(web: false);
+            app.Services.GetRequiredService<StartupSequence>().Run(serving: false);
             return await steps(app.Services, Report) ? 0 : 1;
         }
     }

@@ -3,6 +3,9 @@ namespace Relay.OAuth;
 /// <summary>Access tokens for the authorized account, shared by every delivery in flight.</summary>
 internal interface IAccessTokenSource
 {
+    /// <summary>Reads what the source needs from disk (the token store, a service account's key); at start, once.</summary>
+    void Load();
+
     /// <summary>The account the tokens are for, or null while no account is authorized.</summary>
     string? Account { get; }
 
