@@ -67,6 +67,21 @@ public sealed class MessagePolicyEndToEndTests : HarnessTest
     }
 
     [Fact]
+    public async Task CommandLineThatNeverEnds_IsCutOffAt64KiB_NotBufferedOn()
+    {
+        await using var relay = await Harness.StartRelayAsync();
+        using var smtp = await RawSmtp.ConnectAsync(relay.SmtpPort);
+        await smtp.SendAsync("HELO legacy.local", "250");
+
+        await smtp.WriteRawAsync(new string('a', 70 * 1024));
+        var reply = await smtp.ExpectAsync("500");
+
+        Assert.StartsWith("500 5.5.2 Line too long", reply, StringComparison.Ordinal);
+        Assert.True(await smtp.ClosedAsync(TimeSpan.FromSeconds(10)));
+        await WaitForAsync(() => relay.Logs.Lines.Any(line => line.Contains("LineTooLong", StringComparison.Ordinal)));
+    }
+
+    [Fact]
     public async Task SilentClientInData_GetsA421_AndIsDisconnected_BeforeTheSessionLimit()
     {
         await using var relay = await Harness.StartRelayAsync(s => s["Relay:Inbound:DataTimeout"] = "00:00:01");

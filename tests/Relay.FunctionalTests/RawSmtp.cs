@@ -39,6 +39,9 @@ internal sealed class RawSmtp : IDisposable
         await SendAsync("DATA", "354");
     }
 
+    /// <summary>Bytes with no line break added.</summary>
+    public async Task WriteRawAsync(string text) => await _stream.WriteAsync(Encoding.ASCII.GetBytes(text));
+
     public async Task WriteAsync(string line) => await _stream.WriteAsync(Encoding.ASCII.GetBytes(line + "\r\n"));
 
     public async Task<string> SendAsync(string line, string expectedCode)

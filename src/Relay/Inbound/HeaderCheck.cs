@@ -15,7 +15,7 @@ internal sealed record HeaderCheck(string? Problem, IReadOnlyList<string?> Sende
 
     public static HeaderCheck Read(ReadOnlySequence<byte> message)
     {
-        var head = (message.Length > MaxHeaderBlock ? message.Slice(0, MaxHeaderBlock) : message).ToArray();
+        var head = HeaderBlock(message);
         var block = head.AsSpan(0, MessageBytes.Split(head).HeaderLength);
         if (MessageBytes.HasBareCarriageReturn(block))
         {
@@ -48,5 +48,21 @@ internal sealed record HeaderCheck(string? Problem, IReadOnlyList<string?> Sende
             .SelectMany(header => InternetAddressList.TryParse(header.Value, out var list) ? list.Mailboxes.Select(m => (string?)m.Address) : [null])
             .ToList();
         return new HeaderCheck(null, senders.Count == 0 ? [null] : senders);
+    }
+
+    /// <summary>The bytes up to and with the empty line that ends the header block (at most <see cref="MaxHeaderBlock"/>): the body is not copied.</summary>
+    private static byte[] HeaderBlock(ReadOnlySequence<byte> message)
+    {
+        var reader = new SequenceReader<byte>(message.Length > MaxHeaderBlock ? message.Slice(0, MaxHeaderBlock) : message);
+        while (reader.TryAdvanceTo((byte)'\n'))
+        {
+            if (reader.IsNext("\r\n"u8) || reader.IsNext((byte)'\n'))
+            {
+                reader.Advance(reader.IsNext((byte)'\n') ? 1 : 2);
+                return reader.Sequence.Slice(0, reader.Position).ToArray();
+            }
+        }
+
+        return reader.Sequence.ToArray(); // no body: all of it is header block
     }
 }

@@ -69,8 +69,8 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
-        var line = _buffer.Slice(_buffer.Start, consumed);
-        if (!line.IsEmpty)
+        // Outside DATA only: a message's bytes are the store's business, and copying them here would cost per message.
+        if (!pipe.InData && _buffer.Slice(_buffer.Start, consumed) is { IsEmpty: false } line)
         {
             LastLineLength = line.Length;
             LastLine = line.Length <= MaxKeptLine ? line.ToArray() : ReadOnlyMemory<byte>.Empty;

@@ -65,8 +65,15 @@ internal sealed class UpstreamMessage
         stream.Write(headerBlock.Span);
         stream.Write("\r\n"u8);
         stream.Position = 0;
-        var headers = HeaderList.Load(stream);
+        var message = WithHeaders(HeaderList.Load(stream));
+        message.Body = new RawBody(body, eightBit);
+        changes = [];
+        return message;
+    }
 
+    /// <summary>A message holding exactly <paramref name="headers"/>, in their order and with their raw bytes (no Date or Message-ID of its own).</summary>
+    public static MimeMessage WithHeaders(HeaderList headers)
+    {
         var message = new MimeMessage();
         message.Headers.Clear();
         foreach (var header in headers)
@@ -74,8 +81,6 @@ internal sealed class UpstreamMessage
             message.Headers.Add(header);
         }
 
-        message.Body = new RawBody(body, eightBit);
-        changes = [];
         return message;
     }
 

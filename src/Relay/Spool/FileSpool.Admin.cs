@@ -148,6 +148,20 @@ internal sealed partial class FileSpool
         return Task.FromResult(SpoolChange.Done(dead));
     }
 
+    /// <summary>The header block of an entry's message (read up to its end, not the body); null when the file cannot be read.</summary>
+    public async Task<MimeKit.HeaderList?> ReadHeadersAsync(SpoolEntry entry, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = OpenMessage(entry);
+            return await MimeKit.HeaderList.LoadAsync(stream, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+
     private IReadOnlyList<SpoolEntry> ReadDead()
     {
         lock (_gate)

@@ -69,7 +69,7 @@ internal static class Html
     public static string When(DateTimeOffset? at, TimeProvider time) =>
         at is { } value ? $"{value:yyyy-MM-dd HH:mm} UTC ({Ago(time.GetUtcNow() - value)})" : "—";
 
-    private static string Ago(TimeSpan span) => span.TotalMinutes < 1 ? "just now"
+    public static string Ago(TimeSpan span) => span.TotalMinutes < 1 ? "just now"
         : span.TotalHours < 1 ? $"{(int)span.TotalMinutes} min ago"
         : span.TotalDays < 2 ? $"{(int)span.TotalHours} h ago"
         : $"{(int)span.TotalDays} days ago";

@@ -1,4 +1,3 @@
-using MimeKit;
 using Relay.Spool;
 
 namespace Relay.Web;
@@ -38,17 +37,6 @@ internal static class QueueApi
 
     private static IResult NotFound(string id) => AdminApi.Problem($"No message with ID '{id}' in the queue or the dead letters.", 404);
 
-    private static async Task<IReadOnlyList<string>> HeadersAsync(FileSpool spool, SpoolEntry entry, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var stream = spool.OpenMessage(entry);
-            var headers = await HeaderList.LoadAsync(stream, cancellationToken);
-            return [.. headers.Select(header => $"{header.Field}: {header.Value}")];
-        }
-        catch (IOException)
-        {
-            return [];
-        }
-    }
+    private static async Task<IReadOnlyList<string>> HeadersAsync(FileSpool spool, SpoolEntry entry, CancellationToken cancellationToken) =>
+        await spool.ReadHeadersAsync(entry, cancellationToken) is { } headers ? [.. headers.Select(header => $"{header.Field}: {header.Value}")] : [];
 }

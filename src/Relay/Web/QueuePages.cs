@@ -72,7 +72,7 @@ internal static class QueuePages
             var e = item.Entry;
             return $"""
                 <tr><td><a href="/queue/{E(e.Id)}" title="{E(e.Id)}"><code>…{E(e.Id[^10..])}</code></a></td><td>{E(item.State.ToString().ToLowerInvariant())}</td>
-                <td>{E(Age(now - e.ReceivedAt))}</td><td>{E(e.MailFrom ?? "<>")}</td>
+                <td>{E(Ago(now - e.ReceivedAt))}</td><td>{E(e.MailFrom ?? "<>")}</td>
                 <td title="{E(string.Join(", ", e.Recipients))}">{e.Recipients.Count}: {E(Shorten(string.Join(", ", e.Recipients), 40))}</td>
                 <td>{e.Attempts}</td><td>{E(item.Next)}</td><td>{E(Shorten(e.LastError ?? "", 80))}</td></tr>
                 """;
@@ -124,24 +124,17 @@ internal static class QueuePages
             """);
     }
 
-    /// <summary>The headers as text (never rendered as HTML), and what the rewrite will do with them.</summary>
+    /// <summary>The headers as text (never rendered as HTML), and what the rewrite will do with them; the body is not read.</summary>
     private static async Task<(IReadOnlyList<string> Headers, string Rewrite)> ReadAsync(
         FileSpool spool, SpoolEntry entry, string? sender, AccountOptions account, RewriteOptions rewrite, CancellationToken cancellationToken)
     {
-        byte[] raw;
-        try
+        if (await spool.ReadHeadersAsync(entry, cancellationToken) is not { } read)
         {
-            await using var stream = spool.OpenMessage(entry);
-            raw = new byte[stream.Length];
-            await stream.ReadExactlyAsync(raw, cancellationToken);
-        }
-        catch (IOException ex)
-        {
-            return ([], E($"the message file cannot be read: {ex.Message}"));
+            return ([], "the message file cannot be read");
         }
 
-        var message = UpstreamMessage.Build(raw, new UpstreamCapabilities(EightBitMime: true, SmtpUtf8: true)).Message;
-        var headers = message.Headers.Select(header => $"{header.Field}: {header.Value}").ToList();
+        var headers = read.Select(header => $"{header.Field}: {header.Value}").ToList();
+        var message = UpstreamMessage.WithHeaders(read);
         if (sender is null)
         {
             return (headers, "decided once an account is authorized");
@@ -177,8 +170,4 @@ internal static class QueuePages
 
     private static string Shorten(string text, int length) => text.Length <= length ? text : text[..(length - 1)] + "…";
 
-    private static string Age(TimeSpan span) => span.TotalMinutes < 1 ? $"{(int)span.TotalSeconds} s"
-        : span.TotalHours < 1 ? $"{(int)span.TotalMinutes} min"
-        : span.TotalDays < 2 ? $"{(int)span.TotalHours} h"
-        : $"{(int)span.TotalDays} d";
 }
