@@ -1,10 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Relay.Inbound;
 using Relay.Testing;
 
@@ -49,30 +47,8 @@ public sealed class InboundExposureTests : HarnessTest
         Assert.Equal("220 relay.example.lan ESMTP ready", await GreetingFromAsync("127.0.0.1", relay.SmtpPort));
     }
 
-    private async Task<RelayInstance> StartRelayAsync(ContainerNetwork network, Action<Dictionary<string, string?>> change)
-    {
-        var settings = Harness.Settings();
-        change(settings);
-        var logs = new LogCapture();
-        var app = RelayApp.Build([], builder =>
-        {
-            builder.Configuration.AddInMemoryCollection(settings);
-            builder.Logging.AddProvider(logs);
-            builder.Services.Replace(ServiceDescriptor.Singleton(network));
-        });
-        var instance = new RelayInstance(app, logs);
-        try
-        {
-            await app.StartAsync();
-            await instance.InitializeAsync();
-            return instance;
-        }
-        catch
-        {
-            await instance.DisposeAsync();
-            throw;
-        }
-    }
+    private Task<RelayInstance> StartRelayAsync(ContainerNetwork network, Action<Dictionary<string, string?>> change) =>
+        Harness.StartRelayAsync(change, services => services.Replace(ServiceDescriptor.Singleton(network)));
 
     private static async Task<string> GreetingFromAsync(string clientAddress, int port)
     {

@@ -68,7 +68,8 @@ internal sealed class RelayHarness : IAsyncDisposable
         change?.Invoke(settings);
     });
 
-    public async Task<RelayInstance> StartRelayAsync(Action<Dictionary<string, string?>>? change = null)
+    /// <param name="services">Replaces services of the relay (a fake of what the machine would tell, say).</param>
+    public async Task<RelayInstance> StartRelayAsync(Action<Dictionary<string, string?>>? change = null, Action<IServiceCollection>? services = null)
     {
         var settings = Settings();
         change?.Invoke(settings);
@@ -81,6 +82,8 @@ internal sealed class RelayHarness : IAsyncDisposable
             {
                 builder.Services.Replace(ServiceDescriptor.Singleton(Time));
             }
+
+            services?.Invoke(builder.Services);
         });
         var instance = new RelayInstance(app, logs);
         try
