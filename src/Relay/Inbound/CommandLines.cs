@@ -42,9 +42,10 @@ internal static class CommandLines
         };
         context.CommandExecuted += (_, e) =>
         {
-            if (e.Command is DataCommand)
+            if (e.Command is DataCommand or RsetCommand)
             {
                 pipe.InData = false;
+                pipe.Memory.Release(); // a transaction reset, or a DATA that ended without its dot: it needs none
             }
         };
     }

@@ -16,7 +16,7 @@ namespace Relay.Inbound;
 /// delayed ACK on every message), and the address actually bound is known (port 0 in tests). The address policy sees is
 /// the socket's: SmtpServer's PROXY command cannot change it.
 /// </summary>
-internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, ContainerNetwork network, ILogger<InboundListenerFactory> logger) : IEndpointListenerFactory
+internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, ContainerNetwork network, MessageMemory memory, ILogger<InboundListenerFactory> logger) : IEndpointListenerFactory
 {
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<IPEndPoint> _implicitTlsBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -33,6 +33,7 @@ internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, C
     public int Connections => Volatile.Read(ref _connections);
 
     private TimeSpan DataTimeout => options.Value.DataTimeout;
+    private MessageMemory Memory => memory;
 
     public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
@@ -104,7 +105,7 @@ internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, C
                 socket.NoDelay = true;
                 context.Properties[EndpointListener.LocalEndPointKey] = socket.LocalEndPoint!;
                 context.Properties[EndpointListener.RemoteEndPointKey] = socket.RemoteEndPoint!;
-                return new SocketPipe(socket, factory.DataTimeout, () => factory.Release(client));
+                return new SocketPipe(socket, factory.DataTimeout, factory.Memory.NewHold(), () => factory.Release(client));
             }
         }
 

@@ -19,6 +19,11 @@ internal sealed class InboundOptionsValidator : IValidateOptions<InboundOptions>
             errors.Add(nameof(options.MaxMessageSize), $"must be a positive number of bytes (Gmail's limit is {InboundOptions.GmailMaxMessageSize}); it is {options.MaxMessageSize}.");
         }
 
+        if (options.MessageMemory < options.MaxMessageSize)
+        {
+            errors.Add(nameof(options.MessageMemory), $"must be at least MaxMessageSize ({options.MaxMessageSize} bytes), or no message that large could ever be received; it is {options.MessageMemory}.");
+        }
+
         for (var i = 0; i < options.AllowedNetworks.Count; i++)
         {
             if (!ClientNetworks.TryParse(options.AllowedNetworks[i], out _))

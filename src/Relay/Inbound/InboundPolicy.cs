@@ -7,7 +7,8 @@ using SmtpServer.Storage;
 namespace Relay.Inbound;
 
 /// <summary>
-/// What SmtpServer asks at MAIL FROM and RCPT TO: refuse new transactions while draining, senders outside
+/// What SmtpServer asks at MAIL FROM and RCPT TO: refuse new transactions while draining or when the memory for
+/// messages being received is spent (452 4.3.1, see <see cref="MessageMemory"/>), senders outside
 /// <see cref="InboundOptions.AllowedSenders"/> (550 5.7.1), and recipients past <see cref="InboundOptions.MaxRecipients"/>
 /// (452 4.5.3, so the client sends the rest in a new transaction).
 /// </summary>
@@ -25,6 +26,12 @@ internal sealed class InboundPolicy(InboundDrain drain, IOptions<InboundOptions>
         {
             InboundLog.Refused(logger, context.ClientAddress(), $"MAIL FROM: {path.Error}");
             throw new SmtpResponseException(refusal);
+        }
+
+        if (context.Pipe is SocketPipe pipe && !pipe.Memory.TryStart(size > 0 ? size : MessageMemory.FirstHold))
+        {
+            InboundLog.Refused(logger, context.ClientAddress(), $"MAIL FROM: messages being received already hold the memory they may use (Relay:Inbound:MessageMemory, {options.Value.MessageMemory} bytes)");
+            throw new SmtpResponseException(new SmtpResponse((SmtpReplyCode)452, "4.3.1 Insufficient system resources: too many messages arriving at once, try again in a moment"));
         }
 
         context.Properties[RecipientCountKey] = 0;

@@ -10,6 +10,7 @@ internal static class InboundRegistration
         services.AddSingleton<SpoolingMessageStore>();
         services.AddSingleton<InboundCounters>();
         services.AddSingleton<InboundDrain>();
+        services.AddSingleton<MessageMemory>();
         services.AddSingleton<InboundPolicy>();
         services.AddSingleton<LocalUsers>();
         services.AddSingleton<LocalAuthenticator>();

@@ -7,7 +7,7 @@ namespace Relay.Inbound;
 /// The client's bytes as SmtpServer reads them, with two things SmtpServer does not do: it keeps the last line
 /// SmtpServer consumed as a command (its parser drops the quotes of a quoted local part and mangles a UTF-8 domain, so
 /// the relay reads the address from these bytes), and it bounds the wait for each read while a message is being
-/// received, and the length of a line outside DATA.
+/// received, the length of a line outside DATA, and the memory a message being received takes (<see cref="MessageMemory"/>).
 /// </summary>
 internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeReader
 {
@@ -40,6 +40,12 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
             {
                 throw await pipe.CloseAsync(SessionClose.DataIdle);
             }
+
+            // SmtpServer keeps the whole message in this buffer until its end: its length is what the message holds.
+            if (!pipe.Memory.TryGrow(result.Buffer.Length))
+            {
+                throw await pipe.CloseAsync(SessionClose.MemoryFull);
+            }
         }
         else
         {
@@ -69,9 +75,17 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
-        // Outside DATA only: a message's bytes are the store's business, and copying them here would cost per message.
-        if (!pipe.InData && _buffer.Slice(_buffer.Start, consumed) is { IsEmpty: false } line)
+        if (pipe.InData)
         {
+            // In DATA, SmtpServer consumes nothing until the end of the message: then its bytes leave memory (before the reply goes out).
+            if (!consumed.Equals(_buffer.Start))
+            {
+                pipe.Memory.Release();
+            }
+        }
+        else if (_buffer.Slice(_buffer.Start, consumed) is { IsEmpty: false } line)
+        {
+            // Outside DATA only: a message's bytes are the store's business, and copying them here would cost per message.
             LastLineLength = line.Length;
             LastLine = line.Length <= MaxKeptLine ? line.ToArray() : ReadOnlyMemory<byte>.Empty;
         }
@@ -93,4 +107,7 @@ internal enum SessionClose
 
     /// <summary>A command line without a line break grew past <see cref="SessionReader.MaxUnterminatedLine"/>.</summary>
     LineTooLong,
+
+    /// <summary>A message grew past what <see cref="MessageMemory"/> had left.</summary>
+    MemoryFull,
 }

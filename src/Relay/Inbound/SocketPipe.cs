@@ -9,7 +9,7 @@ using SmtpServer.IO;
 namespace Relay.Inbound;
 
 /// <summary>One client connection as SmtpServer reads and writes it, upgradable to TLS (STARTTLS).</summary>
-internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, Action onClosed) : ISecurableDuplexPipe
+internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, MessageMemory.Hold memory, Action onClosed) : ISecurableDuplexPipe
 {
     private int _closed;
     private readonly NetworkStream _network = new(socket, ownsSocket: true);
@@ -30,6 +30,9 @@ internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, Action
     public bool InData { get; set; }
 
     public TimeSpan DataIdleTimeout => dataIdleTimeout;
+
+    /// <summary>This session's share of <see cref="MessageMemory"/>, for the message it is sending.</summary>
+    public MessageMemory.Hold Memory => memory;
 
     /// <summary>Set once the relay closed the session itself, and why.</summary>
     public SessionClose? ClosedBy { get; private set; }
@@ -64,9 +67,12 @@ internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, Action
     public async Task<IOException> CloseAsync(SessionClose reason)
     {
         ClosedBy = reason;
-        var reply = reason == SessionClose.DataIdle
-            ? "421 4.4.2 No data received for too long, closing the connection; send the message again\r\n"
-            : "500 5.5.2 Line too long, closing the connection\r\n";
+        var reply = reason switch
+        {
+            SessionClose.DataIdle => "421 4.4.2 No data received for too long, closing the connection; send the message again\r\n",
+            SessionClose.MemoryFull => "421 4.3.1 Insufficient system resources: too many messages arriving at once, send this one again in a moment\r\n",
+            _ => "500 5.5.2 Line too long, closing the connection\r\n",
+        };
         try
         {
             using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
@@ -87,6 +93,7 @@ internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, Action
         _network.Dispose();
         if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
+            memory.Release();
             onClosed();
         }
     }
