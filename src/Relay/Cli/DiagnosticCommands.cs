@@ -45,10 +45,11 @@ internal static class DiagnosticCommands
             message.Body = new TextPart("plain") { Text = $"This message was sent by 'relay send-test' at {DateTimeOffset.UtcNow:u}." };
             try
             {
-                using var raw = new MemoryStream();
+                var raw = new MemoryStream();
                 await message.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, raw, ct);
+                raw.Position = 0;
                 var (reply, refused, _, _, _) = await connection.SendAsync(
-                    raw.ToArray(), built => FromRewriter.Rewrite(built, account, [], addReplyTo: false), [parse.GetValue(to)!], ct);
+                    raw, built => FromRewriter.Rewrite(built, account, [], addReplyTo: false), [parse.GetValue(to)!], ct);
                 return report(refused.Count == 0, "Test message", refused.Count == 0 ? $"sent to {parse.GetValue(to)}: {reply.ReplaceLineEndings(" ")}" : string.Join("; ", refused));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

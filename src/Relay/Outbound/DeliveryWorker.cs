@@ -1,27 +1,23 @@
 using Microsoft.Extensions.Options;
-using MimeKit;
 using Relay.OAuth;
-using Relay.Rewrite;
 using Relay.Spool;
 
 namespace Relay.Outbound;
 
 /// <summary>
-/// Takes due messages from the spool, rewrites them and sends them upstream, <see cref="OutboundOptions.Concurrency"/>
-/// at a time, each loop on its own reused connection; then records the outcome in the spool. Every outcome is a
-/// value (see <see cref="DeliveryClassifier"/>): one bad message never stops a loop.
+/// Takes due messages from the spool and has them delivered, <see cref="OutboundOptions.Concurrency"/> at a time, each
+/// loop on its own reused connection: it waits for an account and for the queue to be open, reserves the sending quota,
+/// runs a <see cref="DeliveryAttempt"/> and has its outcome recorded (<see cref="OutcomeRecorder"/>). Every outcome is
+/// a value: one bad message never stops a loop.
 /// </summary>
 internal sealed class DeliveryWorker(
     FileSpool spool,
     IAccessTokenSource tokens,
-    RetrySchedule retry,
     DeliveryGate gate,
     QuotaGuard quota,
-    DeliveryEvents events,
+    DeliveryAttempt attempt,
+    OutcomeRecorder recorder,
     IOptions<OutboundOptions> outbound,
-    IOptions<AccountOptions> account,
-    IOptions<RewriteOptions> rewrite,
-    TimeProvider time,
     IServiceProvider services,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
@@ -87,7 +83,7 @@ internal sealed class DeliveryWorker(
             // Read per message: the account may be authorized again, replaced or revoked while the relay runs.
             if (tokens.Account is not { } sender)
             {
-                await RecordAsync("(no account)", entry, DeliveryOutcome.NeedsAuthorization("No Google account is authorized."));
+                await recorder.RecordAsync("(no account)", entry, DeliveryOutcome.NeedsAuthorization("No Google account is authorized."));
                 continue;
             }
 
@@ -102,7 +98,7 @@ internal sealed class DeliveryWorker(
             DeliveryOutcome outcome;
             try
             {
-                outcome = await DeliverAsync(connection, sender, entry, sendAbort);
+                outcome = await attempt.RunAsync(connection, sender, entry, sendAbort);
             }
             catch (OperationCanceledException) when (sendAbort.IsCancellationRequested)
             {
@@ -121,7 +117,7 @@ internal sealed class DeliveryWorker(
                 quota.Cancel(reservation);
             }
 
-            await RecordAsync(sender, entry, outcome);
+            await recorder.RecordAsync(sender, entry, outcome);
         }
     }
 
@@ -135,102 +131,6 @@ internal sealed class DeliveryWorker(
         {
             // The counters stay right in memory; only a restart would forget the last ones. Gmail's own 550 5.4.5 still holds the queue.
             OutboundLog.QuotaNotSaved(logger, ex.Message);
-        }
-    }
-
-    private async Task<DeliveryOutcome> DeliverAsync(GmailConnection connection, string sender, SpoolEntry entry, CancellationToken cancellationToken)
-    {
-        try
-        {
-            byte[] raw;
-            await using (var stream = spool.OpenMessage(entry))
-            {
-                raw = new byte[stream.Length];
-                await stream.ReadExactlyAsync(raw, cancellationToken);
-            }
-
-            var (reply, refused, rewritten, changes, messageId) = await connection.SendAsync(
-                raw, message => FromRewriter.Rewrite(message, sender, account.Value.Aliases, rewrite.Value.AddReplyTo), entry.Recipients, cancellationToken);
-            if (changes.Count > 0)
-            {
-                OutboundLog.PartsReencoded(logger, entry.Id, string.Join("; ", changes));
-            }
-
-            var fromAction = rewritten.FromRewritten ? $"rewritten from {rewritten.OriginalFrom?.Address}" : "kept";
-            OutboundLog.Delivered(logger, entry.Id, messageId, entry.Size, entry.Recipients.Count - refused.Count, sender, fromAction, DeliveryClassifier.OneLine(reply));
-            return DeliveryOutcome.Delivered(reply, refused);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return DeliveryClassifier.Classify(ex);
-        }
-    }
-
-    private async Task RecordAsync(string sender, SpoolEntry entry, DeliveryOutcome outcome)
-    {
-        var cancellationToken = CancellationToken.None; // an outcome is always written down, even while stopping
-        try
-        {
-            switch (outcome.Result)
-            {
-                case DeliveryResult.Delivered:
-                    gate.Open();
-                    await spool.CompleteAsync(entry, outcome.Reply, cancellationToken);
-                    break;
-                case DeliveryResult.PartiallyDelivered:
-                    gate.Open();
-                    await SplitRefusedAsync(entry, outcome.Refused, cancellationToken);
-                    await spool.CompleteAsync(entry, outcome.Reply, cancellationToken);
-                    break;
-                case DeliveryResult.Deferred when time.GetUtcNow() - entry.QueuedAt >= outbound.Value.MaxAge:
-                    var expired = await spool.DeadLetterAsync(entry, $"Expired after {outbound.Value.MaxAge.TotalDays:0.#} day(s) in the queue; last error: {outcome.Reply}", cancellationToken);
-                    OutboundLog.Expired(logger, entry.Id, expired.Attempts, time.GetUtcNow() - entry.QueuedAt, outcome.Reply);
-                    break;
-                case DeliveryResult.Deferred:
-                    var deferred = await spool.DeferAsync(entry, retry.NextAttempt(entry.Attempts + 1), outcome.Reply, cancellationToken);
-                    OutboundLog.Deferred(logger, entry.Id, deferred.Attempts, deferred.NextAttemptAt, outcome.Reply);
-                    break;
-                case DeliveryResult.Rejected:
-                    await spool.DeadLetterAsync(entry, outcome.Reply, cancellationToken);
-                    OutboundLog.Rejected(logger, entry.Id, outcome.Reply);
-                    break;
-                case DeliveryResult.NeedsAuthorization:
-                    gate.Hold(HoldReason.Authorization, outcome.Reply, sender, remedy: tokens.Remedy);
-                    spool.Release(entry); // after the hold: a worker already waiting for a message must not try it again at once
-                    break;
-                case DeliveryResult.QuotaReached:
-                    gate.Hold(HoldReason.Quota, outcome.Reply, sender);
-                    spool.Release(entry);
-                    break;
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // The outcome could not be written: keep the entry as it was on disk and try again later.
-            OutboundLog.RecordFailed(logger, entry.Id, ex.Message);
-            spool.Release(entry);
-        }
-
-        events.Publish(entry, outcome);
-    }
-
-    /// <summary>Recipients refused while others took the message: a dead letter for the permanent refusals, a new queued entry for the temporary ones.</summary>
-    private async Task SplitRefusedAsync(SpoolEntry entry, IReadOnlyList<RecipientRefusal> refused, CancellationToken cancellationToken)
-    {
-        foreach (var group in refused.GroupBy(refusal => refusal.IsPermanent))
-        {
-            var reason = string.Join("; ", group);
-            var recipients = group.Select(refusal => refusal.Address).ToList();
-            if (group.Key)
-            {
-                var dead = await spool.SplitAsync(entry, recipients, SpoolState.Dead, time.GetUtcNow(), reason, cancellationToken);
-                OutboundLog.RecipientsSplit(logger, entry.Id, recipients.Count, "moved to the dead-letter folder", dead.Id, reason);
-            }
-            else
-            {
-                var queued = await spool.SplitAsync(entry, recipients, SpoolState.Deferred, retry.NextAttempt(entry.Attempts + 1), reason, cancellationToken);
-                OutboundLog.RecipientsSplit(logger, entry.Id, recipients.Count, "queued again", queued.Id, reason);
-            }
         }
     }
 }

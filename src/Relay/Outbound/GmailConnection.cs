@@ -11,36 +11,54 @@ using SslProtocols = System.Security.Authentication.SslProtocols;
 namespace Relay.Outbound;
 
 /// <summary>
-/// One upstream SMTP connection (STARTTLS + XOAUTH2), kept open across messages and checked with NOOP before reuse.
+/// One upstream SMTP connection (STARTTLS + XOAUTH2), kept open across messages and checked with NOOP before reuse
+/// when it has been idle for <see cref="CheckAfterIdle"/> or the server may have closed it.
 /// Not thread-safe: each delivery loop owns one.
 /// </summary>
 internal sealed class GmailConnection(
     IOptions<OutboundOptions> options,
     UpstreamCertificateValidator certificates,
     IAccessTokenSource tokens,
+    TimeProvider time,
     ILogger<GmailConnection> logger) : IAsyncDisposable
 {
+    /// <summary>A connection idle for longer is checked with NOOP before reuse (Gmail closes idle ones after a few minutes).</summary>
+    public static readonly TimeSpan CheckAfterIdle = TimeSpan.FromSeconds(10);
+
     private readonly OutboundOptions _options = options.Value;
+    private long _lastUsed;
+    private Socket? _socket;
     private RecordingSmtpClient? _client;
     private string? _authenticatedAs;
 
     /// <summary>
-    /// Sends the spooled bytes <paramref name="raw"/> to <paramref name="recipients"/>: builds the message the upstream can
+    /// Sends the spooled message <paramref name="message"/> (a seekable stream, disposed here) to <paramref name="recipients"/>: builds the message the upstream can
     /// carry (see <see cref="UpstreamMessage"/>), lets <paramref name="rewrite"/> set its From, and returns the upstream's
     /// final reply with every recipient that could not be reached while the others were. Throws what MailKit throws.
     /// </summary>
     public async Task<UpstreamResult> SendAsync(
-        ReadOnlyMemory<byte> raw, Func<MimeMessage, RewriteResult> rewrite, IReadOnlyList<string> recipients, CancellationToken cancellationToken)
+        Stream message, Func<MimeMessage, RewriteResult> rewrite, IReadOnlyList<string> recipients, CancellationToken cancellationToken)
     {
-        var client = await ReadyClientAsync(cancellationToken);
+        RecordingSmtpClient client;
+        try
+        {
+            client = await ReadyClientAsync(cancellationToken);
+        }
+        catch
+        {
+            await message.DisposeAsync();
+            throw;
+        }
+
         var offers = client.Offers;
-        var upstream = UpstreamMessage.Build(raw, offers);
+        using var upstream = UpstreamMessage.Load(message, offers);
         var rewritten = rewrite(upstream.Message);
         var (addresses, refused) = EnvelopeRecipients.For(recipients, offers);
         var format = upstream.Format(offers, addresses.Any(r => r.Address.IsInternational));
         try
         {
             var reply = await client.SendRecordingAsync(format, upstream.Message, rewritten.EnvelopeSender, addresses, refused, cancellationToken);
+            _lastUsed = time.GetTimestamp();
             return new UpstreamResult(reply, client.Refused, rewritten, upstream.Changes, upstream.Message.MessageId);
         }
         catch (Exception ex) when (ex is not SmtpCommandException)
@@ -55,6 +73,13 @@ internal sealed class GmailConnection(
     {
         if (_client is { IsConnected: true, IsAuthenticated: true } reused && _authenticatedAs == tokens.Account)
         {
+            // In steady use a NOOP per message would cost a round trip each. Nothing is due from the server between
+            // messages: a readable socket means it closed the connection or said something (421), so check it then.
+            if (time.GetElapsedTime(_lastUsed) < CheckAfterIdle && _socket?.Poll(0, SelectMode.SelectRead) == false)
+            {
+                return reused;
+            }
+
             try
             {
                 await reused.NoOpAsync(cancellationToken);
@@ -97,7 +122,8 @@ internal sealed class GmailConnection(
             ServerCertificateValidationCallback = certificates.Validate,
         };
         _client = client;
-        await client.ConnectAsync(await OpenSocketAsync(cancellationToken), _options.Host, _options.Port, SecureSocketOptions.StartTls, cancellationToken);
+        _socket = await OpenSocketAsync(cancellationToken);
+        await client.ConnectAsync(_socket, _options.Host, _options.Port, SecureSocketOptions.StartTls, cancellationToken);
         return client;
     }
 

@@ -11,6 +11,8 @@ internal static class OutboundRegistration
         services.AddSingleton<DeliveryGate>();
         services.AddRelayOptions<QuotaOptions, QuotaOptionsValidator>(QuotaOptions.Section);
         services.AddSingleton<QuotaGuard>();
+        services.AddSingleton<DeliveryAttempt>();
+        services.AddSingleton<OutcomeRecorder>();
         services.AddHostedService<DeliveryWorker>();
         return services;
     }

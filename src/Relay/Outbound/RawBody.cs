@@ -1,3 +1,4 @@
+using System.Buffers;
 using MimeKit;
 
 namespace Relay.Outbound;
@@ -10,12 +11,19 @@ namespace Relay.Outbound;
 /// </summary>
 internal sealed class RawBody : MimePart
 {
-    private readonly ReadOnlyMemory<byte> _content;
+    public const int BufferSize = 81920;
+
+    private readonly Stream _source;
+    private readonly long _offset;
+    private readonly long _length;
     private readonly bool _detached;
 
-    public RawBody(ReadOnlyMemory<byte> content, bool eightBit)
+    /// <summary>The body is the <paramref name="length"/> bytes of <paramref name="source"/> from <paramref name="offset"/>, read each time it is written (MailKit writes it once to measure it, once to send it).</summary>
+    public RawBody(Stream source, long offset, long length, bool eightBit)
     {
-        _content = content;
+        _source = source;
+        _offset = offset;
+        _length = length;
         if (eightBit)
         {
             // MailKit reads the flag from the part's transfer encoding; the header that setting it adds is dropped below.
@@ -37,10 +45,50 @@ internal sealed class RawBody : MimePart
 
     public override void WriteTo(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        stream.Write(_content.Span);
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            _source.Position = _offset;
+            for (var left = _length; left > 0;)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var read = _source.Read(buffer, 0, (int)Math.Min(BufferSize, left));
+                if (read == 0)
+                {
+                    throw new EndOfStreamException("The spooled message is shorter than when it was loaded.");
+                }
+
+                stream.Write(buffer, 0, read);
+                left -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    public override async Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default) =>
-        await stream.WriteAsync(_content, cancellationToken);
+    public override async Task WriteToAsync(FormatOptions options, Stream stream, bool contentOnly, CancellationToken cancellationToken = default)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        try
+        {
+            _source.Position = _offset;
+            for (var left = _length; left > 0;)
+            {
+                var read = await _source.ReadAsync(buffer.AsMemory(0, (int)Math.Min(BufferSize, left)), cancellationToken);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException("The spooled message is shorter than when it was loaded.");
+                }
+
+                await stream.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                left -= read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using MimeKit;
 using MimeKit.Cryptography;
 using Relay.Rewrite;
@@ -15,13 +16,16 @@ internal readonly record struct UpstreamCapabilities(bool EightBitMime, bool Smt
 /// §4.5.3.1.6, or 8-bit data to an upstream without 8BITMIME): that part alone is re-encoded, never a part under
 /// <c>multipart/signed</c> or <c>multipart/encrypted</c>, and <see cref="Changes"/> says what was done and why.
 /// </summary>
-internal sealed class UpstreamMessage
+internal sealed class UpstreamMessage : IDisposable
 {
     /// <summary>The longest line SMTP carries, without its CRLF.</summary>
     public const int MaxLineLength = 998;
 
-    private UpstreamMessage(MimeMessage message, bool headersEightBit, IReadOnlyList<string> changes)
+    private readonly Stream _source;
+
+    private UpstreamMessage(MimeMessage message, bool headersEightBit, IReadOnlyList<string> changes, Stream source)
     {
+        _source = source;
         Message = message;
         HeadersEightBit = headersEightBit;
         Changes = changes;
@@ -43,30 +47,68 @@ internal sealed class UpstreamMessage
         return format;
     }
 
+    /// <summary>
+    /// Reads the spooled message <paramref name="message"/> (seekable, at its start): its header block and what its body
+    /// holds, not the body itself, which <see cref="RawBody"/> streams from <paramref name="message"/> while it is sent.
+    /// The stream is this object's from now on: it stays open until <see cref="Dispose"/>.
+    /// </summary>
     /// <exception cref="FormatException">The message cannot be parsed at all.</exception>
-    public static UpstreamMessage Build(ReadOnlyMemory<byte> raw, UpstreamCapabilities upstream)
+    public static UpstreamMessage Load(Stream message, UpstreamCapabilities upstream)
     {
-        var split = MessageBytes.Split(raw.Span);
-        var headersEightBit = MessageBytes.HasEightBit(raw.Span[..split.HeaderLength]);
-        var body = raw[split.BodyStart..];
-        var bodyEightBit = MessageBytes.HasEightBit(body.Span);
-        var longLine = MessageBytes.LongestLine(body.Span) > MaxLineLength;
-        var message = longLine || (bodyEightBit && !upstream.EightBitMime)
-            ? ReencodeParts(raw, upstream, out var changes)
-            : AsReceived(raw[..split.HeaderLength], body, bodyEightBit, out changes);
-        KeepRawHeaderValues(message);
-        return new UpstreamMessage(message, headersEightBit, changes);
+        try
+        {
+            var (headerBlock, bodyStart) = MessageBytes.ReadHeaderBlock(message);
+            var body = ScanBody(message, bodyStart);
+            var built = body.Longest > MaxLineLength || (body.EightBit && !upstream.EightBitMime)
+                ? ReencodeParts(message, upstream, out var changes)
+                : AsReceived(headerBlock, new RawBody(message, bodyStart, message.Length - bodyStart, body.EightBit), out changes);
+            KeepRawHeaderValues(built);
+            return new UpstreamMessage(built, MessageBytes.HasEightBit(headerBlock), changes, message);
+        }
+        catch
+        {
+            message.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary><see cref="Load"/> for a message in memory.</summary>
+    public static UpstreamMessage Build(ReadOnlyMemory<byte> raw, UpstreamCapabilities upstream) =>
+        Load(new MemoryStream(raw.ToArray(), writable: false), upstream);
+
+    public void Dispose() => _source.Dispose();
+
+    private static LineScan ScanBody(Stream message, long bodyStart)
+    {
+        var scan = new LineScan();
+        message.Position = bodyStart;
+        var buffer = ArrayPool<byte>.Shared.Rent(RawBody.BufferSize);
+        try
+        {
+            int read;
+            while ((read = message.Read(buffer, 0, RawBody.BufferSize)) > 0)
+            {
+                scan.Add(buffer.AsSpan(0, read));
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        scan.End();
+        return scan;
     }
 
     /// <summary>The header block parsed, the body kept as bytes: what goes out is what came in.</summary>
-    private static MimeMessage AsReceived(ReadOnlyMemory<byte> headerBlock, ReadOnlyMemory<byte> body, bool eightBit, out IReadOnlyList<string> changes)
+    private static MimeMessage AsReceived(byte[] headerBlock, RawBody body, out IReadOnlyList<string> changes)
     {
         using var stream = new MemoryStream(headerBlock.Length + 2);
-        stream.Write(headerBlock.Span);
+        stream.Write(headerBlock);
         stream.Write("\r\n"u8);
         stream.Position = 0;
         var message = WithHeaders(HeaderList.Load(stream));
-        message.Body = new RawBody(body, eightBit);
+        message.Body = body;
         changes = [];
         return message;
     }
@@ -85,10 +127,10 @@ internal sealed class UpstreamMessage
     }
 
     /// <summary>The whole message parsed, and each leaf part the upstream cannot carry given a 7-bit encoding; every other part is written as parsed.</summary>
-    private static MimeMessage ReencodeParts(ReadOnlyMemory<byte> raw, UpstreamCapabilities upstream, out IReadOnlyList<string> changes)
+    private static MimeMessage ReencodeParts(Stream raw, UpstreamCapabilities upstream, out IReadOnlyList<string> changes)
     {
-        using var stream = new MemoryStream(raw.ToArray(), writable: false);
-        var message = MimeMessage.Load(stream);
+        raw.Position = 0;
+        var message = MimeMessage.Load(raw); // in memory: the rare message a part of which must change
         var constraint = upstream.EightBitMime ? EncodingConstraint.EightBit : EncodingConstraint.SevenBit;
         var done = new List<string>();
         var signed = new HashSet<MimeEntity>();

@@ -58,4 +58,65 @@ internal static class MessageBytes
 
         return false;
     }
+
+    /// <summary>
+    /// Reads from <paramref name="message"/> (at its start) until the header block's end: its bytes, through the CRLF
+    /// of its last line, and the offset where the body starts. Reads the header block, not the body (beyond one buffer).
+    /// </summary>
+    public static (byte[] HeaderBlock, long BodyStart) ReadHeaderBlock(Stream message)
+    {
+        var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        while (true)
+        {
+            var read = message.Read(chunk);
+            buffer.Write(chunk, 0, read);
+            var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
+            var (headerLength, bodyStart) = Split(bytes);
+            if (headerLength < bodyStart || read == 0)
+            {
+                return (bytes[..headerLength].ToArray(), bodyStart);
+            }
+        }
+    }
+}
+
+/// <summary>Line lengths and 8-bit bytes of a body read in pieces (a line may span two pieces); what <see cref="MessageBytes"/> tells of one span.</summary>
+internal struct LineScan
+{
+    private int _current;
+    private bool _lastWasCr;
+
+    /// <summary>The longest line so far, its line break not counted.</summary>
+    public int Longest { get; private set; }
+
+    public bool EightBit { get; private set; }
+
+    public void Add(ReadOnlySpan<byte> piece)
+    {
+        EightBit |= MessageBytes.HasEightBit(piece);
+        while (!piece.IsEmpty)
+        {
+            var end = piece.IndexOf((byte)'\n');
+            if (end < 0)
+            {
+                _current += piece.Length;
+                _lastWasCr = piece[^1] == (byte)'\r';
+                return;
+            }
+
+            var crBefore = end > 0 ? piece[end - 1] == (byte)'\r' : _lastWasCr;
+            Longest = Math.Max(Longest, _current + end - (crBefore ? 1 : 0));
+            _current = 0;
+            _lastWasCr = false;
+            piece = piece[(end + 1)..];
+        }
+    }
+
+    /// <summary>Counts the last line when the body does not end with a line break.</summary>
+    public void End()
+    {
+        Longest = Math.Max(Longest, _current - (_lastWasCr ? 1 : 0));
+        _current = 0;
+    }
 }
