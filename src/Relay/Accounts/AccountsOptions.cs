@@ -15,19 +15,19 @@ internal enum AccountProvider
     Google,
 }
 
-/// <summary><c>Relay:Accounts</c> and <c>Relay:Routing</c>: the accounts mail goes out as, and which message goes to which.</summary>
+/// <summary><c>Relay:Accounts</c>: the accounts mail goes out as, each with its routing rules.</summary>
 internal sealed class AccountsOptions
 {
     public const string Section = "Relay";
 
     public List<AccountSettings> Accounts { get; set; } = [];
-
-    public RoutingOptions Routing { get; set; } = new();
 }
 
-/// <summary><c>Relay:Routing</c>.</summary>
+/// <summary><c>Relay:Routing</c>: what happens to a message no account's rule routes.</summary>
 internal sealed class RoutingOptions
 {
+    public const string Section = "Relay:Routing";
+
     /// <summary>The account that takes a message no rule routes; none: such a message is refused at RCPT.</summary>
     public string? Default { get; set; }
 }

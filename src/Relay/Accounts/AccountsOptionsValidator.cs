@@ -10,16 +10,16 @@ namespace Relay.Accounts;
 /// Checks <c>Relay:Accounts</c> and <c>Relay:Routing</c> (every problem at once, each naming its key and the fix), and
 /// that the single-account keys are not mixed with the list: with a list, the account and its token belong in an entry.
 /// </summary>
-internal sealed partial class AccountsOptionsValidator(IOptions<AccountOptions> legacyAccount, IOptions<GoogleOptions> google) : IValidateOptions<AccountsOptions>
+internal sealed partial class AccountsOptionsValidator(IOptions<RoutingOptions> routing, IOptions<AccountOptions> legacyAccount, IOptions<GoogleOptions> google) : IValidateOptions<AccountsOptions>
 {
     public ValidateOptionsResult Validate(string? name, AccountsOptions options)
     {
         var errors = new OptionsErrors(AccountsOptions.Section);
         if (options.Accounts.Count == 0)
         {
-            if (!string.IsNullOrWhiteSpace(options.Routing.Default) && !string.Equals(options.Routing.Default, Account.DefaultName, StringComparison.OrdinalIgnoreCase))
+            if (!string.IsNullOrWhiteSpace(routing.Value.Default) && !string.Equals(routing.Value.Default, Account.DefaultName, StringComparison.OrdinalIgnoreCase))
             {
-                errors.Add("Routing:Default", $"names '{options.Routing.Default}', but Relay:Accounts is empty, so the only account is the single-account configuration, named '{Account.DefaultName}'. Remove Relay:Routing:Default or list the accounts in Relay:Accounts.");
+                errors.Add("Routing:Default", $"names '{routing.Value.Default}', but Relay:Accounts is empty, so the only account is the single-account configuration, named '{Account.DefaultName}'. Remove Relay:Routing:Default or list the accounts in Relay:Accounts.");
             }
 
             return errors.Result;
@@ -116,9 +116,9 @@ internal sealed partial class AccountsOptionsValidator(IOptions<AccountOptions> 
             }
         }
 
-        if (!string.IsNullOrWhiteSpace(options.Routing.Default) && !names.Contains(options.Routing.Default))
+        if (!string.IsNullOrWhiteSpace(routing.Value.Default) && !names.Contains(routing.Value.Default))
         {
-            errors.Add("Routing:Default", $"names '{options.Routing.Default}', which is not the Name of an account in Relay:Accounts ({string.Join(", ", names)}).");
+            errors.Add("Routing:Default", $"names '{routing.Value.Default}', which is not the Name of an account in Relay:Accounts ({string.Join(", ", names)}).");
         }
 
         return errors.Result;

@@ -12,7 +12,7 @@ internal sealed record EffectiveAccounts(IReadOnlyList<Account> Accounts, string
     /// its own using <c>Relay:Google</c>'s; the default is <c>Relay:Routing:Default</c>, or the only account when there is one.
     /// Call after validation: a network that does not parse is left out here, and the validator reports it.
     /// </summary>
-    public static EffectiveAccounts Build(AccountsOptions options, AccountOptions legacyAccount, GoogleOptions google)
+    public static EffectiveAccounts Build(AccountsOptions options, RoutingOptions routing, AccountOptions legacyAccount, GoogleOptions google)
     {
         if (options.Accounts.Count == 0)
         {
@@ -34,7 +34,7 @@ internal sealed record EffectiveAccounts(IReadOnlyList<Account> Accounts, string
             [.. settings.Users],
             [.. settings.Senders],
             Networks(settings.Networks))).ToList();
-        var defaultName = Blank(options.Routing.Default) ?? (accounts.Count == 1 ? accounts[0].Name : null);
+        var defaultName = Blank(routing.Default) ?? (accounts.Count == 1 ? accounts[0].Name : null);
         var match = accounts.FirstOrDefault(account => string.Equals(account.Name, defaultName, StringComparison.OrdinalIgnoreCase));
         return new EffectiveAccounts(accounts, match?.Name);
     }

@@ -8,7 +8,7 @@ namespace Relay.Tests.Accounts;
 public sealed class AccountRouterTests
 {
     private static AccountRouter Router(string? defaultName, params AccountSettings[] accounts) =>
-        new(EffectiveAccounts.Build(new AccountsOptions { Accounts = [.. accounts], Routing = new() { Default = defaultName } }, new AccountOptions(), new GoogleOptions { ClientId = "shared" }));
+        new(EffectiveAccounts.Build(new AccountsOptions { Accounts = [.. accounts] }, new RoutingOptions { Default = defaultName }, new AccountOptions(), new GoogleOptions { ClientId = "shared" }));
 
     private static readonly AccountSettings Helpdesk = new() { Name = "helpdesk", Users = ["glpi"], Senders = ["glpi@example.com"], Networks = ["10.0.0.0/8"] };
     private static readonly AccountSettings Scanner = new() { Name = "scanner", Senders = ["@scan.example.com"], Networks = ["10.1.2.0/24"] };
@@ -81,7 +81,7 @@ public sealed class AccountRouterTests
     [Fact]
     public void Route_SingleAccountConfiguration_TakesEveryMessage()
     {
-        var router = new AccountRouter(EffectiveAccounts.Build(new AccountsOptions(), new AccountOptions { Address = "relay@example.com" }, new GoogleOptions()));
+        var router = new AccountRouter(EffectiveAccounts.Build(new AccountsOptions(), new RoutingOptions(), new AccountOptions { Address = "relay@example.com" }, new GoogleOptions()));
 
         Assert.Equal("default", Route(router, user: "anyone", mailFrom: "x@y.example", client: "8.8.8.8"));
     }

@@ -7,8 +7,8 @@ namespace Relay.Tests.Accounts;
 
 public sealed class AccountsOptionsValidatorTests
 {
-    private static IEnumerable<string> Errors(AccountsOptions options, AccountOptions? legacy = null, GoogleOptions? google = null) =>
-        new AccountsOptionsValidator(Options.Create(legacy ?? new AccountOptions()), Options.Create(google ?? new GoogleOptions()))
+    private static IEnumerable<string> Errors(AccountsOptions options, AccountOptions? legacy = null, GoogleOptions? google = null, string? defaultName = null) =>
+        new AccountsOptionsValidator(Options.Create(new RoutingOptions { Default = defaultName }), Options.Create(legacy ?? new AccountOptions()), Options.Create(google ?? new GoogleOptions()))
             .Validate(null, options).Failures ?? [];
 
     [Fact]
@@ -28,9 +28,9 @@ public sealed class AccountsOptionsValidatorTests
                     new() { Name = "helpdesk", Address = "helpdesk@example.com", Transport = AccountTransport.GmailApi, Users = ["glpi"], Senders = ["glpi@example.com", "@glpi.example.com"], Networks = ["10.0.0.0/8", "192.168.1.7"] },
                     new() { Name = "scanner", Address = "scanner@example.com", ClientId = "own", ClientSecret = "s" },
                 ],
-                Routing = new() { Default = "helpdesk" },
             },
-            google: new GoogleOptions { ClientId = "shared", ClientSecret = "s" }));
+            google: new GoogleOptions { ClientId = "shared", ClientSecret = "s" },
+            defaultName: "helpdesk"));
     }
 
     [Theory]
@@ -53,8 +53,7 @@ public sealed class AccountsOptionsValidatorTests
                 new() { Name = "helpdesk", Address = "not-an-address", Transport = AccountTransport.GmailApi, Users = ["glpi"], Senders = ["nobody"], Networks = ["10.0.0.0/33"] },
                 new() { Name = "HelpDesk", Users = ["glpi"], ClientId = "own" },
             ],
-            Routing = new() { Default = "erp" },
-        }).ToList();
+        }, defaultName: "erp").ToList();
 
         Assert.Contains("Relay:Accounts:0:Address must be an email address such as someone@example.com; it is 'not-an-address'. (environment: Relay__Accounts__0__Address)", errors);
         Assert.Contains(errors, e => e.StartsWith("Relay:Accounts:0:ClientId is needed: account 'helpdesk' sends through the Gmail API", StringComparison.Ordinal));
@@ -92,6 +91,6 @@ public sealed class AccountsOptionsValidatorTests
     [Fact]
     public void Validate_DefaultOtherThanDefaultWithoutList_IsRefused()
     {
-        Assert.Contains(Errors(new AccountsOptions { Routing = new() { Default = "helpdesk" } }), e => e.StartsWith("Relay:Routing:Default names 'helpdesk', but Relay:Accounts is empty", StringComparison.Ordinal));
+        Assert.Contains(Errors(new AccountsOptions(), defaultName: "helpdesk"), e => e.StartsWith("Relay:Routing:Default names 'helpdesk', but Relay:Accounts is empty", StringComparison.Ordinal));
     }
 }

@@ -11,6 +11,7 @@ public sealed class EffectiveAccountsTests
     {
         var effective = EffectiveAccounts.Build(
             new AccountsOptions(),
+            new RoutingOptions(),
             new AccountOptions { Address = "relay@example.com", Aliases = ["alias@example.com"] },
             new GoogleOptions { ClientId = "id", ClientSecret = "secret", RefreshToken = "1//r", ServiceAccountKeyFile = "/k.json" });
 
@@ -32,8 +33,8 @@ public sealed class EffectiveAccountsTests
                     new() { Name = "helpdesk", Transport = AccountTransport.GmailApi },
                     new() { Name = "scanner", ClientId = "own", ClientSecret = "own-secret" },
                 ],
-                Routing = new() { Default = "SCANNER" },
             },
+            new RoutingOptions { Default = "SCANNER" },
             new AccountOptions(),
             new GoogleOptions { ClientId = "shared", ClientSecret = "shared-secret" });
 
@@ -45,14 +46,14 @@ public sealed class EffectiveAccountsTests
     [Fact]
     public void Build_OneAccountWithoutDefault_IsTheDefault_SeveralAreNot()
     {
-        Assert.Equal("only", EffectiveAccounts.Build(new AccountsOptions { Accounts = [new() { Name = "only" }] }, new AccountOptions(), new GoogleOptions()).DefaultName);
-        Assert.Null(EffectiveAccounts.Build(new AccountsOptions { Accounts = [new() { Name = "a" }, new() { Name = "b" }] }, new AccountOptions(), new GoogleOptions()).DefaultName);
+        Assert.Equal("only", EffectiveAccounts.Build(new AccountsOptions { Accounts = [new() { Name = "only" }] }, new RoutingOptions(), new AccountOptions(), new GoogleOptions()).DefaultName);
+        Assert.Null(EffectiveAccounts.Build(new AccountsOptions { Accounts = [new() { Name = "a" }, new() { Name = "b" }] }, new RoutingOptions(), new AccountOptions(), new GoogleOptions()).DefaultName);
     }
 
     [Fact]
     public void Build_Networks_AcceptCidrAndSingleAddresses()
     {
-        var account = EffectiveAccounts.Build(new AccountsOptions { Accounts = [new() { Name = "a", Networks = ["10.1.0.0/16", "192.168.1.7", "fd00::/8"] }] }, new AccountOptions(), new GoogleOptions()).Accounts[0];
+        var account = EffectiveAccounts.Build(new AccountsOptions { Accounts = [new() { Name = "a", Networks = ["10.1.0.0/16", "192.168.1.7", "fd00::/8"] }] }, new RoutingOptions(), new AccountOptions(), new GoogleOptions()).Accounts[0];
 
         Assert.Equal(["10.1.0.0/16", "192.168.1.7/32", "fd00::/8"], account.Networks.Select(n => n.ToString()));
     }
