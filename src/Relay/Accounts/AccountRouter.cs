@@ -6,7 +6,7 @@ namespace Relay.Accounts;
 /// Which account a message goes out as. The rules are tried by kind, from the most trustworthy and specific to the
 /// broadest, and the first match wins:
 /// <list type="number">
-/// <item>the local AUTH user: proven by a password, and names one application;</item>
+/// <item>the local AUTH user (without case, as the login compares it): proven by a password, and names one application;</item>
 /// <item>the original sender, envelope MAIL FROM then header From, an exact address before an <c>@domain</c>: names the
 /// application, but is only what the client claims;</item>
 /// <item>the client network, the longest prefix first: shared by every program on that host or subnet;</item>
@@ -23,7 +23,7 @@ internal sealed class AccountRouter(EffectiveAccounts accounts)
         ?? (accounts.DefaultName is { } name ? accounts.Find(name) : null);
 
     private Account? ByUser(string? user) =>
-        string.IsNullOrEmpty(user) ? null : accounts.Accounts.FirstOrDefault(account => account.Users.Contains(user, StringComparer.Ordinal));
+        string.IsNullOrEmpty(user) ? null : accounts.Accounts.FirstOrDefault(account => account.Users.Contains(user, StringComparer.OrdinalIgnoreCase));
 
     private Account? BySender(string? mailFrom, string? headerFrom)
     {

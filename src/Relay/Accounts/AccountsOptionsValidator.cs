@@ -36,7 +36,7 @@ internal sealed partial class AccountsOptionsValidator(IOptions<RoutingOptions> 
         }
 
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        var users = new Dictionary<string, string>(StringComparer.Ordinal);
+        var users = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase); // as Relay:Inbound:Users logins compare
         for (var i = 0; i < options.Accounts.Count; i++)
         {
             var account = options.Accounts[i];

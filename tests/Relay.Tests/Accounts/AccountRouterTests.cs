@@ -26,6 +26,14 @@ public sealed class AccountRouterTests
     }
 
     [Fact]
+    public void Route_AuthUser_ComparesWithoutCase_AsTheLoginDoes()
+    {
+        var router = Router(null, Helpdesk, Scanner, Erp);
+
+        Assert.Equal("helpdesk", Route(router, user: "GLPI"));
+    }
+
+    [Fact]
     public void Route_Sender_WinsOverNetwork()
     {
         var router = Router(null, Helpdesk, Scanner, Erp);

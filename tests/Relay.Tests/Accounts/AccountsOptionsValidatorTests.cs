@@ -51,7 +51,7 @@ public sealed class AccountsOptionsValidatorTests
             Accounts =
             [
                 new() { Name = "helpdesk", Address = "not-an-address", Transport = AccountTransport.GmailApi, Users = ["glpi"], Senders = ["nobody"], Networks = ["10.0.0.0/33"] },
-                new() { Name = "HelpDesk", Users = ["glpi"], ClientId = "own" },
+                new() { Name = "HelpDesk", Users = ["GLPI"], ClientId = "own" },
             ],
         }, defaultName: "erp").ToList();
 
@@ -60,7 +60,7 @@ public sealed class AccountsOptionsValidatorTests
         Assert.Contains(errors, e => e.StartsWith("Relay:Accounts:0:Senders:0 must be an address (app@example.com) or a domain (@example.com); it is 'nobody'.", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Relay:Accounts:0:Networks:0 must be a network in CIDR form", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Relay:Accounts:1:Name 'HelpDesk' names two accounts", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("Relay:Accounts:1:Users:0 'glpi' is routed to account 'helpdesk' already", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Relay:Accounts:1:Users:0 'GLPI' is routed to account 'helpdesk' already", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Relay:Accounts:1:ClientSecret is required with Relay:Accounts:1:ClientId", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Relay:Routing:Default names 'erp', which is not the Name of an account", StringComparison.Ordinal));
         Assert.Equal(8, errors.Count);
