@@ -80,6 +80,9 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
     /// <summary>Each request as "METHOD uploadType status", oldest first (no token in it).</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
+    /// <summary>When true, resumable sessions are forgotten as soon as they are opened, so the PUT gets 404 as for an expired session.</summary>
+    public bool ForgetSessions { get; set; }
+
     /// <summary>Awaited before each request is answered: lets a test stall the API (a timeout) or act meanwhile.</summary>
     public Func<CancellationToken, Task>? BeforeAnswer { get; set; }
 
@@ -162,7 +165,11 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
 
                 await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted); // the metadata part: none needed for a raw upload
                 var session = Guid.NewGuid().ToString("N");
-                _sessions[session] = (account!, length);
+                if (!ForgetSessions)
+                {
+                    _sessions[session] = (account!, length);
+                }
+
                 context.Response.Headers.Location = $"{BaseUrl}/upload/gmail/v1/users/{userId}/messages/send?uploadType=resumable&upload_id={session}";
                 return Results.Ok();
             default:

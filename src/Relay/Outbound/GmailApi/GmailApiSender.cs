@@ -110,7 +110,8 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
 
         // The session URI stands for the authorization (Google's uploads guide sends no token with the PUT); the token stays off it.
         using var upload = new HttpRequestMessage(HttpMethod.Put, session) { Content = new MessageContent(writeMessage, size) };
-        return await ExchangeAsync(client, upload, linked.Token);
+        var uploaded = await ExchangeAsync(client, upload, linked.Token);
+        return uploaded with { SessionLost = uploaded.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone };
     }
 
     private async Task<Answer> ExchangeAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
@@ -146,6 +147,11 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
 
         var error = GoogleApiError.Parse(status, answer.Body);
         var retry = answer.RetryAfter is { } wait ? $" Google asks to retry after {wait}." : string.Empty;
+        if (answer.SessionLost)
+        {
+            return new(DeliveryOutcome.Deferred($"The Gmail API no longer knows the upload session ({Sentence(error)[..^1]}); the next attempt uploads the message again."));
+        }
+
         return status switch
         {
             401 => new(DeliveryOutcome.NeedsAuthorization(
@@ -187,6 +193,9 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
 
     private sealed record Answer(HttpStatusCode Status, string Body, TimeSpan? RetryAfter, string Challenge, Uri? Location)
     {
+        /// <summary>The PUT to a resumable session found no session (expired, or lost by Google): not the message's fault.</summary>
+        public bool SessionLost { get; init; }
+
         public bool Success => (int)Status is >= 200 and < 300;
     }
 }

@@ -215,6 +215,20 @@ public sealed class GmailApiSenderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_UploadSessionGone_IsDeferredNotRejected()
+    {
+        var big = Encoding.ASCII.GetBytes("To: user@example.net\r\n\r\n" + new string('x', 20_000) + "\r\n");
+        _api.ForgetSessions = true;
+
+        var result = await Sender(threshold: 10_000).SendAsync(Tokens(), Write(big), big.Length, CancellationToken.None);
+
+        Assert.Equal(
+            (DeliveryResult.Deferred, "The Gmail API no longer knows the upload session (404 notFound: No upload session with this upload_id); the next attempt uploads the message again."),
+            (result.Outcome.Result, result.Outcome.Reply));
+        Assert.Equal(["POST resumable 200", "PUT resumable-put 404"], _api.Requests);
+    }
+
+    [Fact]
     public async Task Send_NothingListening_IsDeferred()
     {
         using var closed = new ClosedPort();
