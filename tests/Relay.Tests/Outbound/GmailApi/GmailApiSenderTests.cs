@@ -23,6 +23,7 @@ public sealed class GmailApiSenderTests : IAsyncLifetime
 
     private readonly string _data = Directory.CreateTempSubdirectory("relay-gmailapi-test-").FullName;
     private readonly LogCapture _logs = new();
+    private readonly List<ServiceProvider> _providers = [];
     private FakeGoogleOAuthServer _google = null!;
     private FakeGmailApiServer _api = null!;
 
@@ -35,6 +36,11 @@ public sealed class GmailApiSenderTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
+        foreach (var provider in _providers)
+        {
+            await provider.DisposeAsync();
+        }
+
         await _api.DisposeAsync();
         await _google.DisposeAsync();
         Directory.Delete(_data, recursive: true);
@@ -280,7 +286,9 @@ public sealed class GmailApiSenderTests : IAsyncLifetime
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
             .AddLogging(logging => logging.SetMinimumLevel(LogLevel.Debug).AddProvider(_logs))
             .AddGmailApi();
-        return services.BuildServiceProvider().GetRequiredService<GmailApiSender>();
+        var provider = services.BuildServiceProvider();
+        _providers.Add(provider);
+        return provider.GetRequiredService<GmailApiSender>();
     }
 
     private GoogleAccessTokenSource Tokens(string refreshToken = SendOnlyRefreshToken, string account = Account)
