@@ -64,6 +64,7 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, (string Account, long? Length)> _sessions = new(StringComparer.Ordinal);
     private readonly Channel<GmailApiMessage> _arrivals = Channel.CreateUnbounded<GmailApiMessage>();
     private int _sent;
+    private int _sessionUploadsWithToken;
 
     private FakeGmailApiServer(WebApplication app, FakeGoogleOAuthServer oauth)
     {
@@ -79,6 +80,9 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
 
     /// <summary>Each request as "METHOD uploadType status", oldest first (no token in it).</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
+
+    /// <summary>PUTs to a session URI that carried an Authorization header (the session URI alone authorizes them).</summary>
+    public int SessionUploadsWithToken => Volatile.Read(ref _sessionUploadsWithToken);
 
     /// <summary>When true, resumable sessions are forgotten as soon as they are opened, so the PUT gets 404 as for an expired session.</summary>
     public bool ForgetSessions { get; set; }
@@ -189,6 +193,11 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
         if (BeforeAnswer is { } before)
         {
             await before(context.RequestAborted);
+        }
+
+        if (context.Request.Headers.Authorization.Count > 0)
+        {
+            Interlocked.Increment(ref _sessionUploadsWithToken);
         }
 
         if (!_sessions.TryRemove(context.Request.Query["upload_id"].ToString(), out var session))

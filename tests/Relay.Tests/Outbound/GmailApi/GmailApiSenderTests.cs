@@ -73,6 +73,7 @@ public sealed class GmailApiSenderTests : IAsyncLifetime
         Assert.Equal(big, sent.Raw);
         Assert.Equal("resumable", sent.UploadType);
         Assert.Equal(["POST resumable 200", "PUT resumable-put 200"], _api.Requests);
+        Assert.Equal(0, _api.SessionUploadsWithToken);
     }
 
     [Fact]
