@@ -81,7 +81,7 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
     /// <summary>Each request as "METHOD uploadType status", oldest first (no token in it).</summary>
     public ConcurrentQueue<string> Requests { get; } = new();
 
-    /// <summary>PUTs to a session URI that carried an Authorization header (the session URI alone authorizes them).</summary>
+    /// <summary>PUTs to a session URI that carried an Authorization header (taken, not required: the session URI authorizes them).</summary>
     public int SessionUploadsWithToken => Volatile.Read(ref _sessionUploadsWithToken);
 
     /// <summary>When true, resumable sessions are forgotten as soon as they are opened, so the PUT gets 404 as for an expired session.</summary>

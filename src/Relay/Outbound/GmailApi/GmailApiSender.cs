@@ -13,7 +13,7 @@ namespace Relay.Outbound.GmailApi;
 /// session above it. The bytes are streamed from the writer each time they are sent (never held). Answers become
 /// outcomes: 2xx delivered; 401 refresh once and retry, then needs authorization; 403 insufficientPermissions needs
 /// authorization (the token lacks gmail.send); 403 daily/user rate limits and 429 quota; other 4xx rejected; 5xx,
-/// network failures and timeouts deferred. The token goes only in the Authorization header of the API's own URL.
+/// network failures and timeouts deferred. The token goes only in the Authorization header, and only to the API's own origin.
 /// </summary>
 internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<GmailApiOptions> options, TimeProvider time, ILogger<GmailApiSender> logger)
 {
@@ -108,8 +108,13 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
             throw new HttpRequestException($"The Gmail API opened an upload session without a usable session URI (status {(int)started.Status}).");
         }
 
-        // The session URI stands for the authorization (Google's uploads guide sends no token with the PUT); the token stays off it.
+        // Google's client libraries send the token with the PUT too; it goes only to the API's own origin, never to another host.
         using var upload = new HttpRequestMessage(HttpMethod.Put, session) { Content = new MessageContent(writeMessage, size) };
+        if (Uri.Compare(session, new Uri(settings.BaseUrl), UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0)
+        {
+            upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
         var uploaded = await ExchangeAsync(client, upload, linked.Token);
         return uploaded with { SessionLost = uploaded.Status is HttpStatusCode.NotFound or HttpStatusCode.Gone };
     }

@@ -73,6 +73,19 @@ public sealed class GmailApiSenderTests : IAsyncLifetime
         Assert.Equal(big, sent.Raw);
         Assert.Equal("resumable", sent.UploadType);
         Assert.Equal(["POST resumable 200", "PUT resumable-put 200"], _api.Requests);
+        Assert.Equal(1, _api.SessionUploadsWithToken);
+    }
+
+    [Fact]
+    public async Task Send_SessionUriOnAnotherHost_GetsTheBytesButNotTheToken()
+    {
+        var big = Encoding.ASCII.GetBytes("To: user@example.net\r\n\r\n" + new string('x', 20_000) + "\r\n");
+
+        // The fake answers with a session URI on 127.0.0.1: another host than "localhost", as far as the token goes.
+        var result = await Sender(baseUrl: _api.BaseUrl.Replace("127.0.0.1", "localhost", StringComparison.Ordinal), threshold: 10_000)
+            .SendAsync(Tokens(), Write(big), big.Length, CancellationToken.None);
+
+        Assert.Equal(DeliveryResult.Delivered, result.Outcome.Result);
         Assert.Equal(0, _api.SessionUploadsWithToken);
     }
 
