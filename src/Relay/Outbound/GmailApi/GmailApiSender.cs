@@ -108,9 +108,11 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
             throw new HttpRequestException($"The Gmail API opened an upload session without a usable session URI (status {(int)started.Status}).");
         }
 
-        // Google's client libraries send the token with the PUT too; it goes only to the API's own origin, never to another host.
+        // Google's client libraries send the token with the PUT too; it goes only to the API's own origin (or another
+        // Google API host over https, should Google place the session there), never to any other host.
         using var upload = new HttpRequestMessage(HttpMethod.Put, session) { Content = new MessageContent(writeMessage, size) };
-        if (Uri.Compare(session, new Uri(settings.BaseUrl), UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0)
+        if (Uri.Compare(session, new Uri(settings.BaseUrl), UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0
+            || (session.Scheme == Uri.UriSchemeHttps && session.Host.EndsWith(".googleapis.com", StringComparison.OrdinalIgnoreCase)))
         {
             upload.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
