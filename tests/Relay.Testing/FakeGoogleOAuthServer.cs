@@ -29,6 +29,9 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
     /// <summary>The account <see cref="RefreshToken"/> and the consent page belong to unless a test says otherwise.</summary>
     public const string DefaultAccount = "relay.account@example.com";
 
+    public const string FullMailScope = "https://mail.google.com/";
+    public const string GmailSendScope = "https://www.googleapis.com/auth/gmail.send";
+
     private readonly WebApplication _app;
     private readonly TimeProvider _time;
     private readonly ConcurrentDictionary<string, (DateTimeOffset ExpiresAt, string Owner)> _accessTokens = new(StringComparer.Ordinal);
@@ -36,6 +39,8 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, ConsentRequest> _consents = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, (ConsentRequest Consent, DateTimeOffset ExpiresAt)> _codes = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte[]> _serviceAccounts = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _tokenScopes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, string> _refreshScopes = new(StringComparer.Ordinal);
     private int _issued;
 
     private FakeGoogleOAuthServer(WebApplication app, TimeProvider time)
@@ -125,8 +130,18 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
     /// <summary>The account an access token was issued for, or null for a token this fake never issued (or revoked).</summary>
     public string? OwnerOf(string token) => _accessTokens.TryGetValue(token, out var issued) ? issued.Owner : null;
 
-    /// <summary>A refresh token of <paramref name="account"/> that Google knows, as if that account had consented earlier.</summary>
-    public void AddRefreshToken(string refreshToken, string account) => _refreshTokens[refreshToken] = account;
+    /// <summary>A refresh token of <paramref name="account"/> that Google knows, as if that account had consented earlier (to <paramref name="scope"/>).</summary>
+    public void AddRefreshToken(string refreshToken, string account, string scope = FullMailScope)
+    {
+        _refreshTokens[refreshToken] = account;
+        _refreshScopes[refreshToken] = scope;
+    }
+
+    /// <summary>The scopes (space-separated) an access token was issued for, or null for a token this fake never issued.</summary>
+    public string? ScopeOf(string token) => _tokenScopes.GetValueOrDefault(token);
+
+    /// <summary>Whether a live <paramref name="token"/> carries <paramref name="scope"/>.</summary>
+    public bool HasScope(string token, string scope) => ScopeOf(token)?.Split(' ').Contains(scope) == true;
 
     /// <summary>Registers a service account's public key (SubjectPublicKeyInfo DER), as the Cloud console keeps the public half of each key it issues.</summary>
     public void TrustServiceAccount(string clientEmail, byte[] publicKey) => _serviceAccounts[clientEmail] = publicKey;
@@ -149,14 +164,14 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         if (Get("prompt") != "consent") problems.Add("prompt must be consent");
         if (!Get("redirect_uri").StartsWith("http://localhost:", StringComparison.Ordinal) && !Get("redirect_uri").StartsWith("https://", StringComparison.Ordinal)) problems.Add("redirect_uri_mismatch");
         var scopes = Get("scope").Split(' ');
-        if (!scopes.Contains("https://mail.google.com/") || !scopes.Contains("openid") || !scopes.Contains("email")) problems.Add("scope must hold https://mail.google.com/ openid email");
+        if (!(scopes.Contains(FullMailScope) || scopes.Contains(GmailSendScope)) || !scopes.Contains("openid") || !scopes.Contains("email")) problems.Add("scope must hold https://mail.google.com/ (or gmail.send) openid email");
         if (problems.Count > 0)
         {
             return Results.Content($"<html><body><h1>Error 400</h1><p id=\"error\">{string.Join("; ", problems)}</p></body></html>", "text/html", statusCode: 400);
         }
 
         var id = Guid.NewGuid().ToString("N");
-        _consents[id] = new ConsentRequest(Get("redirect_uri"), Get("state"), Get("code_challenge"), ConsentAccount);
+        _consents[id] = new ConsentRequest(Get("redirect_uri"), Get("state"), Get("code_challenge"), ConsentAccount, string.Join(' ', scopes.Where(scope => scope is FullMailScope or GmailSendScope)));
         return Results.Content($"""
             <html><body><h1>Fake Google: allow Relay to send mail as {ConsentAccount}?</h1>
             <a id="allow" href="/approve?request={id}">Allow</a> <a id="deny" href="/approve?request={id}&amp;deny=1">Cancel</a>
@@ -180,7 +195,7 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
 
         var code = "4/fake-code-" + Guid.NewGuid().ToString("N");
         _codes[code] = (consent, _time.GetUtcNow() + CodeLifetime);
-        return Results.Redirect($"{consent.RedirectUri}{separator}state={Uri.EscapeDataString(consent.State)}&code={Uri.EscapeDataString(code)}&scope={Uri.EscapeDataString("email openid https://mail.google.com/")}");
+        return Results.Redirect($"{consent.RedirectUri}{separator}state={Uri.EscapeDataString(consent.State)}&code={Uri.EscapeDataString(code)}&scope={Uri.EscapeDataString("email openid " + consent.Scope)}");
     }
 
     private async Task<IResult> RevokeAsync(HttpRequest request)
@@ -214,15 +229,17 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
                     return InvalidGrant("Token has been expired or revoked.");
                 }
 
+                var granted = _refreshScopes.GetValueOrDefault(form["refresh_token"].ToString()) ?? FullMailScope;
                 if (RotateRefreshTokens && _refreshTokens.TryRemove(form["refresh_token"].ToString(), out var owner))
                 {
                     var rotated = "1//fake-rotated-" + Guid.NewGuid().ToString("N");
                     _refreshTokens[rotated] = owner;
+                    _refreshScopes[rotated] = granted;
                     IssuedRefreshTokens.Enqueue(rotated);
-                    return Results.Json(new { access_token = IssueAccessToken(owner), refresh_token = rotated, expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = "https://mail.google.com/", token_type = "Bearer" });
+                    return Results.Json(new { access_token = IssueAccessToken(owner, granted), refresh_token = rotated, expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = granted, token_type = "Bearer" });
                 }
 
-                return Results.Json(new { access_token = IssueAccessToken(_refreshTokens.GetValueOrDefault(form["refresh_token"].ToString()) ?? string.Empty), expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = "https://mail.google.com/", token_type = "Bearer" });
+                return Results.Json(new { access_token = IssueAccessToken(_refreshTokens.GetValueOrDefault(form["refresh_token"].ToString()) ?? string.Empty, granted), expires_in = (long)AccessTokenLifetime.TotalSeconds, scope = granted, token_type = "Bearer" });
             case "authorization_code":
                 if (BeforeCodeExchange is { } pause)
                 {
@@ -255,14 +272,15 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
                 if (!OmitRefreshToken)
                 {
                     _refreshTokens[refreshToken] = consent.Account;
+                    _refreshScopes[refreshToken] = consent.Scope;
                     IssuedRefreshTokens.Enqueue(refreshToken);
                 }
 
                 return Results.Json(new Dictionary<string, object>
                 {
-                    ["access_token"] = IssueAccessToken(consent.Account),
+                    ["access_token"] = IssueAccessToken(consent.Account, consent.Scope),
                     ["expires_in"] = (long)AccessTokenLifetime.TotalSeconds,
-                    ["scope"] = "https://mail.google.com/ openid https://www.googleapis.com/auth/userinfo.email",
+                    ["scope"] = consent.Scope + " openid https://www.googleapis.com/auth/userinfo.email",
                     ["token_type"] = "Bearer",
                     ["id_token"] = IdToken(consent.Account),
                 }.Concat(OmitRefreshToken ? [] : [new KeyValuePair<string, object>("refresh_token", refreshToken)]).ToDictionary());
@@ -317,13 +335,13 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         }
 
         LastServiceAccountSubject = payload.RootElement.GetProperty("sub").GetString();
-        return Results.Json(new { access_token = IssueAccessToken(LastServiceAccountSubject!), expires_in = (long)AccessTokenLifetime.TotalSeconds, token_type = "Bearer" });
+        return Results.Json(new { access_token = IssueAccessToken(LastServiceAccountSubject!, scope!), expires_in = (long)AccessTokenLifetime.TotalSeconds, token_type = "Bearer" });
     }
 
     /// <summary>The user a service account last asked to act as.</summary>
     public string? LastServiceAccountSubject { get; private set; }
 
-    private string IssueAccessToken(string owner)
+    private string IssueAccessToken(string owner, string scope = FullMailScope)
     {
         var number = Interlocked.Increment(ref _issued);
         var token = $"ya29.fake-access-{number}-{Guid.NewGuid():N}";
@@ -334,6 +352,7 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
         else
         {
             _accessTokens[token] = (_time.GetUtcNow() + AccessTokenLifetime, owner);
+            _tokenScopes[token] = scope;
         }
 
         Issued.Enqueue(token);
@@ -353,7 +372,7 @@ public sealed class FakeGoogleOAuthServer : IAsyncDisposable
 
     private static string Base64Url(byte[] bytes) => WebEncoders.Base64UrlEncode(bytes);
 
-    private sealed record ConsentRequest(string RedirectUri, string State, string CodeChallenge, string Account);
+    private sealed record ConsentRequest(string RedirectUri, string State, string CodeChallenge, string Account, string Scope);
 
     public async ValueTask DisposeAsync()
     {

@@ -1,0 +1,27 @@
+using System.Net;
+
+namespace Relay.Accounts;
+
+/// <summary>An account as the relay uses it: its settings with the shared Google client filled in, and its routing rules parsed.</summary>
+internal sealed record Account(
+    string Name,
+    string? Address,
+    IReadOnlyList<string> Aliases,
+    AccountTransport Transport,
+    string? ClientId,
+    string? ClientSecret,
+    string? RefreshToken,
+    string? ServiceAccountKeyFile,
+    IReadOnlyList<string> Users,
+    IReadOnlyList<string> Senders,
+    IReadOnlyList<IPNetwork> Networks)
+{
+    /// <summary>The name the single-account configuration (<c>Relay:Account</c>, <c>Relay:Google</c>) maps to.</summary>
+    public const string DefaultName = "default";
+
+    public const string GmailSendScope = "https://www.googleapis.com/auth/gmail.send";
+    public const string FullMailScope = "https://mail.google.com/";
+
+    /// <summary>The Gmail scope this account's transport needs (the authorization adds <c>openid email</c>).</summary>
+    public string Scope => Transport == AccountTransport.GmailApi ? GmailSendScope : FullMailScope;
+}

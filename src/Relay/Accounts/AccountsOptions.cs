@@ -1,0 +1,68 @@
+namespace Relay.Accounts;
+
+/// <summary>How an account's mail leaves the relay.</summary>
+internal enum AccountTransport
+{
+    /// <summary>smtp.gmail.com with XOAUTH2; needs the restricted scope https://mail.google.com/.</summary>
+    Smtp,
+
+    /// <summary>The Gmail API's messages.send over HTTPS; needs only the sensitive scope gmail.send.</summary>
+    GmailApi,
+}
+
+internal enum AccountProvider
+{
+    Google,
+}
+
+/// <summary><c>Relay:Accounts</c>: the accounts mail goes out as, each with its routing rules.</summary>
+internal sealed class AccountsOptions
+{
+    public const string Section = "Relay";
+
+    public List<AccountSettings> Accounts { get; set; } = [];
+}
+
+/// <summary><c>Relay:Routing</c>: what happens to a message no account's rule routes.</summary>
+internal sealed class RoutingOptions
+{
+    public const string Section = "Relay:Routing";
+
+    /// <summary>The account that takes a message no rule routes; none: such a message is refused at RCPT.</summary>
+    public string? Default { get; set; }
+}
+
+/// <summary>One entry of <c>Relay:Accounts</c>.</summary>
+internal sealed class AccountSettings
+{
+    /// <summary>Names the account in logs, metrics, commands and its token file: letters, digits, '.', '_', '-'.</summary>
+    public string Name { get; set; } = "";
+
+    /// <summary>The Google account; header From and envelope MAIL FROM become this address.</summary>
+    public string? Address { get; set; }
+
+    /// <summary>Verified Gmail "send mail as" aliases: a From with one of these is left as it is.</summary>
+    public List<string> Aliases { get; set; } = [];
+
+    public AccountProvider Provider { get; set; } = AccountProvider.Google;
+
+    public AccountTransport Transport { get; set; } = AccountTransport.Smtp;
+
+    /// <summary>This account's Google OAuth client; empty: the one in <c>Relay:Google</c>.</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Secret: give it through the environment or a file, never in a committed appsettings.</summary>
+    public string? ClientSecret { get; set; }
+
+    /// <summary>Google Workspace only: a service account's JSON key with domain-wide delegation; it acts as <see cref="Address"/>.</summary>
+    public string? ServiceAccountKeyFile { get; set; }
+
+    /// <summary>Routing: local AUTH user names whose mail goes out as this account.</summary>
+    public List<string> Users { get; set; } = [];
+
+    /// <summary>Routing: original senders (envelope MAIL FROM or header From), as addresses or <c>@domain</c>.</summary>
+    public List<string> Senders { get; set; } = [];
+
+    /// <summary>Routing: client networks (CIDR, or single addresses).</summary>
+    public List<string> Networks { get; set; } = [];
+}

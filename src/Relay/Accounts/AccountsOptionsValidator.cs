@@ -1,0 +1,129 @@
+using System.Net.Mail;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Relay.OAuth;
+using Relay.Rewrite;
+
+namespace Relay.Accounts;
+
+/// <summary>
+/// Checks <c>Relay:Accounts</c> and <c>Relay:Routing</c> (every problem at once, each naming its key and the fix), and
+/// that the single-account keys are not mixed with the list: with a list, the account and its token belong in an entry.
+/// </summary>
+internal sealed partial class AccountsOptionsValidator(IOptions<RoutingOptions> routing, IOptions<AccountOptions> legacyAccount, IOptions<GoogleOptions> google) : IValidateOptions<AccountsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AccountsOptions options)
+    {
+        var errors = new OptionsErrors(AccountsOptions.Section);
+        if (options.Accounts.Count == 0)
+        {
+            if (!string.IsNullOrWhiteSpace(routing.Value.Default) && !string.Equals(routing.Value.Default, Account.DefaultName, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add("Routing:Default", $"names '{routing.Value.Default}', but Relay:Accounts is empty, so the only account is the single-account configuration, named '{Account.DefaultName}'. Remove Relay:Routing:Default or list the accounts in Relay:Accounts.");
+            }
+
+            return errors.Result;
+        }
+
+        if (!string.IsNullOrEmpty(legacyAccount.Value.Address))
+        {
+            errors.Add("Account:Address", "is set together with Relay:Accounts: with a list of accounts, give each address in its entry (Relay:Accounts:N:Address) and remove Relay:Account.");
+        }
+
+        if (!string.IsNullOrEmpty(google.Value.RefreshToken) || !string.IsNullOrEmpty(google.Value.ServiceAccountKeyFile))
+        {
+            errors.Add("Google", "holds a refresh token or a service-account key together with Relay:Accounts: these belong to one account; authorize each account of the list, or give Relay:Accounts:N:ServiceAccountKeyFile.");
+        }
+
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var users = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase); // as Relay:Inbound:Users logins compare
+        for (var i = 0; i < options.Accounts.Count; i++)
+        {
+            var account = options.Accounts[i];
+            var key = $"Accounts:{i}";
+            if (!SafeName().IsMatch(account.Name))
+            {
+                errors.Add($"{key}:Name", $"must be 1 to 64 letters, digits, '.', '_' or '-', not starting with '.' (it names the account's token file); it is '{account.Name}'.");
+            }
+            else if (!names.Add(account.Name))
+            {
+                errors.Add($"{key}:Name", $"'{account.Name}' names two accounts (names compare without case): give each account its own name.");
+            }
+
+            errors.Email($"{key}:Address", account.Address);
+            for (var a = 0; a < account.Aliases.Count; a++)
+            {
+                errors.Email($"{key}:Aliases:{a}", account.Aliases[a]);
+            }
+
+            var hasClient = !string.IsNullOrEmpty(account.ClientId) || !string.IsNullOrEmpty(google.Value.ClientId);
+            var hasServiceAccount = !string.IsNullOrEmpty(account.ServiceAccountKeyFile);
+            if (account.Transport == AccountTransport.GmailApi && !hasClient && !hasServiceAccount)
+            {
+                errors.Add($"{key}:ClientId", $"is needed: account '{account.Name}' sends through the Gmail API, which needs a Google OAuth client (ClientId and ClientSecret here or in Relay:Google) or a service account (ServiceAccountKeyFile).");
+            }
+
+            if (!string.IsNullOrEmpty(account.ClientId) && string.IsNullOrEmpty(account.ClientSecret))
+            {
+                errors.Add($"{key}:ClientSecret", $"is required with Relay:{key}:ClientId: give the secret of that Google OAuth client (through the environment, not a committed file).");
+            }
+
+            if (hasServiceAccount)
+            {
+                if (!File.Exists(account.ServiceAccountKeyFile))
+                {
+                    errors.Add($"{key}:ServiceAccountKeyFile", $"names '{account.ServiceAccountKeyFile}', which does not exist. Give the JSON key of the service account (IAM → Service accounts → Keys).");
+                }
+
+                if (string.IsNullOrEmpty(account.Address))
+                {
+                    errors.Add($"{key}:Address", "is required with a service account: give the Workspace account it sends as.");
+                }
+            }
+
+            for (var u = 0; u < account.Users.Count; u++)
+            {
+                var user = account.Users[u];
+                if (string.IsNullOrWhiteSpace(user))
+                {
+                    errors.Add($"{key}:Users:{u}", "is empty: give the name of a local login (Relay:Inbound:Users).");
+                }
+                else if (users.TryGetValue(user, out var other))
+                {
+                    errors.Add($"{key}:Users:{u}", $"'{user}' is routed to account '{other}' already: a local user goes out as one account.");
+                }
+                else
+                {
+                    users[user] = account.Name;
+                }
+            }
+
+            for (var s = 0; s < account.Senders.Count; s++)
+            {
+                var sender = account.Senders[s];
+                if (sender.StartsWith('@') ? sender.Length < 3 || sender.IndexOf('@', 1) >= 0 : !MailAddress.TryCreate(sender, out _))
+                {
+                    errors.Add($"{key}:Senders:{s}", $"must be an address (app@example.com) or a domain (@example.com); it is '{sender}'.");
+                }
+            }
+
+            for (var n = 0; n < account.Networks.Count; n++)
+            {
+                if (!NetworkText.TryParse(account.Networks[n], out _))
+                {
+                    errors.Add($"{key}:Networks:{n}", $"must be a network in CIDR form (192.168.10.0/24, fd00::/8) or one address; it is '{account.Networks[n]}'.");
+                }
+            }
+        }
+
+        if (!string.IsNullOrWhiteSpace(routing.Value.Default) && !names.Contains(routing.Value.Default))
+        {
+            errors.Add("Routing:Default", $"names '{routing.Value.Default}', which is not the Name of an account in Relay:Accounts ({string.Join(", ", names)}).");
+        }
+
+        return errors.Result;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]
+    private static partial Regex SafeName();
+}

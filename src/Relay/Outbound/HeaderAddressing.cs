@@ -1,0 +1,115 @@
+using MimeKit;
+
+namespace Relay.Outbound;
+
+/// <summary>What <see cref="HeaderAddressing.Decide"/> found: a refusal, or the headers to send with the envelope-only recipients in Bcc.</summary>
+internal sealed record HeaderAddressingResult(string? Refusal, HeaderList? Headers, IReadOnlyList<string> Hidden)
+{
+    public static HeaderAddressingResult Refuse(string reason) => new(reason, null, []);
+}
+
+/// <summary>
+/// The envelope rule for transports that send to the header recipients (the Gmail API sends to every address in To, Cc
+/// and Bcc, and takes no envelope): every header recipient must be an envelope recipient (otherwise the message is
+/// refused, since the transport cannot leave one out), and the envelope recipients the To and Cc do not name go in one
+/// Bcc header, which replaces any the message had (Gmail removes Bcc before sending, so they stay hidden). Addresses
+/// compare as SMTP does: the local part as written, the domain case-insensitively. Pure: no I/O, no state.
+/// </summary>
+internal static class HeaderAddressing
+{
+    /// <summary>Google's limit for one message, the same for the Gmail API as for SMTP.</summary>
+    public const int MaxRecipients = 100;
+
+    private const string Transport = "this account sends through the Gmail API, which sends to every address in To, Cc and Bcc";
+
+    public static HeaderAddressingResult Decide(IReadOnlyList<string> envelopeRecipients, HeaderList headers, int maxRecipients = MaxRecipients)
+    {
+        var envelope = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var recipient in envelopeRecipients)
+        {
+            envelope.TryAdd(Key(recipient), recipient);
+        }
+
+        if (envelope.Count > maxRecipients)
+        {
+            return HeaderAddressingResult.Refuse($"{Transport}, at most {maxRecipients} per message; this message has {envelope.Count} recipients. Send it in several messages.");
+        }
+
+        var visible = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var header in headers)
+        {
+            if (header.Id is not (HeaderId.To or HeaderId.Cc or HeaderId.Bcc))
+            {
+                continue;
+            }
+
+            if (!InternetAddressList.TryParse(ParserOptions.Default, header.RawValue, out var list))
+            {
+                return HeaderAddressingResult.Refuse($"{Transport}; the {header.Field} header cannot be read as a list of addresses. Fix the {header.Field} header the application writes.");
+            }
+
+            foreach (var mailbox in list.Mailboxes)
+            {
+                var key = Key(mailbox.Address);
+                if (!envelope.ContainsKey(key))
+                {
+                    return HeaderAddressingResult.Refuse($"{Transport}; {mailbox.Address} is in the {header.Field} header but not among the RCPT TO recipients.");
+                }
+
+                if (header.Id != HeaderId.Bcc)
+                {
+                    visible.Add(key);
+                }
+            }
+        }
+
+        var hidden = envelope.Where(pair => !visible.Contains(pair.Key)).Select(pair => pair.Value).ToList();
+        try
+        {
+            return new HeaderAddressingResult(null, WithBcc(headers, hidden), hidden);
+        }
+        catch (ParseException ex)
+        {
+            return HeaderAddressingResult.Refuse($"{Transport}; a RCPT TO recipient cannot be written in a Bcc header ({ex.Message}).");
+        }
+    }
+
+    /// <summary>A copy of <paramref name="headers"/> whose Bcc holds exactly <paramref name="hidden"/> (none when empty), where the first Bcc was, else last.</summary>
+    private static HeaderList WithBcc(HeaderList headers, IReadOnlyList<string> hidden)
+    {
+        var result = new HeaderList();
+        var placed = hidden.Count == 0;
+        foreach (var header in headers)
+        {
+            if (header.Id != HeaderId.Bcc)
+            {
+                result.Add(header.Clone());
+            }
+            else if (!placed)
+            {
+                result.Add(Bcc(hidden));
+                placed = true;
+            }
+        }
+
+        if (!placed)
+        {
+            result.Add(Bcc(hidden));
+        }
+
+        return result;
+    }
+
+    private static Header Bcc(IReadOnlyList<string> addresses)
+    {
+        var list = new InternetAddressList(addresses.Select(address => new MailboxAddress(string.Empty, address)));
+        return new Header(HeaderId.Bcc, list.ToString());
+    }
+
+    /// <summary>The local part as written, the domain in lower case (RFC 5321 §2.4: only the receiving host may read the local part case-insensitively).</summary>
+    public static string Key(string address)
+    {
+        var at = address.LastIndexOf('@');
+        return at < 0 ? address : address[..at] + "@" + address[(at + 1)..].ToLowerInvariant();
+    }
+}
