@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace Relay.Spool;
@@ -7,88 +6,38 @@ namespace Relay.Spool;
 internal sealed partial class FileSpool
 {
     /// <summary>Every entry waiting for delivery (from memory: no disk read).</summary>
-    public IReadOnlyList<SpoolEntry> Waiting()
-    {
-        lock (_gate)
-        {
-            return [.. _entries.Values];
-        }
-    }
+    public IReadOnlyList<SpoolEntry> Waiting() => Index.Waiting();
 
     /// <summary>Every entry waiting for delivery and every dead letter (from memory), oldest first.</summary>
     public IReadOnlyList<SpoolEntry> List() =>
-        [.. Waiting().Concat(ReadDead()).OrderBy(entry => entry.ReceivedAt).ThenBy(entry => entry.Id, StringComparer.Ordinal)];
+        [.. Index.Waiting().Concat(Index.DeadLetters()).OrderBy(entry => entry.ReceivedAt).ThenBy(entry => entry.Id, StringComparer.Ordinal)];
 
-    public SpoolEntry? Find(string id)
-    {
-        if (!IsId(id))
-        {
-            return null;
-        }
+    public SpoolEntry? Find(string id) => IsId(id) ? Index.Find(id) : null;
 
-        lock (_gate)
-        {
-            return _entries.TryGetValue(id, out var queued) ? queued : _dead.GetValueOrDefault(id);
-        }
-    }
-
-    public int DeadCount
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _dead.Count;
-            }
-        }
-    }
+    public int DeadCount => Index.DeadCount;
 
     /// <summary>Makes an entry due now: a deferred one goes first in line, a dead one goes back to the queue.</summary>
     public async Task<SpoolChange> RetryAsync(string id, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
         if (!IsId(id))
         {
             return SpoolChange.NotFound;
         }
 
-        lock (_gate)
+        var now = _time.GetUtcNow();
+        if (Index.TryMakeDue(id, now) is { } waiting)
         {
-            if (_entries.TryGetValue(id, out var queued))
-            {
-                if (_leased.Contains(id))
-                {
-                    return SpoolChange.Busy(id);
-                }
-
-                _ready.Remove((queued.NextAttemptAt, id));
-                var due = queued with { NextAttemptAt = now };
-                _entries[id] = due;
-                _ready.Add((now, id));
-                SignalLocked();
-                return SpoolChange.Done(due);
-            }
+            return waiting;
         }
 
-        SpoolEntry? dead;
-        lock (_gate)
-        {
-            dead = _dead.GetValueOrDefault(id);
-        }
-
-        if (dead is null)
+        if (Index.FindDead(id) is not { } dead)
         {
             return SpoolChange.NotFound;
         }
 
         var revived = dead with { State = SpoolState.Queued, QueuedAt = now, NextAttemptAt = now };
-        await MoveOutAsync(revived, Dead, Queue, cancellationToken);
-        lock (_gate)
-        {
-            _dead.Remove(id);
-        }
-
-        Requeue(revived);
+        await MoveAsync(revived, Dead, Queue, cancellationToken);
+        Index.Requeue(revived);
         return SpoolChange.Done(revived);
     }
 
@@ -96,7 +45,7 @@ internal sealed partial class FileSpool
     public async Task<int> RetryAllDeadAsync(CancellationToken cancellationToken)
     {
         var count = 0;
-        foreach (var dead in ReadDead())
+        foreach (var dead in Index.DeadLetters())
         {
             if ((await RetryAsync(dead.Id, cancellationToken)).Result == SpoolChangeResult.Done)
             {
@@ -116,36 +65,17 @@ internal sealed partial class FileSpool
             return Task.FromResult(SpoolChange.NotFound);
         }
 
-        lock (_gate)
+        // Out of the index first, so that no delivery loop can take it while its files go.
+        var (change, folder) = Index.TryRemoveWaiting(id) is { } waiting ? (waiting, Queue)
+            : Index.ForgetDead(id, out var dead) ? (SpoolChange.Done(dead!), Dead)
+            : (SpoolChange.NotFound, null);
+        if (change.Result == SpoolChangeResult.Done)
         {
-            if (_entries.TryGetValue(id, out var queued))
-            {
-                if (_leased.Contains(id))
-                {
-                    return Task.FromResult(SpoolChange.Busy(id));
-                }
-
-                File.Delete(EnvelopePath(Queue, id));
-                File.Delete(MessagePath(Queue, id));
-                _ready.Remove((queued.NextAttemptAt, id));
-                _entries.Remove(id);
-                SignalLocked();
-                return Task.FromResult(SpoolChange.Done(queued));
-            }
+            File.Delete(SpoolFolders.Envelope(folder!, id));
+            File.Delete(SpoolFolders.Message(folder!, id));
         }
 
-        SpoolEntry? dead;
-        lock (_gate)
-        {
-            if (!_dead.Remove(id, out dead))
-            {
-                return Task.FromResult(SpoolChange.NotFound);
-            }
-        }
-
-        File.Delete(EnvelopePath(Dead, id));
-        File.Delete(MessagePath(Dead, id));
-        return Task.FromResult(SpoolChange.Done(dead));
+        return Task.FromResult(change);
     }
 
     /// <summary>The header block of an entry's message (read up to its end, not the body); null when the file cannot be read.</summary>
@@ -157,26 +87,6 @@ internal sealed partial class FileSpool
             return await MimeKit.HeaderList.LoadAsync(stream, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException)
-        {
-            return null;
-        }
-    }
-
-    private IReadOnlyList<SpoolEntry> ReadDead()
-    {
-        lock (_gate)
-        {
-            return [.. _dead.Values];
-        }
-    }
-
-    private static SpoolEntry? ReadEnvelope(string path)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<SpoolEntry>(File.ReadAllBytes(path), Json);
-        }
-        catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException)
         {
             return null;
         }

@@ -113,6 +113,40 @@ public sealed class FileSpoolTests : IDisposable
     }
 
     [Fact]
+    public async Task Recovery_FinishesAMoveCutBetweenMessageAndEnvelope_InBothDirections()
+    {
+        var spool = NewSpool();
+        var leaving = await EnqueueAsync(spool, "Subject: leaving\r\n\r\nbody");
+        var retried = await EnqueueAsync(spool, "Subject: retried\r\n\r\nbody");
+        await spool.DeadLetterAsync(await spool.LeaseAsync(CancellationToken.None), "550 no", CancellationToken.None);
+        await spool.DeadLetterAsync(await spool.LeaseAsync(CancellationToken.None), "550 no", CancellationToken.None);
+        var dead = Path.Combine(_data, "spool", "dead");
+        // Cut after the message moved and before its envelope did: one on its way into the dead letters, one out of them.
+        File.Move(Path.Combine(dead, leaving.Id + ".json"), Path.Combine(Queue, leaving.Id + ".json"));
+        File.Move(Path.Combine(dead, retried.Id + ".eml"), Path.Combine(Queue, retried.Id + ".eml"));
+
+        var restarted = NewSpool();
+
+        Assert.Equal(1, restarted.DeadCount);
+        Assert.True(File.Exists(Path.Combine(dead, leaving.Id + ".json")));
+        Assert.Equal(retried.Id, Assert.Single(restarted.Waiting()).Id);
+        using var message = new StreamReader(restarted.OpenMessage(restarted.Find(retried.Id)!));
+        Assert.StartsWith("Subject: retried", await message.ReadToEndAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ManyMessagesAtOnce_EachIsDurableWhenEnqueueReturns()
+    {
+        var spool = NewSpool();
+
+        var entries = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => EnqueueAsync(spool, $"Subject: {i}\r\n\r\nbody"))));
+
+        Assert.Equal(40, entries.Select(e => e.Id).Distinct().Count());
+        Assert.All(entries, e => Assert.True(File.Exists(Path.Combine(Queue, e.Id + ".json")) && File.Exists(Path.Combine(Queue, e.Id + ".eml"))));
+        Assert.Equal(40, NewSpool().Count);
+    }
+
+    [Fact]
     public async Task Lease_WaitsUntilTheEntryIsDue()
     {
         var spool = NewSpool();
