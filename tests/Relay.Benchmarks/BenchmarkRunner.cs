@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json.Serialization;
+using Relay.Testing;
+
+namespace Relay.Benchmarks;
+
+/// <summary>
+/// Runs each load twice, on fresh fakes each time: straight to the fake Gmail (the direct baseline: STARTTLS + XOAUTH2
+/// from the load generator), then through the relay as its own process (<c>dotnet relay.dll</c>, the build next to this
+/// assembly), measuring the relay's CPU and memory from /proc.
+/// </summary>
+internal sealed class BenchmarkRunner(TextWriter progress)
+{
+    private static readonly TimeSpan Stall = TimeSpan.FromMinutes(2);
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public async Task<BenchmarkReport> RunAsync(BenchSettings settings, CancellationToken cancellationToken = default)
+    {
+        var runs = new List<IReadOnlyList<LoadResult>>();
+        for (var run = 1; run <= settings.Runs; run++)
+        {
+            var results = new List<LoadResult>();
+            foreach (var load in settings.ScaledLoads)
+            {
+                progress.WriteLine($"run {run}/{settings.Runs}: {load.Label} ({load.Messages} message{(load.Messages == 1 ? "" : "s")})");
+                var direct = load.Kind == LoadKind.Memory ? null : await DirectAsync(load, settings.Warmup, cancellationToken);
+                var (relay, cost) = await RelayAsync(load, settings.Warmup, cancellationToken);
+                var result = new LoadResult(load, direct, relay, cost);
+                progress.WriteLine(BenchmarkReport.Line(result));
+                results.Add(result);
+            }
+
+            runs.Add(results);
+        }
+
+        return new BenchmarkReport(settings, runs);
+    }
+
+    private async Task<SideFigures> DirectAsync(BenchLoad load, int warmup, CancellationToken cancellationToken)
+    {
+        await using var harness = await RelayHarness.StartAsync();
+        using var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(TestCertificates.CaPemFile, cancellationToken));
+        var target = SmtpTarget.StartTlsXOAuth2(harness.Gmail.Port, ca, RelayHarness.Account, await AccessTokenAsync(harness.OAuth, cancellationToken));
+        await using var arrivals = new ArrivalRecorder(harness.Gmail, _clock);
+        var generator = new LoadGenerator(target, _clock);
+        await WarmUpAsync(generator, arrivals, warmup, cancellationToken);
+        return await MeasureAsync(generator, arrivals, load, "direct", cancellationToken);
+    }
+
+    private async Task<(SideFigures, RelayCost)> RelayAsync(BenchLoad load, int warmup, CancellationToken cancellationToken)
+    {
+        await using var harness = await RelayHarness.StartAsync();
+        await using var relay = await RelayProcess.StartAsync(harness, settings =>
+        {
+            settings["Serilog:MinimumLevel:Default"] = "Warning";
+            settings["Serilog:MinimumLevel:Override:Relay.Inbound.SmtpListenerService"] = "Information"; // its "SMTP listening on" line gives the port
+            settings["Relay:Quota:MaxMessages"] = "100000000"; // Gmail's daily quota is not what is measured here
+            settings["Relay:Quota:MaxRecipients"] = "100000000";
+            settings["Relay:Outbound:Timeout"] = "00:02:00";
+        });
+        var meter = new RelayMeter(relay.Id);
+        var idle = meter.Rss();
+        await using var arrivals = new ArrivalRecorder(harness.Gmail, _clock);
+        var generator = new LoadGenerator(SmtpTarget.Plain(relay.SmtpPort), _clock);
+        await WarmUpAsync(generator, arrivals, warmup, cancellationToken);
+        var cpuBefore = meter.CpuTime();
+        var figures = await MeasureAsync(generator, arrivals, load, "relay", cancellationToken);
+        var cpu = meter.CpuTime() - cpuBefore;
+        return (figures, new RelayCost(cpu.TotalMilliseconds / load.Messages, meter.PeakRss(), idle));
+    }
+
+    private static async Task WarmUpAsync(LoadGenerator generator, ArrivalRecorder arrivals, int messages, CancellationToken cancellationToken)
+    {
+        if (messages > 0)
+        {
+            var warm = await generator.SendAsync(new BenchLoad("warmup", LoadKind.Sessions, 1, messages, BenchLoad.TwoKiB), "warmup", LoadGenerator.Body(BenchLoad.TwoKiB), cancellationToken);
+            await arrivals.WaitForAllAsync([.. warm.Messages.Select(m => m.Id)], Stall);
+        }
+    }
+
+    private static async Task<SideFigures> MeasureAsync(LoadGenerator generator, ArrivalRecorder arrivals, BenchLoad load, string side, CancellationToken cancellationToken)
+    {
+        var outcome = await generator.SendAsync(load, side, LoadGenerator.Body(load.MessageBytes), cancellationToken);
+        await arrivals.WaitForAllAsync([.. outcome.Messages.Select(m => m.Id)], Stall);
+        return SideFigures.From(outcome, arrivals);
+    }
+
+    /// <summary>An access token from the fake Google, by the refresh-token grant, as the relay gets its own.</summary>
+    private static async Task<string> AccessTokenAsync(FakeGoogleOAuthServer oauth, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient();
+        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "refresh_token",
+            ["client_id"] = FakeGoogleOAuthServer.ClientId,
+            ["client_secret"] = FakeGoogleOAuthServer.ClientSecret,
+            ["refresh_token"] = FakeGoogleOAuthServer.RefreshToken,
+        });
+        using var response = await http.PostAsync(oauth.TokenEndpoint, form, cancellationToken);
+        response.EnsureSuccessStatusCode();
+        var token = await response.Content.ReadFromJsonAsync<TokenResponse>(cancellationToken);
+        return token?.AccessToken ?? throw new InvalidOperationException("The fake Google answered without an access_token.");
+    }
+
+    private sealed record TokenResponse([property: JsonPropertyName("access_token")] string? AccessToken);
+}
