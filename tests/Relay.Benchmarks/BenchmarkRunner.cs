@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.Json.Serialization;
 using Relay.Testing;
 
 namespace Relay.Benchmarks;
@@ -42,7 +40,7 @@ internal sealed class BenchmarkRunner(TextWriter progress)
     {
         await using var harness = await RelayHarness.StartAsync();
         using var ca = X509Certificate2.CreateFromPem(await File.ReadAllTextAsync(TestCertificates.CaPemFile, cancellationToken));
-        var target = SmtpTarget.StartTlsXOAuth2(harness.Gmail.Port, ca, RelayHarness.Account, await AccessTokenAsync(harness.OAuth, cancellationToken));
+        var target = SmtpTarget.StartTlsXOAuth2(harness.Gmail.Port, ca, RelayHarness.Account, await FakeGoogleToken.AccessTokenAsync(harness.OAuth, cancellationToken));
         await using var arrivals = new ArrivalRecorder(harness.Gmail, _clock);
         var generator = new LoadGenerator(target, _clock);
         await WarmUpAsync(generator, arrivals, warmup, cancellationToken);
@@ -86,23 +84,4 @@ internal sealed class BenchmarkRunner(TextWriter progress)
         await arrivals.WaitForAllAsync([.. outcome.Messages.Select(m => m.Id)], Stall);
         return SideFigures.From(outcome, arrivals);
     }
-
-    /// <summary>An access token from the fake Google, by the refresh-token grant, as the relay gets its own.</summary>
-    private static async Task<string> AccessTokenAsync(FakeGoogleOAuthServer oauth, CancellationToken cancellationToken)
-    {
-        using var http = new HttpClient();
-        using var form = new FormUrlEncodedContent(new Dictionary<string, string>
-        {
-            ["grant_type"] = "refresh_token",
-            ["client_id"] = FakeGoogleOAuthServer.ClientId,
-            ["client_secret"] = FakeGoogleOAuthServer.ClientSecret,
-            ["refresh_token"] = FakeGoogleOAuthServer.RefreshToken,
-        });
-        using var response = await http.PostAsync(oauth.TokenEndpoint, form, cancellationToken);
-        response.EnsureSuccessStatusCode();
-        var token = await response.Content.ReadFromJsonAsync<TokenResponse>(cancellationToken);
-        return token?.AccessToken ?? throw new InvalidOperationException("The fake Google answered without an access_token.");
-    }
-
-    private sealed record TokenResponse([property: JsonPropertyName("access_token")] string? AccessToken);
 }

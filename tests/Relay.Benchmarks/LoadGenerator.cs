@@ -15,7 +15,8 @@ internal sealed record SendOutcome(double Start, IReadOnlyList<SentMessage> Mess
 /// Sends a load over SMTP with MailKit. A <c>452</c> (at MAIL FROM, as under memory pressure, or after DATA) means
 /// "try again soon": the message is sent again after a short pause and counted, never lost.
 /// </summary>
-internal sealed class LoadGenerator(SmtpTarget target, Stopwatch clock)
+/// <param name="onRefusal">Called at each 452, before the pause (a test lifts the refusal there).</param>
+internal sealed class LoadGenerator(SmtpTarget target, Stopwatch clock, Action? onRefusal = null)
 {
     public static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(100);
     private const int LineLength = 76;
@@ -74,6 +75,7 @@ internal sealed class LoadGenerator(SmtpTarget target, Stopwatch clock)
                         catch (SmtpCommandException e) when (e.StatusCode == SmtpStatusCode.InsufficientStorage)
                         {
                             Interlocked.Increment(ref refusals);
+                            onRefusal?.Invoke();
                             if (!wasRetried)
                             {
                                 wasRetried = true;
