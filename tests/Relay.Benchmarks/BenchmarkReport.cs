@@ -84,7 +84,7 @@ internal sealed class BenchmarkReport(BenchSettings settings, IReadOnlyList<IRea
         return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
-    private static string Rate(double perSecond) => $"{perSecond.ToString("F0", CultureInfo.InvariantCulture)} msg/s";
+    private static string Rate(double perSecond) => $"{perSecond.ToString(perSecond < 10 ? "F1" : "F0", CultureInfo.InvariantCulture)} msg/s";
 
     private static string Ms(double milliseconds) => milliseconds.ToString(milliseconds < 10 ? "F1" : "F0", CultureInfo.InvariantCulture) + " ms";
 

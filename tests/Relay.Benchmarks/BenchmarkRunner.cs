@@ -63,9 +63,15 @@ internal sealed class BenchmarkRunner(TextWriter progress)
         await using var arrivals = new ArrivalRecorder(harness.Gmail, _clock);
         var generator = new LoadGenerator(SmtpTarget.Plain(relay.SmtpPort), _clock);
         await WarmUpAsync(generator, arrivals, warmup, cancellationToken);
+        var printedBefore = relay.Output.Count;
         var cpuBefore = meter.CpuTime();
         var figures = await MeasureAsync(generator, arrivals, load, "relay", cancellationToken);
         var cpu = meter.CpuTime() - cpuBefore;
+        foreach (var line in relay.Output.Skip(printedBefore).Take(5))
+        {
+            progress.WriteLine($"  relay said: {line}"); // at Warning, anything it prints under load is worth a look
+        }
+
         return (figures, new RelayCost(cpu.TotalMilliseconds / load.Messages, meter.PeakRss(), idle));
     }
 
