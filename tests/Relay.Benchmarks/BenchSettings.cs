@@ -12,13 +12,14 @@ internal sealed record BenchSettings(IReadOnlyList<BenchLoad> Loads, double Scal
                            (other numbers in the same shapes: CxNxS, cpm-CxN, memory-CxM)
           --scale X        multiply the messages per connection (memory: the concurrent messages) by X, at least 1
           --runs N         run every load N times and report the median of each figure (default 1)
-          --warmup N       messages sent before each measurement, to warm up both ends (default 20)
+          --warmup N       2 KiB messages sent before each measurement, to warm up both ends (default 1000;
+                           a fresh .NET process compiles for its first thousand or so)
         dotnet run -c Release --project tests/Relay.Benchmarks fakes
                            only the fake Gmail and Google, to try a real deployment against them
         """;
 
     /// <summary>Messages sent (and awaited at the fake) through the same path before each measurement starts.</summary>
-    public int Warmup { get; init; } = 20;
+    public int Warmup { get; init; } = 1000;
 
     /// <summary>The loads to run, scaled.</summary>
     public IEnumerable<BenchLoad> ScaledLoads => Loads.Select(l => l.Scaled(Scale));
