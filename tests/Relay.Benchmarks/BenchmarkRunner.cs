@@ -59,6 +59,18 @@ internal sealed class BenchmarkRunner(TextWriter progress)
             settings["Relay:Outbound:Timeout"] = "00:02:00";
             settings["Relay:Inbound:MaxConnectionsPerClient"] = "100"; // 20 connections plus the warm-up's, whose QUIT the relay may not have seen yet
         });
+        try
+        {
+            return await MeasureRelayAsync(relay, harness, load, warmup, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidOperationException($"The load {load.Label} through the relay failed: {e.Message}\nThe relay process {(relay.HasExited ? $"exited with {relay.ExitCode}" : "is running")}; its last lines:\n{string.Join('\n', relay.Output.Where(l => !l.Contains("#secret=", StringComparison.Ordinal)).TakeLast(15))}", e);
+        }
+    }
+
+    private async Task<(SideFigures, RelayCost)> MeasureRelayAsync(RelayProcess relay, RelayHarness harness, BenchLoad load, int warmup, CancellationToken cancellationToken)
+    {
         var meter = new RelayMeter(relay.Id);
         var idle = meter.Rss();
         await using var arrivals = new ArrivalRecorder(harness.Gmail, _clock);
