@@ -40,8 +40,11 @@ internal sealed record SideFigures(
     }
 }
 
-/// <summary>What the relay process itself spent on one load: CPU per message (after the warm-up), peak and idle RSS in bytes.</summary>
-internal sealed record RelayCost(double CpuMsPerMessage, long PeakRss, long IdleRss);
+/// <summary>
+/// What the relay process itself spent on one load: CPU per message (after the warm-up), peak and idle RSS in bytes, and
+/// the CPU it burnt (ms per second) during one second with nothing to do, between the warm-up and the load.
+/// </summary>
+internal sealed record RelayCost(double CpuMsPerMessage, long PeakRss, long IdleRss, double IdleCpuMsPerSecond);
 
 /// <summary>One load, one run: the direct baseline (none for the memory load) and the relay, side by side.</summary>
 internal sealed record LoadResult(BenchLoad Load, SideFigures? Direct, SideFigures Relay, RelayCost Cost)
