@@ -12,6 +12,7 @@ internal sealed record BenchSettings(IReadOnlyList<BenchLoad> Loads, double Scal
                            (other numbers in the same shapes: CxNxS, cpm-CxN, memory-CxM)
           --scale X        multiply the messages per connection (memory: the concurrent messages) by X, at least 1
           --runs N         run every load N times and report the median of each figure (default 1)
+          --no-settle      measure at once after the warm-up instead of waiting for the relay to go quiet
           --warmup N       2 KiB messages sent before each measurement, to warm up both ends (default 1000;
                            a fresh .NET process compiles for its first thousand or so)
         dotnet run -c Release --project tests/Relay.Benchmarks fakes
@@ -20,6 +21,9 @@ internal sealed record BenchSettings(IReadOnlyList<BenchLoad> Loads, double Scal
 
     /// <summary>Messages sent (and awaited at the fake) through the same path before each measurement starts.</summary>
     public int Warmup { get; init; } = 1000;
+
+    /// <summary>Whether to wait, after the warm-up, for the relay process to go quiet before measuring.</summary>
+    public bool Settle { get; init; } = true;
 
     /// <summary>The loads to run, scaled.</summary>
     public IEnumerable<BenchLoad> ScaledLoads => Loads.Select(l => l.Scaled(Scale));
@@ -44,6 +48,9 @@ internal sealed record BenchSettings(IReadOnlyList<BenchLoad> Loads, double Scal
                     break;
                 case "--warmup":
                     settings = settings with { Warmup = Math.Max(0, int.Parse(Value(), CultureInfo.InvariantCulture)) };
+                    break;
+                case "--no-settle":
+                    settings = settings with { Settle = false };
                     break;
                 default:
                     throw new ArgumentException($"Unknown option '{args[i]}'.\n{Usage}");

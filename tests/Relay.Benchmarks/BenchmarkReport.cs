@@ -41,7 +41,7 @@ internal sealed class BenchmarkReport(BenchSettings settings, IReadOnlyList<IRea
             $"{(double.IsNaN(r.Ratio) ? "—" : r.Ratio.ToString("F2", CultureInfo.InvariantCulture))} | " +
             $"{(d is null ? "" : $"{Ms(d.AcceptP50)} / {Ms(d.AcceptP99)} · ")}{Ms(relay.AcceptP50)} / {Ms(relay.AcceptP99)} | " +
             $"{(d is null ? "" : $"{Ms(d.EndToEndP50)} / {Ms(d.EndToEndP99)} · ")}{Ms(relay.EndToEndP50)} / {Ms(relay.EndToEndP99)} | " +
-            $"{r.Cost.CpuMsPerMessage:F2} ms | {r.Cost.IdleCpuMsPerSecond:F0} ms/s | {Megabytes(r.Cost.PeakRss)} | {relay.Refusals452} ({relay.MessagesRetried}) | {relay.Arrived} of {relay.Sent} |");
+            $"{r.Cost.CpuMsPerMessage:F2} ms | {(double.IsNaN(r.Cost.IdleCpuMsPerSecond) ? "—" : $"{r.Cost.IdleCpuMsPerSecond:F0} ms/s")} | {Megabytes(r.Cost.PeakRss)} | {relay.Refusals452} ({relay.MessagesRetried}) | {relay.Arrived} of {relay.Sent} |");
     }
 
     /// <summary>The build of the relay the benchmark ran (the relay.dll next to it): Release or Debug.</summary>

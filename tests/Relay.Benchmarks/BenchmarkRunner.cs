@@ -26,7 +26,7 @@ internal sealed class BenchmarkRunner(TextWriter progress)
             {
                 progress.WriteLine($"run {run}/{settings.Runs}: {load.Label} ({load.Messages} message{(load.Messages == 1 ? "" : "s")})");
                 var direct = load.Kind == LoadKind.Memory ? null : await DirectAsync(load, settings.Warmup, cancellationToken);
-                var (relay, cost) = await RelayAsync(load, settings.Warmup, cancellationToken);
+                var (relay, cost) = await RelayAsync(load, settings, cancellationToken);
                 var result = new LoadResult(load, direct, relay, cost);
                 progress.WriteLine(BenchmarkReport.Line(result));
                 results.Add(result);
@@ -49,21 +49,21 @@ internal sealed class BenchmarkRunner(TextWriter progress)
         return await MeasureAsync(generator, arrivals, load, "direct", cancellationToken);
     }
 
-    private async Task<(SideFigures, RelayCost)> RelayAsync(BenchLoad load, int warmup, CancellationToken cancellationToken)
+    private async Task<(SideFigures, RelayCost)> RelayAsync(BenchLoad load, BenchSettings settings, CancellationToken cancellationToken)
     {
         await using var harness = await RelayHarness.StartAsync();
-        await using var relay = await RelayProcess.StartAsync(harness, settings =>
+        await using var relay = await RelayProcess.StartAsync(harness, configuration =>
         {
-            settings["Serilog:MinimumLevel:Default"] = "Warning";
-            settings["Serilog:MinimumLevel:Override:Relay.Inbound.SmtpListenerService"] = "Information"; // its "SMTP listening on" line gives the port
-            settings["Relay:Quota:MaxMessages"] = "100000000"; // Gmail's daily quota is not what is measured here
-            settings["Relay:Quota:MaxRecipients"] = "100000000";
-            settings["Relay:Outbound:Timeout"] = "00:02:00";
-            settings["Relay:Inbound:MaxConnectionsPerClient"] = "100"; // 20 connections plus the warm-up's, whose QUIT the relay may not have seen yet
+            configuration["Serilog:MinimumLevel:Default"] = "Warning";
+            configuration["Serilog:MinimumLevel:Override:Relay.Inbound.SmtpListenerService"] = "Information"; // its "SMTP listening on" line gives the port
+            configuration["Relay:Quota:MaxMessages"] = "100000000"; // Gmail's daily quota is not what is measured here
+            configuration["Relay:Quota:MaxRecipients"] = "100000000";
+            configuration["Relay:Outbound:Timeout"] = "00:02:00";
+            configuration["Relay:Inbound:MaxConnectionsPerClient"] = "100"; // 20 connections plus the warm-up's, whose QUIT the relay may not have seen yet
         });
         try
         {
-            return await MeasureRelayAsync(relay, harness, load, warmup, cancellationToken);
+            return await MeasureRelayAsync(relay, harness, load, settings, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -71,14 +71,14 @@ internal sealed class BenchmarkRunner(TextWriter progress)
         }
     }
 
-    private async Task<(SideFigures, RelayCost)> MeasureRelayAsync(RelayProcess relay, RelayHarness harness, BenchLoad load, int warmup, CancellationToken cancellationToken)
+    private async Task<(SideFigures, RelayCost)> MeasureRelayAsync(RelayProcess relay, RelayHarness harness, BenchLoad load, BenchSettings settings, CancellationToken cancellationToken)
     {
         var meter = new RelayMeter(relay.Id);
         var idle = meter.Rss();
         await using var arrivals = new ArrivalRecorder(harness.Gmail, _clock);
         var generator = new LoadGenerator(SmtpTarget.Plain(relay.SmtpPort), _clock);
-        await WarmUpAsync(generator, arrivals, warmup, cancellationToken);
-        var idleCpu = await SettleAsync(meter, cancellationToken);
+        await WarmUpAsync(generator, arrivals, settings.Warmup, cancellationToken);
+        var idleCpu = settings.Settle ? await SettleAsync(meter, cancellationToken) : double.NaN;
         var printedBefore = relay.Output.Count;
         var cpuBefore = meter.CpuTime();
         var figures = await MeasureAsync(generator, arrivals, load, "relay", cancellationToken);

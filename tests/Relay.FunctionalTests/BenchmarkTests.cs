@@ -12,7 +12,7 @@ public sealed class BenchmarkTests
     public async Task TinyRun_EveryMessageArrives_AndTheReportHasARowPerLoad()
     {
         // A standard load scaled down (the direct baseline and the relay) and a memory load (relay only): each starts a relay process.
-        var settings = BenchSettings.Parse(["--load", "cpm-10x30", "--load", "memory-2x1", "--scale", "0.1", "--warmup", "1"]);
+        var settings = BenchSettings.Parse(["--load", "cpm-10x30", "--load", "memory-2x1", "--scale", "0.1", "--warmup", "1", "--no-settle"]);
 
         var report = await new BenchmarkRunner(TextWriter.Null).RunAsync(settings);
 
