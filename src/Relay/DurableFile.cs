@@ -11,7 +11,9 @@ internal static partial class DurableFile
     /// <summary>Creates <paramref name="path"/> (readable by its owner only), lets <paramref name="write"/> fill it, and flushes it to disk.</summary>
     public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 81920, Options = FileOptions.Asynchronous };
+        // Not FileOptions.Asynchronous: on Linux that sends every write to the thread pool and back, which costs more than a
+        // write into the page cache; the fsync below blocks either way.
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, BufferSize = 81920 };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite; // mail and tokens are nobody else's business

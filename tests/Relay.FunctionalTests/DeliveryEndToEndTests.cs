@@ -107,6 +107,25 @@ public sealed class DeliveryEndToEndTests : HarnessTest
         Assert.Equal(3, Harness.Gmail.Connections);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task BodyGoesByBdatWhereChunkingIsOffered_ElseByData_TheSameBytesEitherWay(bool chunking)
+    {
+        Harness.Gmail.OffersChunking = chunking;
+        await using var relay = await Harness.StartRelayAsync();
+        // Lines that DATA must dot-stuff and BDAT must not, and an 8-bit body.
+        var body = "\r\n\r\n.leading dot\r\n..two\r\n.\r\ncaf\u00e9\r\n";
+        var sent = Encoding.UTF8.GetBytes("From: app@legacy.lan\r\nTo: alice@example.org\r\nSubject: dots\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit" + body);
+
+        await RawSmtp.SendOneAsync(relay.SmtpPort, "app@legacy.lan", "alice@example.org", sent, "BODY=8BITMIME");
+        var received = await Harness.Gmail.NextMessageAsync();
+
+        Assert.Equal(chunking, received.Chunked);
+        Assert.EndsWith(body, received.Text, StringComparison.Ordinal);
+        Assert.Contains("BODY=8BITMIME", received.MailParameters, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ConcurrentClients_EveryMessageDeliveredOnce()
     {

@@ -12,6 +12,9 @@ namespace Relay.Testing;
 /// <summary>What the fake Gmail received in one transaction; <see cref="Data"/> is the raw DATA, dot-unstuffed, byte for byte.</summary>
 public sealed record ReceivedMessage(string AuthUser, string AccessToken, string MailFrom, string MailParameters, IReadOnlyList<string> Recipients, byte[] Data)
 {
+    /// <summary>Whether it came by BDAT (CHUNKING) rather than DATA.</summary>
+    public bool Chunked { get; init; }
+
     public string Text => Encoding.UTF8.GetString(Data);
 }
 
@@ -65,6 +68,9 @@ public sealed class FakeGmailServer : IAsyncDisposable
 
     /// <summary>Whether EHLO offers 8BITMIME (Gmail does). Without it, BODY=8BITMIME and 8-bit data are refused.</summary>
     public bool Offers8BitMime { get; set; } = true;
+
+    /// <summary>Whether EHLO offers CHUNKING (RFC 3030 BDAT), as Gmail does.</summary>
+    public bool OffersChunking { get; set; } = true;
 
     /// <summary>Whether EHLO offers SMTPUTF8 (Gmail does). Without it, the SMTPUTF8 parameter is refused.</summary>
     public bool OffersSmtpUtf8 { get; set; } = true;
@@ -143,6 +149,7 @@ public sealed class FakeGmailServer : IAsyncDisposable
         private string? _token;
         private string? _mailFrom;
         private string _mailParameters = string.Empty;
+        private readonly MemoryStream _chunks = new();
         private readonly List<string> _recipients = [];
 
         public async Task RunAsync(CancellationToken cancellationToken)
@@ -163,7 +170,7 @@ public sealed class FakeGmailServer : IAsyncDisposable
                             _tls ? "250-AUTH LOGIN PLAIN XOAUTH2 PLAIN-CLIENTTOKEN OAUTHBEARER XOAUTH" : "250-STARTTLS",
                             "250-ENHANCEDSTATUSCODES",
                             "250-PIPELINING",
-                            "250-CHUNKING",
+                            server.OffersChunking ? "250-CHUNKING" : "250-X-NO-CHUNKING",
                             server.OffersSmtpUtf8 ? "250 SMTPUTF8" : "250 X-NO-SMTPUTF8"), cancellationToken);
                         break;
                     case "STARTTLS":
@@ -261,12 +268,49 @@ public sealed class FakeGmailServer : IAsyncDisposable
                             break;
                         }
 
-                        var message = new ReceivedMessage(_user!, _token!, _mailFrom, _mailParameters, _recipients.ToList(), data);
-                        server.Messages.Enqueue(message);
-                        server._received.Writer.TryWrite(message);
-                        Reset();
-                        await WriteAsync($"250 2.0.0 OK 1700000000 {Tail}", cancellationToken);
-                        if (server.CloseAfterMessage)
+                        if (await AcceptAsync(data, chunked: false, cancellationToken))
+                        {
+                            return;
+                        }
+
+                        break;
+                    case "BDAT":
+                        // RFC 3030: "BDAT size [LAST]", the chunk follows at once (pipelined with MAIL and RCPT).
+                        var bdat = argument.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                        if (!server.OffersChunking || bdat.Length == 0 || !int.TryParse(bdat[0], out var size) || size < 0)
+                        {
+                            await WriteAsync($"502 5.5.1 Unrecognized command. {Tail}", cancellationToken);
+                            break;
+                        }
+
+                        if (await _reader.ReadBytesAsync(size, cancellationToken) is not { } chunk)
+                        {
+                            return;
+                        }
+
+                        if (_mailFrom is null || _recipients.Count == 0)
+                        {
+                            await WriteAsync($"503 5.5.1 RCPT first. {Tail}", cancellationToken);
+                            break;
+                        }
+
+                        _chunks.Write(chunk);
+                        if (bdat is not [_, var last] || !last.Equals("LAST", StringComparison.OrdinalIgnoreCase))
+                        {
+                            await WriteAsync($"250 2.0.0 {size} bytes received {Tail}", cancellationToken);
+                            break;
+                        }
+
+                        var whole = _chunks.ToArray();
+                        _chunks.SetLength(0);
+                        if (DataError(whole) is { } chunkRefusal)
+                        {
+                            Reset();
+                            await WriteAsync(chunkRefusal, cancellationToken);
+                            break;
+                        }
+
+                        if (await AcceptAsync(whole, chunked: true, cancellationToken))
                         {
                             return;
                         }
@@ -404,11 +448,23 @@ public sealed class FakeGmailServer : IAsyncDisposable
                 : null;
         }
 
+        /// <summary>Keeps a whole message and answers 250; true when the connection is then to be closed (<see cref="CloseAfterMessage"/>).</summary>
+        private async Task<bool> AcceptAsync(byte[] data, bool chunked, CancellationToken cancellationToken)
+        {
+            var message = new ReceivedMessage(_user!, _token!, _mailFrom!, _mailParameters, _recipients.ToList(), data) { Chunked = chunked };
+            server.Messages.Enqueue(message);
+            server._received.Writer.TryWrite(message);
+            Reset();
+            await WriteAsync($"250 2.0.0 OK 1700000000 {Tail}", cancellationToken);
+            return server.CloseAfterMessage;
+        }
+
         private void Reset()
         {
             _mailFrom = null;
             _mailParameters = string.Empty;
             _recipients.Clear();
+            _chunks.SetLength(0);
         }
 
         private static string Address(string argument)

@@ -37,4 +37,30 @@ internal sealed class LineReader(Stream stream)
             return bytes is [.., (byte)'\r'] ? bytes[..^1] : bytes;
         }
     }
+
+    /// <summary>Exactly <paramref name="count"/> bytes (a BDAT chunk), or null when the stream ends before them.</summary>
+    public async Task<byte[]?> ReadBytesAsync(int count, CancellationToken cancellationToken)
+    {
+        var bytes = new byte[count];
+        var filled = 0;
+        while (filled < count)
+        {
+            if (_start == _end)
+            {
+                _start = 0;
+                _end = await stream.ReadAsync(_buffer, cancellationToken);
+                if (_end == 0)
+                {
+                    return null;
+                }
+            }
+
+            var take = Math.Min(count - filled, _end - _start);
+            Array.Copy(_buffer, _start, bytes, filled, take);
+            _start += take;
+            filled += take;
+        }
+
+        return bytes;
+    }
 }
