@@ -16,6 +16,7 @@ internal sealed class MessageMemory(IOptions<InboundOptions> options)
 
     private readonly Lock _lock = new();
     private long _inUse;
+    private long _releasedSinceCollect;
 
     public long Budget => options.Value.MessageMemory;
 
@@ -47,9 +48,23 @@ internal sealed class MessageMemory(IOptions<InboundOptions> options)
 
             _inUse += delta;
             held = wanted;
+            if (delta < 0 && (_releasedSinceCollect -= delta) >= Budget / 2)
+            {
+                _releasedSinceCollect = 0;
+                CollectSoon();
+            }
+
             return true;
         }
     }
+
+    /// <summary>
+    /// A message's buffer is thousands of small pooled arrays that outlive a young-generation collection: once large
+    /// messages worth half the budget are gone, a full collection gives their memory back now rather than whenever the
+    /// heap next grows, which is what keeps the process within its budget under a stream of large messages.
+    /// </summary>
+    private static void CollectSoon() =>
+        ThreadPool.UnsafeQueueUserWorkItem(_ => GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true), null);
 
     internal sealed class Hold(MessageMemory memory)
     {
