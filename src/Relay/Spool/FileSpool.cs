@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Relay.Outbound;
 
 namespace Relay.Spool;
 
@@ -127,7 +128,7 @@ internal sealed partial class FileSpool
     {
         if (_options.Delivered == DeliveredMessages.Archive)
         {
-            var delivered = entry.WithAttempt(_time.GetUtcNow(), "Delivered", upstreamReply) with { LastError = null };
+            var delivered = entry.WithAttempt(_time.GetUtcNow(), DeliveryResult.Delivered, upstreamReply) with { LastError = null };
             await MoveAsync(delivered, Queue, _folders.Delivered, cancellationToken);
         }
         else
@@ -143,7 +144,7 @@ internal sealed partial class FileSpool
     /// <summary>A temporary failure: counts the attempt and makes the entry due again at <paramref name="nextAttemptAt"/>.</summary>
     public async Task<SpoolEntry> DeferAsync(SpoolEntry entry, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken)
     {
-        var deferred = entry.WithAttempt(_time.GetUtcNow(), "Deferred", reason) with { NextAttemptAt = nextAttemptAt, LastError = reason, State = SpoolState.Deferred };
+        var deferred = entry.WithAttempt(_time.GetUtcNow(), DeliveryResult.Deferred, reason) with { NextAttemptAt = nextAttemptAt, LastError = reason, State = SpoolState.Deferred };
         await DurableFile.ReplaceAsync(SpoolFolders.Envelope(Queue, entry.Id), Serialize(deferred), cancellationToken);
         _index.Requeue(deferred);
         return deferred;
@@ -155,7 +156,7 @@ internal sealed partial class FileSpool
     /// <summary>A permanent failure: moves the entry to <c>spool/dead</c> with the reason, out of the delivery queue.</summary>
     public async Task<SpoolEntry> DeadLetterAsync(SpoolEntry entry, string reason, CancellationToken cancellationToken)
     {
-        var dead = entry.WithAttempt(_time.GetUtcNow(), "Rejected", reason) with { LastError = reason, State = SpoolState.Dead };
+        var dead = entry.WithAttempt(_time.GetUtcNow(), DeliveryResult.Rejected, reason) with { LastError = reason, State = SpoolState.Dead };
         await MoveAsync(dead, Queue, Dead, cancellationToken);
         _index.Forget(entry.Id);
         _index.RememberDead(dead);
@@ -168,7 +169,7 @@ internal sealed partial class FileSpool
     /// </summary>
     public async Task<SpoolEntry> SplitAsync(SpoolEntry entry, IReadOnlyList<string> recipients, SpoolState state, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken)
     {
-        var split = entry.WithAttempt(_time.GetUtcNow(), state == SpoolState.Dead ? "Rejected" : "Deferred", reason) with
+        var split = entry.WithAttempt(_time.GetUtcNow(), state == SpoolState.Dead ? DeliveryResult.Rejected : DeliveryResult.Deferred, reason) with
         {
             Id = NewId(),
             Recipients = recipients,

@@ -1,3 +1,5 @@
+using Relay.Outbound;
+
 namespace Relay.Spool;
 
 /// <summary>
@@ -35,16 +37,17 @@ internal sealed record SpoolEntry
     public IReadOnlyList<SpoolAttempt> History { get; init; } = [];
 
     /// <summary>This entry with one more attempt recorded.</summary>
-    public SpoolEntry WithAttempt(DateTimeOffset at, string result, string reply) => this with
+    public SpoolEntry WithAttempt(DateTimeOffset at, DeliveryResult result, string reply) => this with
     {
         Attempts = Attempts + 1,
         History = [.. History.TakeLast(HistoryLength - 1), new SpoolAttempt(at, result, reply)],
     };
 }
 
-/// <summary>One delivery attempt: when, what came of it, and the upstream's reply or the reason.</summary>
-internal sealed record SpoolAttempt(DateTimeOffset At, string Result, string Reply);
+/// <summary>One delivery attempt: when, what came of it (in the delivery's own words), and the upstream's reply or the reason.</summary>
+internal sealed record SpoolAttempt(DateTimeOffset At, DeliveryResult Result, string Reply);
 
+/// <summary>Where an entry is: waiting for its first attempt, waiting after a failed one, or out of the queue for good.</summary>
 internal enum SpoolState
 {
     Queued,

@@ -104,7 +104,7 @@ internal static class QueuePages
         var (headers, rewriteText) = await ReadAsync(spool, entry, tokens.Account, account.Value, rewrite.Value, cancellationToken);
         var history = entry.History.Count == 0
             ? "<tr><td colspan=3>No attempt yet.</td></tr>"
-            : string.Concat(entry.History.Select(a => $"<tr><td>{a.At:yyyy-MM-dd HH:mm:ss}</td><td>{E(a.Result)}</td><td>{E(a.Reply)}</td></tr>"));
+            : string.Concat(entry.History.Select(a => $"<tr><td>{a.At:yyyy-MM-dd HH:mm:ss}</td><td>{a.Result}</td><td>{E(a.Reply)}</td></tr>"));
         return Page($"Message {id}", $"""
             <p><a href="/queue/{E(id)}/retry">Retry now</a> <a href="/queue/{E(id)}/delete">Delete</a> <a href="/queue/{E(id)}/message.eml">Download the .eml</a></p>
             <div class="scroll"><table>
