@@ -19,8 +19,8 @@ internal sealed class BenchmarkReport(BenchSettings settings, IReadOnlyList<IRea
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Relay benchmark: {Environment.ProcessorCount} cores, .NET {Environment.Version}, {(runs.Count == 1 ? "1 run" : $"median of {runs.Count} runs")}, scale {settings.Scale.ToString(CultureInfo.InvariantCulture)}, relay build: {RelayBuild}");
         text.AppendLine();
-        text.AppendLine("| Load | Direct | Relay accepted (250) | Relay sustained | Sustained / direct | Accept p50 / p99 (direct · relay) | End to end p50 / p99 (direct · relay) | Relay CPU per message | Relay CPU idle, settled | Relay peak RSS | 452 replies (messages retried) | Arrived |");
-        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        text.AppendLine("| Load | Direct | Relay accepted (250) | Relay sustained | Sustained / direct | Accept p50 / p99 (direct · relay) | End to end p50 / p99 (direct · relay) | Relay CPU per message | Relay CPU idle, settled | Relay peak RSS | 452 replies (messages retried) | Arrived | Token refreshes |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var row in Rows)
         {
             text.AppendLine(Line(row));
@@ -41,7 +41,7 @@ internal sealed class BenchmarkReport(BenchSettings settings, IReadOnlyList<IRea
             $"{(double.IsNaN(r.Ratio) ? "—" : r.Ratio.ToString("F2", CultureInfo.InvariantCulture))} | " +
             $"{(d is null ? "" : $"{Ms(d.AcceptP50)} / {Ms(d.AcceptP99)} · ")}{Ms(relay.AcceptP50)} / {Ms(relay.AcceptP99)} | " +
             $"{(d is null ? "" : $"{Ms(d.EndToEndP50)} / {Ms(d.EndToEndP99)} · ")}{Ms(relay.EndToEndP50)} / {Ms(relay.EndToEndP99)} | " +
-            $"{r.Cost.CpuMsPerMessage:F2} ms | {(double.IsNaN(r.Cost.IdleCpuMsPerSecond) ? "—" : $"{r.Cost.IdleCpuMsPerSecond:F0} ms/s")} | {Megabytes(r.Cost.PeakRss)} | {relay.Refusals452} ({relay.MessagesRetried}) | {relay.Arrived} of {relay.Sent} |");
+            $"{r.Cost.CpuMsPerMessage:F2} ms | {(double.IsNaN(r.Cost.IdleCpuMsPerSecond) ? "—" : $"{r.Cost.IdleCpuMsPerSecond:F0} ms/s")} | {Megabytes(r.Cost.PeakRss)} | {relay.Refusals452} ({relay.MessagesRetried}) | {relay.Arrived} of {relay.Sent} | {r.Cost.TokenRefreshes} |");
     }
 
     /// <summary>The build of the relay the benchmark ran (the relay.dll next to it): Release or Debug.</summary>
@@ -64,7 +64,8 @@ internal sealed class BenchmarkReport(BenchSettings settings, IReadOnlyList<IRea
                 Median(all.Select(r => r.Cost.CpuMsPerMessage)),
                 (long)Median(all.Select(r => (double)r.Cost.PeakRss)),
                 (long)Median(all.Select(r => (double)r.Cost.IdleRss)),
-                Median(all.Select(r => r.Cost.IdleCpuMsPerSecond))));
+                Median(all.Select(r => r.Cost.IdleCpuMsPerSecond)),
+                all.Max(r => r.Cost.TokenRefreshes)));
     }
 
     private static SideFigures Median(IReadOnlyList<SideFigures> all) => new(

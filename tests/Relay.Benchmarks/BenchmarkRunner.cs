@@ -88,7 +88,7 @@ internal sealed class BenchmarkRunner(TextWriter progress)
             progress.WriteLine($"  relay said: {line}"); // at Warning, anything it prints under load is worth a look
         }
 
-        return (figures, new RelayCost(cpu.TotalMilliseconds / load.Messages, meter.PeakRss(), idle, idleCpu));
+        return (figures, new RelayCost(cpu.TotalMilliseconds / load.Messages, meter.PeakRss(), idle, idleCpu, harness.OAuth.RefreshCount));
     }
 
     /// <summary>

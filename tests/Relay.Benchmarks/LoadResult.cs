@@ -42,9 +42,10 @@ internal sealed record SideFigures(
 
 /// <summary>
 /// What the relay process itself spent on one load: CPU per message (after the warm-up), peak and idle RSS in bytes, and
-/// the CPU it burnt (ms per second) during one second with nothing to do, between the warm-up and the load.
+/// the CPU it burnt (ms per second) during one second with nothing to do, between the warm-up and the load, and the
+/// token refreshes it asked the fake Google for over its whole life (warm-up included).
 /// </summary>
-internal sealed record RelayCost(double CpuMsPerMessage, long PeakRss, long IdleRss, double IdleCpuMsPerSecond);
+internal sealed record RelayCost(double CpuMsPerMessage, long PeakRss, long IdleRss, double IdleCpuMsPerSecond, int TokenRefreshes);
 
 /// <summary>One load, one run: the direct baseline (none for the memory load) and the relay, side by side.</summary>
 internal sealed record LoadResult(BenchLoad Load, SideFigures? Direct, SideFigures Relay, RelayCost Cost)

@@ -23,6 +23,7 @@ public sealed class BenchmarkTests
             Assert.Equal(row.Load.Messages, row.Relay.Sent);
             Assert.Equal(row.Load.Messages, row.Relay.Arrived);
             Assert.True(row.Cost.PeakRss > 0, "the relay process's peak RSS is read from /proc");
+            Assert.Equal(1, row.Cost.TokenRefreshes); // one access token for the relay's whole life, whatever the load
             if (row.Load.Kind == LoadKind.Memory)
             {
                 Assert.Null(row.Direct);
