@@ -86,6 +86,21 @@ public sealed class InboundEndToEndTests : HarnessTest
     }
 
     [Fact]
+    public async Task Shutdown_ASessionWaitingForItsNextCommand_IsToldWith421_NotJustCutOff()
+    {
+        await using var relay = await Harness.StartRelayAsync();
+        using var idle = await RawSmtp.ConnectAsync(relay.SmtpPort);
+        await idle.SendAsync("EHLO cron", "250");
+
+        var stopping = relay.StopAsync(); // nothing is in DATA: the listener stops at once
+        var told = await idle.ExpectAsync("421");
+
+        Assert.Contains("4.3.2", told, StringComparison.Ordinal);
+        Assert.True(await idle.ClosedAsync(TimeSpan.FromSeconds(10)));
+        await stopping.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task ServerName_IsTheNameInTheGreetingAndTheEhloReply()
     {
         await using var relay = await Harness.StartRelayAsync(s => s["Relay:Inbound:ServerName"] = "mail-relay.test");

@@ -16,7 +16,7 @@ namespace Relay.Inbound;
 /// delayed ACK on every message), and the address actually bound is known (port 0 in tests). The address policy sees is
 /// the socket's: SmtpServer's PROXY command cannot change it.
 /// </summary>
-internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, ContainerNetwork network, MessageMemory memory, ILogger<InboundListenerFactory> logger) : IEndpointListenerFactory
+internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, ContainerNetwork network, MessageMemory memory, InboundDrain drain, ILogger<InboundListenerFactory> logger) : IEndpointListenerFactory
 {
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<IPEndPoint> _implicitTlsBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -34,6 +34,7 @@ internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, C
 
     private TimeSpan DataTimeout => options.Value.DataTimeout;
     private MessageMemory Memory => memory;
+    private CancellationToken Stopping => drain.Stopping;
 
     public IEndpointListener CreateListener(IEndpointDefinition endpointDefinition)
     {
@@ -105,7 +106,7 @@ internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, C
                 socket.NoDelay = true;
                 context.Properties[EndpointListener.LocalEndPointKey] = socket.LocalEndPoint!;
                 context.Properties[EndpointListener.RemoteEndPointKey] = socket.RemoteEndPoint!;
-                return new SocketPipe(socket, factory.DataTimeout, factory.Memory.NewHold(), () => factory.Release(client));
+                return new SocketPipe(socket, factory.DataTimeout, factory.Memory.NewHold(), factory.Stopping, () => factory.Release(client));
             }
         }
 

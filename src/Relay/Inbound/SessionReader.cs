@@ -34,7 +34,11 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
             idle.CancelAfter(pipe.DataIdleTimeout);
             try
             {
-                result = await inner.ReadAsync(idle.Token);
+                do
+                {
+                    result = await inner.ReadAsync(idle.Token);
+                }
+                while (result.IsCanceled && pipe.Stopping && !cancellationToken.IsCancellationRequested); // a message being received finishes
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -49,7 +53,18 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
         }
         else
         {
+            // Waiting for a command (SmtpServer is writing nothing now): a stopping relay says so, then closes.
+            if (pipe.Stopping)
+            {
+                throw await pipe.CloseAsync(SessionClose.Stopping);
+            }
+
             result = await inner.ReadAsync(cancellationToken);
+            if (result.IsCanceled && pipe.Stopping)
+            {
+                throw await pipe.CloseAsync(SessionClose.Stopping);
+            }
+
             if (result.Buffer.Length > MaxUnterminatedLine && result.Buffer.PositionOf((byte)'\n') is null)
             {
                 throw await pipe.CloseAsync(SessionClose.LineTooLong);
@@ -110,4 +125,7 @@ internal enum SessionClose
 
     /// <summary>A message grew past what <see cref="MessageMemory"/> had left.</summary>
     MemoryFull,
+
+    /// <summary>The relay is stopping and the session was waiting for its next command.</summary>
+    Stopping,
 }

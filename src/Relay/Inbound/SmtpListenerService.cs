@@ -33,11 +33,11 @@ internal sealed class SmtpListenerService(
             CommandLines.Watch(e.Context); // first: a command it refuses is never seen by the drain's count
             drain.Track(e.Context);
         };
-        server.SessionCompleted += (_, e) => drain.Untrack(e.Context);
-        server.SessionCancelled += (_, e) => drain.Untrack(e.Context);
+        server.SessionCompleted += (_, e) => drain.Ended(e.Context);
+        server.SessionCancelled += (_, e) => drain.Ended(e.Context);
         server.SessionFaulted += (_, e) =>
         {
-            drain.Untrack(e.Context);
+            drain.Ended(e.Context);
             if (e.Context.Pipe is SocketPipe { ClosedBy: { } reason })
             {
                 InboundLog.SessionClosed(logger, e.Context.ClientAddress(), reason);

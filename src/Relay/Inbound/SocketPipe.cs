@@ -9,10 +9,28 @@ using SmtpServer.IO;
 namespace Relay.Inbound;
 
 /// <summary>One client connection as SmtpServer reads and writes it, upgradable to TLS (STARTTLS).</summary>
-internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, MessageMemory.Hold memory, Action onClosed) : ISecurableDuplexPipe
+internal sealed class SocketPipe : ISecurableDuplexPipe
 {
+    private readonly Socket _socket;
+    private readonly Action _onClosed;
+    private readonly CancellationTokenRegistration _stopping;
+
     private int _closed;
-    private readonly NetworkStream _network = new(socket, ownsSocket: true);
+    private readonly NetworkStream _network;
+
+    /// <param name="stopping">Cancelled when the relay stops: a read waiting for the next command then ends (see <see cref="SessionReader"/>).</param>
+    public SocketPipe(Socket socket, TimeSpan dataIdleTimeout, MessageMemory.Hold memory, CancellationToken stopping, Action onClosed)
+    {
+        _socket = socket;
+        _onClosed = onClosed;
+        DataIdleTimeout = dataIdleTimeout;
+        Memory = memory;
+        _network = new NetworkStream(socket, ownsSocket: true);
+        _stopping = stopping.Register(() => _input?.CancelPendingRead());
+    }
+
+    /// <summary>Whether the relay is stopping (see <see cref="InboundDrain"/>).</summary>
+    public bool Stopping => _stopping.Token.IsCancellationRequested;
     private Stream? _tls;
     private SessionReader? _input;
     private PipeWriter? _output;
@@ -29,10 +47,10 @@ internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, Messag
     /// <summary>Set while a message is being received: each read then waits at most <see cref="DataIdleTimeout"/>.</summary>
     public bool InData { get; set; }
 
-    public TimeSpan DataIdleTimeout => dataIdleTimeout;
+    public TimeSpan DataIdleTimeout { get; }
 
     /// <summary>This session's share of <see cref="MessageMemory"/>, for the message it is sending.</summary>
-    public MessageMemory.Hold Memory => memory;
+    public MessageMemory.Hold Memory { get; }
 
     /// <summary>Set once the relay closed the session itself, and why.</summary>
     public SessionClose? ClosedBy { get; private set; }
@@ -71,6 +89,7 @@ internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, Messag
         {
             SessionClose.DataIdle => "421 4.4.2 No data received for too long, closing the connection; send the message again\r\n",
             SessionClose.MemoryFull => "421 4.3.1 Insufficient system resources: too many messages arriving at once, send this one again in a moment\r\n",
+            SessionClose.Stopping => "421 4.3.2 Relay is restarting, try again later\r\n",
             _ => "500 5.5.2 Line too long, closing the connection\r\n",
         };
         try
@@ -78,7 +97,7 @@ internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, Messag
             using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
             await Stream.WriteAsync(Encoding.ASCII.GetBytes(reply), quick.Token);
             await Stream.FlushAsync(quick.Token);
-            socket.Shutdown(SocketShutdown.Both);
+            _socket.Shutdown(SocketShutdown.Both);
         }
         catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
         {
@@ -89,12 +108,13 @@ internal sealed class SocketPipe(Socket socket, TimeSpan dataIdleTimeout, Messag
 
     public void Dispose()
     {
+        _stopping.Dispose();
         _tls?.Dispose();
         _network.Dispose();
         if (Interlocked.Exchange(ref _closed, 1) == 0)
         {
-            memory.Release();
-            onClosed();
+            Memory.Release();
+            _onClosed();
         }
     }
 }
