@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SmtpServer;
 using SmtpServer.Protocol;
 
@@ -10,14 +11,13 @@ namespace Relay.Inbound;
 /// </summary>
 internal sealed class InboundDrain
 {
-    private const string InDataKey = "Relay:InData";
+    private readonly ConcurrentDictionary<ISessionContext, byte> _sessions = new();
     private readonly TaskCompletionSource _quiet = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly CancellationTokenSource _stopping = new();
-    private int _inData;
-    private int _sessions;
     private volatile bool _draining;
 
-    public int InData => Volatile.Read(ref _inData);
+    /// <summary>Sessions receiving a message right now (see <see cref="SocketPipe.InData"/>).</summary>
+    public int InData => _sessions.Keys.Count(session => session.Pipe is SocketPipe { InData: true });
 
     /// <summary>Cancelled when draining starts: sessions waiting for their next command are then told 421 and closed (see <see cref="SessionReader"/>).</summary>
     public CancellationToken Stopping => _stopping.Token;
@@ -30,7 +30,7 @@ internal sealed class InboundDrain
     {
         _draining = true;
         await _stopping.CancelAsync();
-        if (Volatile.Read(ref _sessions) == 0)
+        if (_sessions.IsEmpty)
         {
             return;
         }
@@ -38,40 +38,14 @@ internal sealed class InboundDrain
         await _quiet.Task.WaitAsync(timeout, time).ContinueWith(_ => { }, TaskScheduler.Default);
     }
 
-    public void Track(ISessionContext context)
-    {
-        Interlocked.Increment(ref _sessions);
-        context.CommandExecuting += (_, e) =>
-        {
-            if (e.Command is DataCommand && context.Properties.TryAdd(InDataKey, true))
-            {
-                Interlocked.Increment(ref _inData);
-            }
-        };
-        context.CommandExecuted += (_, e) =>
-        {
-            if (e.Command is DataCommand)
-            {
-                Untrack(context);
-            }
-        };
-    }
+    public void Track(ISessionContext context) => _sessions.TryAdd(context, 0);
 
-    /// <summary>Called when a session ends, whichever way (DATA may never have completed).</summary>
+    /// <summary>Called when a session ends, whichever way.</summary>
     public void Ended(ISessionContext context)
     {
-        Untrack(context);
-        if (Interlocked.Decrement(ref _sessions) == 0 && _draining)
+        if (_sessions.TryRemove(context, out _) && _sessions.IsEmpty && _draining)
         {
             _quiet.TrySetResult();
-        }
-    }
-
-    private void Untrack(ISessionContext context)
-    {
-        if (context.Properties.Remove(InDataKey))
-        {
-            Interlocked.Decrement(ref _inData);
         }
     }
 

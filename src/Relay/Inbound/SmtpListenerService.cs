@@ -30,7 +30,7 @@ internal sealed class SmtpListenerService(
         var server = new SmtpServer.SmtpServer(BuildOptions(inbound, users.Any, inbound.TlsEnabled ? certificate : null), Services());
         server.SessionCreated += (_, e) =>
         {
-            CommandLines.Watch(e.Context); // first: a command it refuses is never seen by the drain's count
+            CommandLines.Watch(e.Context); // first: a command it refuses never reaches the policy
             drain.Track(e.Context);
         };
         server.SessionCompleted += (_, e) => drain.Ended(e.Context);
