@@ -14,11 +14,18 @@ internal sealed class MessageMemory(IOptions<InboundOptions> options)
     /// <summary>What a transaction holds from MAIL FROM when the client declared no size: enough for most messages, so that they never grow.</summary>
     public const long FirstHold = 256 * 1024;
 
+    /// <summary>A message this big lives long enough for its buffer to reach the oldest generation (see <see cref="CollectSoon"/>); smaller ones die young.</summary>
+    private const long LargeMessage = 1024 * 1024;
+
     private readonly Lock _lock = new();
     private long _inUse;
     private long _releasedSinceCollect;
+    private int _collections;
 
     public long Budget => options.Value.MessageMemory;
+
+    /// <summary>How many full collections large messages have asked for (for tests and figures).</summary>
+    public int Collections => Volatile.Read(ref _collections);
 
     private long MaxMessageSize => options.Value.MaxMessageSize;
 
@@ -48,9 +55,10 @@ internal sealed class MessageMemory(IOptions<InboundOptions> options)
 
             _inUse += delta;
             held = wanted;
-            if (delta < 0 && (_releasedSinceCollect -= delta) >= Budget / 2)
+            if (-delta >= LargeMessage && (_releasedSinceCollect -= delta) >= Budget / 2)
             {
                 _releasedSinceCollect = 0;
+                _collections++;
                 CollectSoon();
             }
 

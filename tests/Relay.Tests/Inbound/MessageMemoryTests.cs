@@ -54,4 +54,25 @@ public sealed class MessageMemoryTests
         a.Release();
         Assert.Equal(0, memory.InUse);
     }
+
+    [Fact]
+    public void LargeMessagesWorthHalfTheBudget_AskForAFullCollection_SmallOnesNever()
+    {
+        var memory = Budget(10_000_000, 5_000_000);
+        var hold = memory.NewHold();
+        for (var i = 0; i < 1000; i++)
+        {
+            Assert.True(hold.TryStart(MessageMemory.FirstHold)); // a small message: its buffer dies young
+            hold.Release();
+        }
+
+        Assert.Equal(0, memory.Collections);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(hold.TryStart(2_000_000));
+            hold.Release();
+        }
+
+        Assert.Equal(1, memory.Collections); // 6 MB of large messages gone: past half the budget once
+    }
 }
