@@ -38,9 +38,13 @@ internal static partial class DurableFile
             options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
         }
 
-        using var stream = new FileStream(path, options);
-        stream.Write(content);
-        stream.Flush(flushToDisk: true);
+        using (var stream = new FileStream(path, options))
+        {
+            stream.Write(content);
+            stream.Flush(flushToDisk: true);
+        }
+
+        SyncFolder(Path.GetDirectoryName(Path.GetFullPath(path))!); // its name too: a key lost in a power cut cannot be made again
     }
 
     /// <summary>Creates <paramref name="folder"/> readable by its owner only when it is missing; an existing folder (/etc, say) keeps its mode.</summary>

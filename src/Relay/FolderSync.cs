@@ -14,8 +14,6 @@ internal sealed class FolderSync(string folder, Action<string>? sync = null)
     private long _done;
     private long _syncs;
 
-    public string Folder => folder;
-
     /// <summary>How many fsyncs ran (for tests and figures).</summary>
     public long Syncs => Volatile.Read(ref _syncs);
 

@@ -110,6 +110,22 @@ public sealed class FidelityEndToEndTests : HarnessTest
     }
 
     [Fact]
+    public async Task BareLfLinesStuffedByTheClient_AsPythonSendmailDoes_AreStoredAndSentAsWritten()
+    {
+        await using var relay = await Harness.StartRelayAsync(s => s["Relay:Spool:Delivered"] = "Archive");
+        // smtplib.sendmail(from, to, msg.as_bytes()): LF-only lines, a dot doubled after each bare LF, CRLF added at the end.
+        var written = Encoding.ASCII.GetBytes("From: cron@legacy.lan\nTo: alice@example.org\nSubject: report\n\n.hidden file listed\nplain\n..two dots\nend\r\n");
+
+        var reply = await RawSmtp.SendOneAsync(relay.SmtpPort, "cron@legacy.lan", "alice@example.org", written, $"SIZE={written.Length}");
+        var received = await Harness.Gmail.NextMessageAsync();
+        var (entry, _) = await relay.NextOutcomeAsync();
+
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+        Assert.Equal(written, await File.ReadAllBytesAsync(Path.Combine(Harness.DataPath, "spool", "delivered", entry.Id + ".eml")));
+        Assert.EndsWith("\n.hidden file listed\nplain\n..two dots\nend\r\n", received.Text, StringComparison.Ordinal); // the body as written; the header block is the rewrite's
+    }
+
+    [Fact]
     public async Task LongLine_ReencodesThatPartAlone_AndSaysSo()
     {
         var sent = ClientShapedMessages.LongLine;

@@ -84,4 +84,24 @@ public sealed class MessageMemoryTests : HarnessTest
         Assert.Equal(Body(first), Body((await Harness.Gmail.NextMessageAsync()).Data));
         Assert.Single(relay.Logs.Lines, line => line.Contains("Accepted ", StringComparison.Ordinal)); // the cut message was never stored
     }
+
+    [Fact]
+    public async Task ASenderRefusedAtMailFrom_HoldsNoMemory_WhileItStaysConnected()
+    {
+        await using var relay = await Harness.StartRelayAsync(s =>
+        {
+            s["Relay:Inbound:MaxMessageSize"] = "1000000";
+            s["Relay:Inbound:MessageMemory"] = "1000000";
+            s["Relay:Inbound:AllowedSenders:0"] = "@legacy.lan";
+        });
+        using var refused = await RawSmtp.ConnectAsync(relay.SmtpPort);
+        await refused.SendAsync("EHLO elsewhere.example", "250");
+        await refused.SendAsync("MAIL FROM:<someone@elsewhere.example> SIZE=900000", "550");
+
+        using var allowed = await RawSmtp.ConnectAsync(relay.SmtpPort);
+        await allowed.SendAsync("EHLO legacy.local", "250");
+        var reply = await allowed.SendAsync("MAIL FROM:<app@legacy.lan> SIZE=900000", "250");
+
+        Assert.StartsWith("250", reply, StringComparison.Ordinal);
+    }
 }

@@ -21,17 +21,12 @@ internal sealed class InboundPolicy(InboundDrain drain, IOptions<InboundOptions>
     public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
     {
         drain.ThrowIfDraining();
+        (context.Pipe as SocketPipe)?.Memory.Release(); // a new MAIL FROM ends the previous transaction, refused or not
         var path = context.CommandPath() ?? new SmtpPath(from.AsAddress(), false, null);
         if (path.Refusal is { } refusal)
         {
             InboundLog.Refused(logger, context.ClientAddress(), $"MAIL FROM: {path.Error}");
             throw new SmtpResponseException(refusal);
-        }
-
-        if (context.Pipe is SocketPipe pipe && !pipe.Memory.TryStart(size > 0 ? size : MessageMemory.FirstHold))
-        {
-            InboundLog.Refused(logger, context.ClientAddress(), $"MAIL FROM: messages being received already hold the memory they may use (Relay:Inbound:MessageMemory, {options.Value.MessageMemory} bytes)");
-            throw new SmtpResponseException(new SmtpResponse((SmtpReplyCode)452, "4.3.1 Insufficient system resources: too many messages arriving at once, try again in a moment"));
         }
 
         context.Properties[RecipientCountKey] = 0;
@@ -41,6 +36,13 @@ internal sealed class InboundPolicy(InboundDrain drain, IOptions<InboundOptions>
         {
             InboundLog.Refused(logger, context.ClientAddress(), $"sender {path.Address ?? "<>"} is not in Relay:Inbound:AllowedSenders");
             throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "5.7.1 This sender is not allowed to use this relay"));
+        }
+
+        // Last: only a transaction that may go on holds memory.
+        if (context.Pipe is SocketPipe pipe && !pipe.Memory.TryStart(size > 0 ? size : MessageMemory.FirstHold))
+        {
+            InboundLog.Refused(logger, context.ClientAddress(), $"MAIL FROM: messages being received already hold the memory they may use (Relay:Inbound:MessageMemory, {options.Value.MessageMemory} bytes)");
+            throw new SmtpResponseException(new SmtpResponse((SmtpReplyCode)452, "4.3.1 Insufficient system resources: too many messages arriving at once, try again in a moment"));
         }
 
         return Task.FromResult(true);

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Text;
 
 namespace Relay.Inbound;
 
@@ -19,7 +20,7 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
 
     private ReadOnlySequence<byte> _buffer;
 
-    /// <summary>The last line SmtpServer consumed, with its CRLF; empty when it was longer than <see cref="MaxKeptLine"/>.</summary>
+    /// <summary>The last line SmtpServer consumed when it was a MAIL or RCPT command, with its CRLF; empty otherwise, or when it was longer than <see cref="MaxKeptLine"/>.</summary>
     public ReadOnlyMemory<byte> LastLine { get; private set; }
 
     /// <summary>The length of the last line SmtpServer consumed, with its CRLF.</summary>
@@ -101,12 +102,25 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
         else if (_buffer.Slice(_buffer.Start, consumed) is { IsEmpty: false } line)
         {
             // Outside DATA only: a message's bytes are the store's business, and copying them here would cost per message.
+            // Only MAIL and RCPT lines are kept (their address is read from them); AUTH lines, which carry credentials, never are.
             LastLineLength = line.Length;
-            LastLine = line.Length <= MaxKeptLine ? line.ToArray() : ReadOnlyMemory<byte>.Empty;
+            LastLine = line.Length <= MaxKeptLine && IsMailOrRcpt(line) ? line.ToArray() : ReadOnlyMemory<byte>.Empty;
         }
 
         _buffer = default;
         inner.AdvanceTo(consumed, examined);
+    }
+
+    private static bool IsMailOrRcpt(ReadOnlySequence<byte> line)
+    {
+        Span<byte> verb = stackalloc byte[4];
+        if (line.Length < verb.Length)
+        {
+            return false;
+        }
+
+        line.Slice(0, verb.Length).CopyTo(verb);
+        return Ascii.EqualsIgnoreCase(verb, "MAIL"u8) || Ascii.EqualsIgnoreCase(verb, "RCPT"u8);
     }
 
     public override void CancelPendingRead() => inner.CancelPendingRead();

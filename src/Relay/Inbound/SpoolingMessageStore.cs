@@ -16,6 +16,7 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
     public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
         var client = context.ClientAddress();
+        buffer = BareLineFeedDots.Unstuff(buffer);
         var headers = HeaderCheck.Read(buffer);
         if (headers.Problem is { } problem)
         {

@@ -30,13 +30,23 @@ internal sealed partial class FileSpool
             return waiting;
         }
 
-        if (Index.FindDead(id) is not { } dead)
+        // Out of the dead letters first, so that a second retry at the same time finds nothing to move.
+        if (!Index.ForgetDead(id, out var dead))
         {
             return SpoolChange.NotFound;
         }
 
-        var revived = dead with { State = SpoolState.Queued, QueuedAt = now, NextAttemptAt = now };
-        await MoveAsync(revived, Dead, Queue, cancellationToken);
+        var revived = dead! with { State = SpoolState.Queued, QueuedAt = now, NextAttemptAt = now };
+        try
+        {
+            await MoveAsync(revived, Dead, Queue, cancellationToken);
+        }
+        catch
+        {
+            Index.RememberDead(dead);
+            throw;
+        }
+
         Index.Requeue(revived);
         return SpoolChange.Done(revived);
     }

@@ -69,12 +69,15 @@ internal static class MessageBytes
         var chunk = new byte[16 * 1024];
         while (true)
         {
+            var searchFrom = Math.Max(0, (int)buffer.Length - 2); // a blank line may straddle two reads
             var read = message.Read(chunk);
             buffer.Write(chunk, 0, read);
             var bytes = buffer.GetBuffer().AsSpan(0, (int)buffer.Length);
-            var (headerLength, bodyStart) = Split(bytes);
-            if (headerLength < bodyStart || read == 0)
+            // Split only once the block's end is in: running it on every read would rescan the block each time.
+            if (read == 0 || bytes.StartsWith("\r\n"u8) || bytes.StartsWith("\n"u8) ||
+                bytes[searchFrom..].IndexOf("\n\r\n"u8) >= 0 || bytes[searchFrom..].IndexOf("\n\n"u8) >= 0)
             {
+                var (headerLength, bodyStart) = Split(bytes);
                 return (bytes[..headerLength].ToArray(), bodyStart);
             }
         }

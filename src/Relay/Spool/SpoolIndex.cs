@@ -71,14 +71,6 @@ internal sealed class SpoolIndex(TimeProvider time)
         }
     }
 
-    public SpoolEntry? FindDead(string id)
-    {
-        lock (_gate)
-        {
-            return _dead.GetValueOrDefault(id);
-        }
-    }
-
     /// <summary>Adds or replaces a waiting entry, not leased, due at its <see cref="SpoolEntry.NextAttemptAt"/>.</summary>
     public void Requeue(SpoolEntry entry)
     {

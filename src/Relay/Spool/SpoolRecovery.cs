@@ -48,7 +48,8 @@ internal static class SpoolRecovery
         {
             foreach (var envelopeFile in Directory.EnumerateFiles(folders.Dead, "*.json"))
             {
-                if (Read(envelopeFile) is { } entry && entry.Id == Path.GetFileNameWithoutExtension(envelopeFile))
+                if (Read(envelopeFile) is { } entry && entry.Id == Path.GetFileNameWithoutExtension(envelopeFile) &&
+                    File.Exists(SpoolFolders.Message(folders.Dead, entry.Id)))
                 {
                     dead.Add(entry with { State = SpoolState.Dead });
                 }

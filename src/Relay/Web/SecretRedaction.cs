@@ -6,14 +6,16 @@ namespace Relay.Web;
 
 /// <summary>
 /// Request logs (ASP.NET Core's at Information) record each request's query. The relay takes its login secret only by
-/// POST, but an old link or a hand-typed address may still carry <c>secret=…</c>: its value is replaced before any sink
-/// renders the line.
+/// POST, but an old link or a hand-typed address may still carry <c>secret=…</c>, and Google's redirect carries the
+/// authorization <c>code=…</c>: their values are replaced before any sink renders the line.
 /// </summary>
 internal sealed partial class SecretRedaction : ILogEventEnricher
 {
+    private static readonly string[] Properties = ["QueryString", "Path", "RequestPath", "Uri"];
+
     public void Enrich(LogEvent logEvent, ILogEventPropertyFactory propertyFactory)
     {
-        foreach (var name in new[] { "QueryString", "Path", "RequestPath", "Uri" })
+        foreach (var name in Properties)
         {
             if (logEvent.Properties.TryGetValue(name, out var value) && value is ScalarValue { Value: string text } && SecretParameter().IsMatch(text))
             {
@@ -22,6 +24,7 @@ internal sealed partial class SecretRedaction : ILogEventEnricher
         }
     }
 
-    [GeneratedRegex("(?<name>secret|secretValue)=[^&#\\s]*", RegexOptions.IgnoreCase)]
+    // code: Google's one-time authorization code on /oauth/callback (useless without PKCE, but a credential all the same).
+    [GeneratedRegex("(?<![A-Za-z])(?<name>secret|secretValue|code)=[^&#\\s]*", RegexOptions.IgnoreCase)]
     private static partial Regex SecretParameter();
 }
