@@ -19,6 +19,8 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
     public const int MaxUnterminatedLine = 64 * 1024;
 
     private ReadOnlySequence<byte> _buffer;
+    private CancellationTokenSource? _dataIdle;
+    private CancellationToken _dataIdleFor;
 
     /// <summary>The last line SmtpServer consumed when it was a MAIL or RCPT command, with its CRLF; empty otherwise, or when it was longer than <see cref="MaxKeptLine"/>.</summary>
     public ReadOnlyMemory<byte> LastLine { get; private set; }
@@ -31,13 +33,20 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
         ReadResult result;
         if (pipe.InData)
         {
-            using var idle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            idle.CancelAfter(pipe.DataIdleTimeout);
+            // One timer per message, re-armed by each read (a 25 MB message arrives in thousands of reads).
+            if (_dataIdle is null || _dataIdleFor != cancellationToken)
+            {
+                _dataIdle?.Dispose();
+                _dataIdle = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                _dataIdleFor = cancellationToken;
+            }
+
+            _dataIdle.CancelAfter(pipe.DataIdleTimeout);
             try
             {
                 do
                 {
-                    result = await inner.ReadAsync(idle.Token);
+                    result = await inner.ReadAsync(_dataIdle.Token);
                 }
                 while (result.IsCanceled && pipe.Stopping && !cancellationToken.IsCancellationRequested); // a message being received finishes
             }
@@ -97,6 +106,7 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
             if (!consumed.Equals(_buffer.Start))
             {
                 pipe.Memory.Release();
+                EndDataTimer();
             }
         }
         else if (_buffer.Slice(_buffer.Start, consumed) is { IsEmpty: false } line)
@@ -125,7 +135,17 @@ internal sealed class SessionReader(PipeReader inner, SocketPipe pipe) : PipeRea
 
     public override void CancelPendingRead() => inner.CancelPendingRead();
 
-    public override void Complete(Exception? exception = null) => inner.Complete(exception);
+    public override void Complete(Exception? exception = null)
+    {
+        EndDataTimer();
+        inner.Complete(exception);
+    }
+
+    internal void EndDataTimer()
+    {
+        _dataIdle?.Dispose();
+        _dataIdle = null;
+    }
 }
 
 /// <summary>Why the relay itself closed a session.</summary>

@@ -109,6 +109,7 @@ internal sealed class SocketPipe : ISecurableDuplexPipe
     public void Dispose()
     {
         _stopping.Dispose();
+        _input?.EndDataTimer();
         _tls?.Dispose();
         _network.Dispose();
         if (Interlocked.Exchange(ref _closed, 1) == 0)
