@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using Relay.Accounts;
 using Relay.Inbound;
 using Relay.Notify;
 using Relay.OAuth;
@@ -52,6 +53,7 @@ internal static class RelayApp
             .AddInbound()
             .AddSpool()
             .AddRewrite()
+            .AddAccounts()
             .AddOutbound()
             .AddOAuth()
             .AddNotify();

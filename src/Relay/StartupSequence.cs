@@ -1,4 +1,4 @@
-using Relay.OAuth;
+using Relay.Accounts;
 using Relay.Outbound;
 using Relay.Spool;
 using Relay.Web;
@@ -7,11 +7,11 @@ namespace Relay;
 
 /// <summary>
 /// The start-up work that reads or writes files, in one visible order, before any other hosted service starts (it is
-/// registered first): spool recovery, quota, login secret, token store or service account key, the upstream's extra CAs.
+/// registered first): spool recovery, login secret, each account's quota and token store or service account key, the upstream's extra CAs.
 /// The constructors of these components only store their settings; each loads itself on first use when no host runs
 /// (unit tests), so nothing is used half-made. The data-folder lock is taken before this, when the host is built.
 /// </summary>
-internal sealed class StartupSequence(FileSpool spool, QuotaGuard quota, LoginSecret loginSecret, IAccessTokenSource tokens, UpstreamCertificateValidator upstream) : IHostedService
+internal sealed class StartupSequence(FileSpool spool, AccountSet accounts, LoginSecret loginSecret, UpstreamCertificateValidator upstream) : IHostedService
 {
     /// <summary>Runs the sequence; also for the diagnostic commands, which build the services without starting the host.</summary>
     /// <param name="serving">False for the diagnostic commands, which may run beside the relay itself: they neither
@@ -24,13 +24,12 @@ internal sealed class StartupSequence(FileSpool spool, QuotaGuard quota, LoginSe
             spool.Start();
         }
 
-        quota.Load();
         if (serving)
         {
             loginSecret.Load();
         }
 
-        tokens.Load();
+        accounts.Load(); // each account's quota counters, then its token store or key
         upstream.Load();
     }
 

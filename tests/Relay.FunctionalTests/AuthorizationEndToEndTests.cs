@@ -155,7 +155,7 @@ public sealed class AuthorizationEndToEndTests : HarnessTest
 
     /// <summary>The refresh token in the encrypted store, read the way the relay reads it (the file itself gets the problem noted).</summary>
     private static string? StoredRefreshToken(RelayInstance relay) =>
-        relay.App.Services.GetRequiredService<Relay.OAuth.TokenStore>().Load()?.RefreshToken;
+        relay.TokenStore().Load()?.RefreshToken;
 
     [Fact]
     public async Task CodeExchangedAfterItExpired_IsRefusedWithTheFix_AndNothingIsStored()

@@ -27,16 +27,16 @@ public sealed partial class HealthAndMetricsTests : HarnessTest
         var samples = Parse(await response.Content.ReadAsStringAsync());
 
         Assert.Equal(2, samples["relay_messages_received_total"]);
-        Assert.Equal(1, samples["relay_delivery_attempts_total{outcome=\"delivered\"}"]);
-        Assert.Equal(1, samples["relay_delivery_attempts_total{outcome=\"rejected\"}"]);
+        Assert.Equal(1, samples["relay_delivery_attempts_total{outcome=\"delivered\",account=\"default\"}"]);
+        Assert.Equal(1, samples["relay_delivery_attempts_total{outcome=\"rejected\",account=\"default\"}"]);
         Assert.Equal(1, samples["relay_delivery_latency_seconds_count"]);
         Assert.Equal(0, samples["relay_queue_depth"]);
         Assert.Equal(1, samples["relay_dead_letters"]);
-        Assert.Equal(1, samples["relay_account_authorized"]);
-        Assert.Equal(1, samples["relay_quota_used{kind=\"messages\"}"]);
-        Assert.Equal(2000, samples["relay_quota_limit{kind=\"messages\"}"]);
-        Assert.Equal(0, samples["relay_delivery_held{reason=\"authorization\"}"]);
-        Assert.True(samples["relay_access_token_expiry_timestamp_seconds"] > DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Assert.Equal(1, samples["relay_account_authorized{account=\"default\"}"]);
+        Assert.Equal(1, samples["relay_quota_used{kind=\"messages\",account=\"default\"}"]);
+        Assert.Equal(2000, samples["relay_quota_limit{kind=\"messages\",account=\"default\"}"]);
+        Assert.Equal(0, samples["relay_delivery_held{reason=\"authorization\",account=\"default\"}"]);
+        Assert.True(samples["relay_access_token_expiry_timestamp_seconds{account=\"default\"}"] > DateTimeOffset.UtcNow.ToUnixTimeSeconds());
     }
 
     [Fact]

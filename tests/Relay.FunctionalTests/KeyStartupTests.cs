@@ -98,7 +98,7 @@ public sealed class KeyStartupTests : HarnessTest
     private async Task AuthorizeOnceAsync()
     {
         await using var relay = await Harness.StartUnauthorizedRelayAsync();
-        await relay.App.Services.GetRequiredService<TokenStore>().SaveAsync(
+        await relay.TokenStore().SaveAsync(
             new StoredAuthorization { Account = RelayHarness.Account, RefreshToken = FakeGoogleOAuthServer.RefreshToken, ClientId = FakeGoogleOAuthServer.ClientId, AuthorizedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
         Assert.True(File.Exists(Store));
         Assert.True(File.Exists(KeyFile));

@@ -32,7 +32,7 @@ public sealed partial class MonitoringAssetsTests : HarnessTest
         await using var relay = await Harness.StartRelayAsync();
         using var http = new HttpClient();
         Assert.Equal(1, await SampleAsync(http, relay, "relay_spool_writable"));
-        Assert.Equal(0, await SampleAsync(http, relay, "relay_authorization_testing_warning"));
+        Assert.Equal(0, await SampleAsync(http, relay, "relay_authorization_testing_warning{account=\"default\"}"));
 
         var incoming = Path.Combine(relay.Spool.Root, "incoming");
         Directory.Delete(incoming, recursive: true);

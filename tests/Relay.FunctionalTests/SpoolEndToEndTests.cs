@@ -201,7 +201,7 @@ public sealed class SpoolEndToEndTests : HarnessTest
 
         Assert.False(File.Exists(Path.Combine(Harness.DataPath + "-keys", "relay.key")));
         var box = new Relay.OAuth.SecretBox(Microsoft.Extensions.Options.Options.Create(new Relay.OAuth.SecretsOptions { Key = key }), Microsoft.Extensions.Logging.Abstractions.NullLogger<Relay.OAuth.SecretBox>.Instance);
-        var store = new Relay.OAuth.TokenStore(Microsoft.Extensions.Options.Options.Create(new RelayOptions { DataPath = Harness.DataPath }), box, Microsoft.Extensions.Logging.Abstractions.NullLogger<Relay.OAuth.TokenStore>.Instance);
+        var store = new Relay.OAuth.TokenStore(Relay.OAuth.TokenStore.PathIn(Harness.DataPath), box, Microsoft.Extensions.Logging.Abstractions.NullLogger<Relay.OAuth.TokenStore>.Instance);
         Assert.Equal(Harness.OAuth.IssuedRefreshTokens.Single(), store.Load()?.RefreshToken); // readable with that key
     }
 

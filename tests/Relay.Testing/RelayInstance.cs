@@ -28,8 +28,20 @@ internal sealed class RelayInstance : IAsyncDisposable
     public int SmtpPort { get; private set; }
     public FileSpool Spool => App.Services.GetRequiredService<FileSpool>();
     public DeliveryEvents Events => App.Services.GetRequiredService<DeliveryEvents>();
-    public DeliveryGate Gate => App.Services.GetRequiredService<DeliveryGate>();
-    public OAuth.IAccessTokenSource Tokens => App.Services.GetRequiredService<OAuth.IAccessTokenSource>();
+    public Accounts.AccountSet Accounts => App.Services.GetRequiredService<Accounts.AccountSet>();
+
+    /// <summary>The relay's account named <paramref name="name"/>; the default account when null.</summary>
+    public Accounts.RelayAccount Account(string? name = null) => Accounts.Find(name) ?? throw new InvalidOperationException($"No account '{name}'.");
+
+    /// <summary>The default account's hold and tokens.</summary>
+    public DeliveryGate Gate => Account().Gate;
+    public OAuth.IAccessTokenSource Tokens => Account().Tokens;
+
+    /// <summary>The encrypted token store of an account, read and written as the relay does.</summary>
+    public OAuth.TokenStore TokenStore(string account = Relay.Accounts.Account.DefaultName) => new(
+        OAuth.TokenStore.PathIn(App.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<RelayOptions>>().Value.DataPath, account),
+        App.Services.GetRequiredService<OAuth.SecretBox>(),
+        Microsoft.Extensions.Logging.Abstractions.NullLogger<OAuth.TokenStore>.Instance);
     public string LoginSecret => App.Services.GetRequiredService<Relay.Web.LoginSecret>().Value;
 
     /// <summary>The web listener's base address, e.g. <c>http://127.0.0.1:41234/</c>.</summary>

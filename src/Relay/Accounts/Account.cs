@@ -22,6 +22,9 @@ internal sealed record Account(
     public const string GmailSendScope = "https://www.googleapis.com/auth/gmail.send";
     public const string FullMailScope = "https://mail.google.com/";
 
+    /// <summary>True for the account the single-account configuration makes (its files keep their names from before several accounts).</summary>
+    public bool IsDefaultName => string.Equals(Name, DefaultName, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The Gmail scope this account's transport needs (the authorization adds <c>openid email</c>).</summary>
     public string Scope => Transport == AccountTransport.GmailApi ? GmailSendScope : FullMailScope;
 }

@@ -10,7 +10,8 @@ namespace Relay.Accounts;
 /// Checks <c>Relay:Accounts</c> and <c>Relay:Routing</c> (every problem at once, each naming its key and the fix), and
 /// that the single-account keys are not mixed with the list: with a list, the account and its token belong in an entry.
 /// </summary>
-internal sealed partial class AccountsOptionsValidator(IOptions<RoutingOptions> routing, IOptions<AccountOptions> legacyAccount, IOptions<GoogleOptions> google) : IValidateOptions<AccountsOptions>
+internal sealed partial class AccountsOptionsValidator(
+    IOptions<RoutingOptions> routing, IOptions<AccountOptions> legacyAccount, IOptions<GoogleOptions> google, IOptions<Inbound.InboundOptions>? inbound = null) : IValidateOptions<AccountsOptions>
 {
     public ValidateOptionsResult Validate(string? name, AccountsOptions options)
     {
@@ -20,6 +21,15 @@ internal sealed partial class AccountsOptionsValidator(IOptions<RoutingOptions> 
             if (!string.IsNullOrWhiteSpace(routing.Value.Default) && !string.Equals(routing.Value.Default, Account.DefaultName, StringComparison.OrdinalIgnoreCase))
             {
                 errors.Add("Routing:Default", $"names '{routing.Value.Default}', but Relay:Accounts is empty, so the only account is the single-account configuration, named '{Account.DefaultName}'. Remove Relay:Routing:Default or list the accounts in Relay:Accounts.");
+            }
+
+            var single = Logins();
+            for (var i = 0; i < single.Count; i++)
+            {
+                if (!string.IsNullOrWhiteSpace(single[i].Account) && !string.Equals(single[i].Account, Account.DefaultName, StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add($"Inbound:Users:{i}:Account", $"names '{single[i].Account}', but Relay:Accounts is empty, so the only account is '{Account.DefaultName}'. Remove it or list the accounts in Relay:Accounts.");
+                }
             }
 
             return errors.Result;
@@ -116,12 +126,43 @@ internal sealed partial class AccountsOptionsValidator(IOptions<RoutingOptions> 
             }
         }
 
+        var logins = Logins();
+        for (var i = 0; i < logins.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(logins[i].Account))
+            {
+                continue;
+            }
+
+            if (!names.Contains(logins[i].Account!))
+            {
+                errors.Add($"Inbound:Users:{i}:Account", $"names '{logins[i].Account}', which is not the Name of an account in Relay:Accounts ({string.Join(", ", names)}).");
+            }
+            else if (users.TryGetValue(logins[i].Name, out var other) && !string.Equals(other, logins[i].Account, StringComparison.OrdinalIgnoreCase))
+            {
+                errors.Add($"Inbound:Users:{i}:Account", $"routes '{logins[i].Name}' to '{logins[i].Account}', but Relay:Accounts routes that user to '{other}' already: a local user goes out as one account.");
+            }
+        }
+
         if (!string.IsNullOrWhiteSpace(routing.Value.Default) && !names.Contains(routing.Value.Default))
         {
             errors.Add("Routing:Default", $"names '{routing.Value.Default}', which is not the Name of an account in Relay:Accounts ({string.Join(", ", names)}).");
         }
 
         return errors.Result;
+    }
+
+    /// <summary>The local logins; none when Relay:Inbound itself is invalid (its own validator reports that).</summary>
+    private List<Inbound.LocalUserOptions> Logins()
+    {
+        try
+        {
+            return inbound?.Value.Users ?? [];
+        }
+        catch (OptionsValidationException)
+        {
+            return [];
+        }
     }
 
     [GeneratedRegex("^[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}$")]

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Relay.OAuth;
 using Relay.Rewrite;
 
@@ -12,7 +13,8 @@ internal sealed record EffectiveAccounts(IReadOnlyList<Account> Accounts, string
     /// its own using <c>Relay:Google</c>'s; the default is <c>Relay:Routing:Default</c>, or the only account when there is one.
     /// Call after validation: a network that does not parse is left out here, and the validator reports it.
     /// </summary>
-    public static EffectiveAccounts Build(AccountsOptions options, RoutingOptions routing, AccountOptions legacyAccount, GoogleOptions google)
+    /// <param name="users">The local logins; one that names an account (<c>Relay:Inbound:Users:N:Account</c>) routes to it.</param>
+    public static EffectiveAccounts Build(AccountsOptions options, RoutingOptions routing, AccountOptions legacyAccount, GoogleOptions google, IReadOnlyList<Inbound.LocalUserOptions>? users = null)
     {
         if (options.Accounts.Count == 0)
         {
@@ -31,13 +33,20 @@ internal sealed record EffectiveAccounts(IReadOnlyList<Account> Accounts, string
             Blank(settings.ClientId) is null ? google.ClientSecret : settings.ClientSecret,
             null,
             Blank(settings.ServiceAccountKeyFile),
-            [.. settings.Users],
+            [.. settings.Users, .. (users ?? []).Where(user => string.Equals(user.Account, settings.Name, StringComparison.OrdinalIgnoreCase)).Select(user => user.Name)],
             [.. settings.Senders],
             Networks(settings.Networks))).ToList();
         var defaultName = Blank(routing.Default) ?? (accounts.Count == 1 ? accounts[0].Name : null);
         var match = accounts.FirstOrDefault(account => string.Equals(account.Name, defaultName, StringComparison.OrdinalIgnoreCase));
         return new EffectiveAccounts(accounts, match?.Name);
     }
+
+    public static EffectiveAccounts Build(IServiceProvider services) => Build(
+        services.GetRequiredService<IOptions<AccountsOptions>>().Value,
+        services.GetRequiredService<IOptions<RoutingOptions>>().Value,
+        services.GetRequiredService<IOptions<AccountOptions>>().Value,
+        services.GetRequiredService<IOptions<GoogleOptions>>().Value,
+        services.GetRequiredService<IOptions<Inbound.InboundOptions>>().Value.Users);
 
     public Account? Find(string name) => Accounts.FirstOrDefault(account => string.Equals(account.Name, name, StringComparison.OrdinalIgnoreCase));
 

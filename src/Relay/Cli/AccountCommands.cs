@@ -12,15 +12,17 @@ internal static class AccountCommands
         var clientId = new Option<string?>("--client-id") { Description = "OAuth client ID (default: the one configured or entered before)." };
         var clientSecret = new Option<string?>("--client-secret") { Description = "OAuth client secret (default: the one configured or entered before)." };
         var replace = new Option<bool>("--replace") { Description = "Allow the consent of another account to replace the one already authorized (whose authorization is then revoked at Google)." };
+        var account = AccountOption("The relay's account to authorize (its Name in Relay:Accounts; default: the default account).");
         var command = new Command("authorize", "Authorize the Google account Relay sends as: open the printed address in any browser, then paste back the address Google sends you to.")
         {
             clientId,
             clientSecret,
             replace,
+            account,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
         {
-            var start = await client.PostAsync<AuthorizationStart>("api/authorize/start", new ClientInput(parse.GetValue(clientId), parse.GetValue(clientSecret), parse.GetValue(replace)), ct);
+            var start = await client.PostAsync<AuthorizationStart>("api/authorize/start", new ClientInput(parse.GetValue(clientId), parse.GetValue(clientSecret), parse.GetValue(replace), parse.GetValue(account)), ct);
             Console.WriteLine("Open this address in a browser, sign in as the account Relay is to send as, and allow access:");
             Console.WriteLine();
             Console.WriteLine("  " + start.Url);
@@ -46,14 +48,18 @@ internal static class AccountCommands
 
     public static Command Revoke(Option<string?> url)
     {
-        var command = new Command("revoke", "Revoke the relay's access at Google and forget the account.");
+        var account = AccountOption("The relay's account to revoke (its Name in Relay:Accounts; default: the default account).");
+        var command = new Command("revoke", "Revoke the relay's access at Google and forget the account.") { account };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
         {
-            await client.PostAsync<object>("api/account/revoke", null, ct);
-            Console.WriteLine("The authorization was revoked at Google and forgotten. Run 'relay authorize' to authorize an account again.");
+            var name = parse.GetValue(account);
+            await client.PostAsync<object>(name is null ? "api/account/revoke" : $"api/account/revoke?account={Uri.EscapeDataString(name)}", null, ct);
+            Console.WriteLine($"The authorization was revoked at Google and forgotten. Run 'relay authorize{(name is null ? "" : " --account " + name)}' to authorize an account again.");
         }));
         return command;
     }
+
+    private static Option<string?> AccountOption(string description) => new("--account") { Description = description };
 
     /// <summary>The address the user pastes (the browser is on another machine).</summary>
     private static async Task<AuthorizationResult> PastedAsync(AdminClient client, CancellationToken cancellationToken)

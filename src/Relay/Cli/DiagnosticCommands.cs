@@ -1,7 +1,9 @@
 using System.CommandLine;
 using MimeKit;
+using Relay.Accounts;
 using Relay.OAuth;
 using Relay.Outbound;
+using Relay.Outbound.GmailApi;
 using Relay.Rewrite;
 
 namespace Relay.Cli;
@@ -14,12 +16,23 @@ internal static class DiagnosticCommands
 {
     public static Command Check()
     {
-        var command = new Command("check", "Check the configuration, the spool, the token, the connection to the upstream (STARTTLS) and the login, each step that can run; sends nothing.");
+        var account = AccountOption("Check only this account of the relay (its Name in Relay:Accounts); default: every account.");
+        var command = new Command("check", "Check the configuration, the spool, and for each account the token, the connection to the upstream (STARTTLS) and the login, each step that can run; sends nothing.") { account };
         command.SetAction((parse, ct) => WithRelayAsync(parse, async (services, report) =>
         {
-            var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services);
-            await using var _ = connection;
-            return await ProbeAsync(services, connection, report, ct);
+            var ok = SpoolProbe(services, report);
+            var accounts = services.GetRequiredService<AccountSet>();
+            foreach (var relayAccount in Chosen(accounts, parse.GetValue(account), report))
+            {
+                if (accounts.Several)
+                {
+                    Console.WriteLine($"Account {relayAccount.Name} ({relayAccount.Settings.Transport}):");
+                }
+
+                ok = await ProbeAsync(services, relayAccount, report, ct) && ok;
+            }
+
+            return ok;
         }));
         return command;
     }
@@ -27,30 +40,40 @@ internal static class DiagnosticCommands
     public static Command SendTest()
     {
         var to = new Option<string>("--to") { Description = "Where to send the test message.", Required = true };
-        var command = new Command("send-test", "Send one message through the real outbound path (rewrite, STARTTLS, XOAUTH2) and print Gmail's reply.") { to };
+        var account = AccountOption("Send as this account of the relay (its Name in Relay:Accounts); default: the default account.");
+        var command = new Command("send-test", "Send one message through the real outbound path (rewrite, then STARTTLS and XOAUTH2, or the Gmail API) and print the reply.") { to, account };
         command.SetAction((parse, ct) => WithRelayAsync(parse, async (services, report) =>
         {
-            var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services);
-            await using var _ = connection;
-            if (!await ProbeAsync(services, connection, report, ct))
+            var accounts = services.GetRequiredService<AccountSet>();
+            if (Chosen(accounts, parse.GetValue(account) ?? accounts.Default?.Name, report).FirstOrDefault() is not { } relayAccount
+                || !SpoolProbe(services, report) | !await ProbeAsync(services, relayAccount, report, ct))
             {
                 return false;
             }
 
-            var account = services.GetRequiredService<IAccessTokenSource>().Account!;
+            var sender = relayAccount.Tokens.Account!;
+            var recipient = parse.GetValue(to)!;
             var message = new MimeMessage();
-            message.From.Add(new MailboxAddress("Relay test", account));
-            message.To.Add(MailboxAddress.Parse(parse.GetValue(to)!));
+            message.From.Add(new MailboxAddress("Relay test", sender));
+            message.To.Add(MailboxAddress.Parse(recipient));
             message.Subject = "Relay test message";
             message.Body = new TextPart("plain") { Text = $"This message was sent by 'relay send-test' at {DateTimeOffset.UtcNow:u}." };
+            var format = new FormatOptions { NewLineFormat = NewLineFormat.Dos };
             try
             {
+                if (relayAccount.Settings.Transport == AccountTransport.GmailApi)
+                {
+                    var sent = await services.GetRequiredService<GmailApiSender>().SendAsync(relayAccount.Tokens, (stream, token) => message.WriteToAsync(format, stream, token), null, ct);
+                    return report(sent.GmailId is not null, "Test message", $"to {recipient}: {sent.Outcome.Reply}");
+                }
+
+                await using var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services, relayAccount.Tokens);
                 var raw = new MemoryStream();
-                await message.WriteToAsync(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, raw, ct);
+                await message.WriteToAsync(format, raw, ct);
                 raw.Position = 0;
                 var (reply, refused, _, _, _) = await connection.SendAsync(
-                    raw, built => FromRewriter.Rewrite(built, account, [], addReplyTo: false), [parse.GetValue(to)!], ct);
-                return report(refused.Count == 0, "Test message", refused.Count == 0 ? $"sent to {parse.GetValue(to)}: {reply.ReplaceLineEndings(" ")}" : string.Join("; ", refused));
+                    raw, built => FromRewriter.Rewrite(built, sender, [], addReplyTo: false), [recipient], ct);
+                return report(refused.Count == 0, "Test message", refused.Count == 0 ? $"sent to {recipient}: {reply.ReplaceLineEndings(" ")}" : string.Join("; ", refused));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -83,23 +106,44 @@ internal static class DiagnosticCommands
         return command;
     }
 
-    /// <summary>
-    /// Spool, account, token refresh, upstream connection (STARTTLS) and login, one line each. Every step that can run
-    /// runs, so the route to Gmail can be checked before any account is authorized; a step that needs an earlier one
-    /// that failed says SKIP.
-    /// </summary>
-    private static async Task<bool> ProbeAsync(IServiceProvider services, GmailConnection connection, Func<bool, string, string, bool> report, CancellationToken cancellationToken)
+    private static Option<string?> AccountOption(string description) => new("--account") { Description = description };
+
+    /// <summary>The accounts to look at: the one named, or every account; an unknown name is reported.</summary>
+    private static IReadOnlyList<RelayAccount> Chosen(AccountSet accounts, string? name, Func<bool, string, string, bool> report)
     {
-        var ok = services.GetRequiredService<Spool.FileSpool>() is var spool && spool.WriteProbe() is { } notWritable
+        if (name is null)
+        {
+            return accounts.All;
+        }
+
+        if (accounts.Find(name) is { } found)
+        {
+            return [found];
+        }
+
+        report(false, "Account", $"there is no account named '{name}' in Relay:Accounts ({string.Join(", ", accounts.All.Select(a => a.Name))}).");
+        return [];
+    }
+
+    private static bool SpoolProbe(IServiceProvider services, Func<bool, string, string, bool> report) =>
+        services.GetRequiredService<Spool.FileSpool>() is var spool && spool.WriteProbe() is { } notWritable
             ? report(false, "Spool", $"{spool.Root} is not writable ({notWritable}). Give the relay's user write access to Relay:DataPath.")
             : report(true, "Spool", $"{spool.Root} is writable");
 
-        var tokens = services.GetRequiredService<IAccessTokenSource>();
+    /// <summary>
+    /// One account: its authorization, a token refresh, and for SMTP the upstream connection (STARTTLS) and login, one
+    /// line each. Every step that can run runs, so the route to Gmail can be checked before any account is authorized;
+    /// a step that needs an earlier one that failed says SKIP.
+    /// </summary>
+    private static async Task<bool> ProbeAsync(IServiceProvider services, RelayAccount relayAccount, Func<bool, string, string, bool> report, CancellationToken cancellationToken)
+    {
+        var ok = true;
+        var tokens = relayAccount.Tokens;
         var account = tokens.Account;
         var tokenOk = false;
         if (account is null)
         {
-            ok = report(false, "Account", "no Google account is authorized. Open the web page (its link is in the relay's log) or run 'relay authorize'.") && ok;
+            ok = report(false, "Account", $"no Google account is authorized. Open the web page (its link is in the relay's log) or run '{relayAccount.AuthorizeCommand}'.");
             Skip("Token refresh", "no account");
         }
         else
@@ -107,7 +151,7 @@ internal static class DiagnosticCommands
             report(true, "Account", $"{account} ({tokens.Status.Source})");
             try
             {
-                _ = tokens is GoogleAccessTokenSource user ? await user.RefreshNowAsync(cancellationToken) : await tokens.GetAccessTokenAsync(cancellationToken);
+                _ = await tokens.RefreshNowAsync(cancellationToken);
                 tokenOk = report(true, "Token refresh", $"a new access token, valid until {tokens.Status.AccessTokenExpiresAt:u}");
             }
             catch (Exception ex) when (ex is AuthorizationRequiredException or TokenRefreshException or HttpRequestException)
@@ -116,7 +160,15 @@ internal static class DiagnosticCommands
             }
         }
 
+        if (relayAccount.Settings.Transport == AccountTransport.GmailApi)
+        {
+            // gmail.send allows no call but sending: the token refresh is the check there is.
+            Console.WriteLine("SKIP  Upstream: the Gmail API over HTTPS (443); with send-only access the only call to check is a send ('relay send-test').");
+            return ok && tokenOk;
+        }
+
         var connected = false;
+        await using var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services, tokens);
         try
         {
             await connection.ProbeAsync(detail => connected = report(true, "Upstream connection", detail), login: tokenOk, cancellationToken);

@@ -91,10 +91,11 @@ internal static class QueueCommands
 
         var now = time.GetUtcNow();
         return TextTable.Render(
-            ["ID", "AGE", "STATE", "FROM", "RCPTS", "ATTEMPTS", "NEXT", "LAST ERROR"],
-            entries.Select(entry => QueueItem.Of(entry, status.Delivery, status.Token.Account is not null, time)).Select(item => (IReadOnlyList<string>)
+            ["ID", "ACCOUNT", "AGE", "STATE", "FROM", "RCPTS", "ATTEMPTS", "NEXT", "LAST ERROR"],
+            entries.Select(entry => QueueItem.Of(entry, status.For(entry), time)).Select(item => (IReadOnlyList<string>)
             [
                 item.Entry.Id,
+                item.Account,
                 TextTable.Duration(now - item.Entry.ReceivedAt),
                 item.State.ToString().ToLowerInvariant(),
                 item.Entry.MailFrom ?? "<>",
@@ -117,6 +118,7 @@ internal static class QueueCommands
         {
             $"ID:           {e.Id}",
             $"State:        {e.State.ToString().ToLowerInvariant()}",
+            $"Account:      {e.Account ?? "(the default account)"}",
             $"Received:     {e.ReceivedAt:u} from {e.ClientAddress}",
             $"MAIL FROM:    {e.MailFrom ?? "<>"}",
             $"RCPT TO:      {string.Join(", ", e.Recipients)}",

@@ -6,10 +6,16 @@ namespace Relay.Inbound;
 
 /// <summary>
 /// What the end of DATA checks in a message's header block (RFC 5322 §3.6): one From, at most one Sender, no bare CR
-/// in a header line. <see cref="Senders"/> are every address the header From and Sender name, for the sender allowlist.
+/// in a header line. <see cref="Senders"/> are every address the header From and Sender name, for the sender allowlist;
+/// <see cref="Headers"/> the parsed block, for routing and the header-addressed transports.
 /// </summary>
-internal sealed record HeaderCheck(string? Problem, IReadOnlyList<string?> Senders)
+internal sealed record HeaderCheck(string? Problem, IReadOnlyList<string?> Senders, HeaderList? Headers = null)
 {
+    /// <summary>The first address of the header From, for routing by sender; null when there is none that parses.</summary>
+    public string? From => Headers?.FirstOrDefault(h => h.Id == HeaderId.From) is { } from && InternetAddressList.TryParse(from.Value, out var list)
+        ? list.Mailboxes.FirstOrDefault()?.Address
+        : null;
+
     /// <summary>How much of the message is read for its header block.</summary>
     public const int MaxHeaderBlock = 1024 * 1024;
 
@@ -47,7 +53,7 @@ internal sealed record HeaderCheck(string? Problem, IReadOnlyList<string?> Sende
         var senders = from.Concat(sender)
             .SelectMany(header => InternetAddressList.TryParse(header.Value, out var list) ? list.Mailboxes.Select(m => (string?)m.Address) : [null])
             .ToList();
-        return new HeaderCheck(null, senders.Count == 0 ? [null] : senders);
+        return new HeaderCheck(null, senders.Count == 0 ? [null] : senders, headers);
     }
 
     /// <summary>The bytes up to and with the empty line that ends the header block (at most <see cref="MaxHeaderBlock"/>): the body is not copied.</summary>

@@ -3,6 +3,7 @@ using SmtpServer;
 using SmtpServer.Mail;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
+using Relay.Accounts;
 
 namespace Relay.Inbound;
 
@@ -10,9 +11,9 @@ namespace Relay.Inbound;
 /// What SmtpServer asks at MAIL FROM and RCPT TO: refuse new transactions while draining or when the memory for
 /// messages being received is spent (452 4.3.1, see <see cref="MessageMemory"/>), senders outside
 /// <see cref="InboundOptions.AllowedSenders"/> (550 5.7.1), and recipients past <see cref="InboundOptions.MaxRecipients"/>
-/// (452 4.5.3, so the client sends the rest in a new transaction).
+/// (452 4.5.3, so the client sends the rest in a new transaction), and mail no account takes (550 5.7.1, see <see cref="AccountRouter"/>).
 /// </summary>
-internal sealed class InboundPolicy(InboundDrain drain, IOptions<InboundOptions> options, ILogger<InboundPolicy> logger) : IMailboxFilter
+internal sealed class InboundPolicy(InboundDrain drain, AccountSet accounts, IOptions<InboundOptions> options, ILogger<InboundPolicy> logger) : IMailboxFilter
 {
     private const string RecipientCountKey = "Relay:RecipientCount";
     private const string SenderKey = "Relay:Sender";
@@ -64,6 +65,14 @@ internal sealed class InboundPolicy(InboundDrain drain, IOptions<InboundOptions>
             throw new SmtpResponseException(path.Refusal ?? new SmtpResponse((SmtpReplyCode)553, "5.1.3 A recipient address is needed"));
         }
 
+        // Without a route now (AUTH user, envelope sender, client network, default), only the header From could give one,
+        // at the end of DATA: refuse here unless some account routes by sender.
+        if (!accounts.RoutesBySender && Route(context, sender is SmtpPath mail ? mail.Address : null, null) is null)
+        {
+            InboundLog.Refused(logger, context.ClientAddress(), "no account of Relay:Accounts takes mail from this client, login or sender, and there is no Relay:Routing:Default");
+            throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.MailboxUnavailable, NoAccountReply));
+        }
+
         context.Properties[RecipientCountKey] = count + 1;
         if (context.Properties.TryGetValue(RecipientsKey, out var recipients))
         {
@@ -79,6 +88,15 @@ internal sealed class InboundPolicy(InboundDrain drain, IOptions<InboundOptions>
         ((List<string>)recipients).Count == recipientCount
             ? (((SmtpPath)sender).Address, (List<string>)recipients)
             : null;
+
+    public const string NoAccountReply = "5.7.1 No account of this relay sends mail from this client or sender; ask its administrator to route it (Relay:Accounts, Relay:Routing:Default)";
+
+    /// <summary>The account a message of this session goes out as; null when none takes it.</summary>
+    public RelayAccount? Route(ISessionContext context, string? mailFrom, string? headerFrom)
+    {
+        var settings = accounts.Router.Route(context.Authentication.IsAuthenticated ? context.Authentication.User : null, mailFrom, headerFrom, context.ClientIp());
+        return settings is null ? null : accounts.Find(settings.Name);
+    }
 
     public bool RestrictsSenders => options.Value.AllowedSenders.Count > 0;
 

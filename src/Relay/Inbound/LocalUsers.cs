@@ -14,6 +14,9 @@ internal sealed class LocalUserOptions
 
     /// <summary><c>pbkdf2-sha256$ITERATIONS$SALT$HASH</c> (base64), as <c>relay hash-password</c> prints it.</summary>
     public string? PasswordHash { get; set; }
+
+    /// <summary>Routing: the name of the account (<c>Relay:Accounts</c>) this user's mail goes out as.</summary>
+    public string? Account { get; set; }
 }
 
 /// <summary>The local logins, checked in constant time against PBKDF2-SHA256 hashes.</summary>

@@ -3,6 +3,8 @@ using SmtpServer;
 using SmtpServer.Mail;
 using SmtpServer.Protocol;
 using SmtpServer.Storage;
+using Relay.Accounts;
+using Relay.Outbound;
 using Relay.Spool;
 
 namespace Relay.Inbound;
@@ -30,10 +32,22 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
             return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, "5.7.1 The From of this message is not allowed to use this relay");
         }
 
+        var (mailFrom, recipients) = InboundPolicy.Envelope(context, transaction.To.Count)
+            ?? (transaction.From?.AsAddress(), transaction.To.Select(mailbox => mailbox.AsAddress()).ToList());
+        if (policy.Route(context, mailFrom, headers.From) is not { } account)
+        {
+            InboundLog.Refused(logger, client, "no account of Relay:Accounts takes this message (client, login, envelope or header sender), and there is no Relay:Routing:Default");
+            return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, InboundPolicy.NoAccountReply);
+        }
+
+        if (account.Settings.Transport == AccountTransport.GmailApi && HeaderRefusal(recipients, headers) is { } refusal)
+        {
+            InboundLog.Refused(logger, client, refusal);
+            return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, $"5.7.1 {refusal}; nothing was stored");
+        }
+
         try
         {
-            var (mailFrom, recipients) = InboundPolicy.Envelope(context, transaction.To.Count)
-                ?? (transaction.From?.AsAddress(), transaction.To.Select(mailbox => mailbox.AsAddress()).ToList());
             var envelope = new SpoolEntry
             {
                 Id = string.Empty,
@@ -41,6 +55,7 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
                 Recipients = recipients,
                 ClientAddress = client,
                 ReceivedAt = time.GetUtcNow(),
+                Account = account.Name,
             };
 
             // SmtpServer hands the message without the CRLF that ends its last line (it counts it as part of the
@@ -57,6 +72,15 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
             return FailureReply(ex);
         }
     }
+
+    /// <summary>
+    /// For an account whose transport sends to the header recipients: why it cannot honour this envelope (a header
+    /// recipient the envelope does not name, too many recipients), or null.
+    /// </summary>
+    private static string? HeaderRefusal(IReadOnlyList<string> recipients, HeaderCheck headers) =>
+        headers.Headers is { } list
+            ? HeaderAddressing.Decide(recipients, list).Refusal
+            : "this account sends through the Gmail API, which reads the recipients from the headers, and this message's header block cannot be read";
 
     /// <summary>The reply when the spool cannot take a message: 452 when the disk is full, 451 otherwise; either way the client keeps it.</summary>
     internal static SmtpResponse FailureReply(Exception exception) =>

@@ -2,8 +2,7 @@ using System.Buffers;
 using Microsoft.Extensions.Options;
 using MimeKit;
 using MimeKit.Utils;
-using Relay.OAuth;
-using Relay.Rewrite;
+using Relay.Accounts;
 using Relay.Spool;
 
 namespace Relay.Notify;
@@ -15,8 +14,7 @@ namespace Relay.Notify;
 /// </summary>
 internal sealed class MailNotifier(
     FileSpool spool,
-    IAccessTokenSource tokens,
-    IOptions<AccountOptions> account,
+    AccountSet accounts,
     IOptions<NotifyOptions> options,
     TimeProvider time,
     ILogger<MailNotifier> logger) : INotifier
@@ -27,7 +25,9 @@ internal sealed class MailNotifier(
 
     public async Task SendAsync(Notification notification, CancellationToken cancellationToken)
     {
-        if ((tokens.Account ?? account.Value.Address) is not { Length: > 0 } sender)
+        // Sent as the default account (else the first): the one an operator set up first.
+        var account = accounts.Default ?? accounts.All[0];
+        if ((account.Tokens.Account ?? account.Settings.Address) is not { Length: > 0 } sender)
         {
             NotifyLog.NoSender(logger, notification.Kind);
             return;
@@ -39,7 +39,7 @@ internal sealed class MailNotifier(
             var bytes = Compose(notification, sender, to);
             var now = time.GetUtcNow();
             var entry = await spool.EnqueueAsync(
-                new SpoolEntry { Id = string.Empty, MailFrom = sender, Recipients = [to], ReceivedAt = now, Notification = true },
+                new SpoolEntry { Id = string.Empty, MailFrom = sender, Recipients = [to], ReceivedAt = now, Notification = true, Account = account.Name },
                 new ReadOnlySequence<byte>(bytes),
                 ReadOnlyMemory<byte>.Empty,
                 cancellationToken);

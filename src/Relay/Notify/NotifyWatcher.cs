@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Options;
+using Relay.Accounts;
 using Relay.OAuth;
 using Relay.Outbound;
 using Relay.Spool;
@@ -9,19 +10,17 @@ namespace Relay.Notify;
 
 /// <summary>
 /// Looks at the relay every <see cref="CheckInterval"/> and tells the operator (<see cref="INotifier"/>s) when delivery
-/// has been held too long, when the account must be authorized again, when the Testing limit is near, and which
-/// messages went to the dead letters. Each condition is told at most once per <see cref="RepeatAfter"/>. A notification
+/// to an account has been held too long, when an account must be authorized again, when the Testing limit is near, and
+/// which messages went to the dead letters. Each condition is told at most once per <see cref="RepeatAfter"/> and account. A notification
 /// the relay wrote itself never leads to another one: its own dead letter is logged, not told.
 /// </summary>
 internal sealed class NotifyWatcher(
-    DeliveryGate gate,
-    IAccessTokenSource tokens,
+    AccountSet accounts,
     DeliveryEvents events,
     FileSpool spool,
     IEnumerable<INotifier> notifiers,
     IOptions<NotifyOptions> options,
     IOptions<OutboundOptions> outbound,
-    IOptions<GoogleOptions> google,
     TimeProvider time,
     ILogger<NotifyWatcher> logger) : BackgroundService
 {
@@ -30,7 +29,7 @@ internal sealed class NotifyWatcher(
     private const int DigestLines = 20;
 
     private readonly INotifier[] _notifiers = [.. notifiers.Where(n => n.Enabled)];
-    private readonly Dictionary<NotificationKind, DateTimeOffset> _lastTold = [];
+    private readonly Dictionary<(NotificationKind Kind, string? Account), DateTimeOffset> _lastTold = [];
     private readonly List<DeadLetterNote> _newDead = [];
 
     /// <summary>Raised after each check (for tests on a fake clock: the check ran, whatever it told).</summary>
@@ -67,36 +66,44 @@ internal sealed class NotifyWatcher(
     internal async Task CheckAsync(CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        var status = tokens.Status;
-        if (gate.State is { Reason: not HoldReason.None, HeldSince: { } since } state && now - since >= options.Value.HeldAfter && Due(NotificationKind.Held, now))
+        foreach (var account in accounts.All)
         {
-            await TellAsync(Held(state, since, status.Account, now), now, cancellationToken);
+            await CheckAsync(account, now, cancellationToken);
         }
 
-        var serviceAccount = google.Value.ServiceAccountKeyFile is { Length: > 0 };
-        if (status is { Account: { } account, Problem: { } problem } && Due(NotificationKind.Reauthorize, now))
+        if (Due(NotificationKind.DeadLetters, null, now) && TakeNewDead() is { Count: > 0 } dead)
         {
-            await TellAsync(Reauthorize(account, problem, now), now, cancellationToken);
-        }
-        else if (!serviceAccount && TokenHealth.TestingWarning(status, time) is { } warning && Due(NotificationKind.TestingLimit, now))
-        {
-            await TellAsync(new Notification(NotificationKind.TestingLimit, now, status.Account, $"Relay: the authorization of {status.Account} may end soon", warning), now, cancellationToken);
-        }
-
-        if (Due(NotificationKind.DeadLetters, now) && TakeNewDead() is { Count: > 0 } dead)
-        {
-            await TellAsync(Digest(dead, status.Account, now), now, cancellationToken);
+            await TellAsync(Digest(dead, (accounts.Default ?? accounts.All[0]).Tokens.Account, now), null, now, cancellationToken);
         }
 
         Checked?.Invoke();
     }
 
-    private bool Due(NotificationKind kind, DateTimeOffset now) => !_lastTold.TryGetValue(kind, out var last) || now - last >= RepeatAfter;
+    private async Task CheckAsync(RelayAccount relayAccount, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var (tokens, name) = (relayAccount.Tokens, relayAccount.Name);
+        var status = tokens.Status;
+        if (relayAccount.Gate.State is { Reason: not HoldReason.None, HeldSince: { } since } state && now - since >= options.Value.HeldAfter && Due(NotificationKind.Held, name, now))
+        {
+            await TellAsync(Held(state, since, status.Account, tokens.Remedy, now), name, now, cancellationToken);
+        }
 
-    private async Task TellAsync(Notification notification, DateTimeOffset now, CancellationToken cancellationToken)
+        if (status is { Account: { } account, Problem: { } problem } && Due(NotificationKind.Reauthorize, name, now))
+        {
+            await TellAsync(Reauthorize(account, problem, tokens.Remedy, now), name, now, cancellationToken);
+        }
+        else if (tokens.Authorizable && TokenHealth.TestingWarning(status, time) is { } warning && Due(NotificationKind.TestingLimit, name, now))
+        {
+            await TellAsync(new Notification(NotificationKind.TestingLimit, now, status.Account, $"Relay: the authorization of {status.Account} may end soon", warning), name, now, cancellationToken);
+        }
+    }
+
+    private bool Due(NotificationKind kind, string? account, DateTimeOffset now) => !_lastTold.TryGetValue((kind, account), out var last) || now - last >= RepeatAfter;
+
+    private async Task TellAsync(Notification notification, string? account, DateTimeOffset now, CancellationToken cancellationToken)
     {
         // Counted as told whatever the channels make of it: a failing channel must not turn into a message a minute.
-        _lastTold[notification.Kind] = now;
+        _lastTold[(notification.Kind, account)] = now;
         NotifyLog.Notifying(logger, notification.Kind, notification.Subject);
         foreach (var notifier in _notifiers)
         {
@@ -144,11 +151,11 @@ internal sealed class NotifyWatcher(
         }
     }
 
-    private Notification Held(GateState state, DateTimeOffset since, string? account, DateTimeOffset now)
+    private Notification Held(GateState state, DateTimeOffset since, string? account, string remedy, DateTimeOffset now)
     {
         var (what, fix) = state.Reason == HoldReason.Quota
             ? ("Gmail's sending limit is reached", "Nothing, if the limit frees by itself (a rolling 24 hours). If it does not, send less, or set Relay:Quota to the account's real limit.")
-            : ("the account's token is refused", $"{Sentence(tokens.Remedy)} Until then this e-mail waits in the queue too; the webhook is the channel that works meanwhile.");
+            : ("the account's token is refused", $"{Sentence(remedy)} Until then this e-mail waits in the queue too; the webhook is the channel that works meanwhile.");
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Delivery through {account ?? "(no account)"} has been held since {since:yyyy-MM-dd HH:mm} UTC ({Minutes(now - since)}): {what}.")
             .AppendLine(CultureInfo.InvariantCulture, $"Detail: {state.Detail}")
@@ -163,9 +170,9 @@ internal sealed class NotifyWatcher(
         };
     }
 
-    private Notification Reauthorize(string account, string problem, DateTimeOffset now)
+    private Notification Reauthorize(string account, string problem, string remedy, DateTimeOffset now)
     {
-        var fix = Sentence(tokens.Remedy);
+        var fix = Sentence(remedy);
         var text = $"Google no longer accepts the authorization of {account}: {problem}{Environment.NewLine}" +
                    $"Mail is kept in the queue ({spool.Count} message(s)) and goes out once this is fixed.{Environment.NewLine}What to do: {fix}{Environment.NewLine}";
         return new Notification(NotificationKind.Reauthorize, now, account, $"Relay: {account} must be authorized again", text) { Queued = spool.Count };

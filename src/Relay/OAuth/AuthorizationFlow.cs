@@ -7,7 +7,6 @@ using Google.Apis.Auth.OAuth2.Flows;
 using Google.Apis.Auth.OAuth2.Responses;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
-using Relay.Rewrite;
 
 namespace Relay.OAuth;
 
@@ -23,21 +22,27 @@ internal sealed record AuthorizationStart(string Url, string State, string Redir
 
 /// <summary>
 /// Google's authorization-code flow with PKCE (S256), <c>access_type=offline</c> and <c>prompt=consent</c> (so a refresh
-/// token comes back every time), scopes <c>https://mail.google.com/ openid email</c> (the account is read from the ID
-/// token, not typed). The <c>state</c> is random, single-use and expires after ten minutes. Each way a user can fail is
+/// token comes back every time), scopes <c>openid email</c> and the account's Gmail scope (<c>https://mail.google.com/</c>
+/// for SMTP, <c>gmail.send</c> for the Gmail API; the Google account is read from the ID token, not typed). One flow per
+/// account of the relay. The <c>state</c> is random, single-use and expires after ten minutes. Each way a user can fail is
 /// turned into a sentence that says what to do. A flow can only be finished by who started it (<see cref="FlowOwner"/>),
 /// and a consent for another account than the authorized one replaces it only once the operator confirms; the replaced
 /// authorization is then revoked at Google.
 /// </summary>
 internal sealed class AuthorizationFlow(
     IOptions<GoogleOptions> google,
-    IOptions<AccountOptions> account,
     GoogleAccessTokenSource tokens,
     TimeProvider time,
     ILogger<AuthorizationFlow> logger)
 {
     public static readonly TimeSpan StateLifetime = TimeSpan.FromMinutes(10);
-    private static readonly string[] Scopes = [GoogleOptions.GmailScope, "openid", "email"];
+    private readonly string[] _scopes = [tokens.Settings.Scope, "openid", "email"];
+
+    /// <summary>The client id and secret for a new authorization: those entered on the page last time, else configuration.</summary>
+    public (string? ClientId, string? ClientSecret) Client => tokens.Client;
+
+    /// <summary>Whether <paramref name="state"/> was issued by this flow and may still be finished or confirmed here.</summary>
+    public bool Knows(string state) => _pending.ContainsKey(state) || _unconfirmed.ContainsKey(state) || _finished.ContainsKey(state);
 
     private readonly ConcurrentDictionary<string, Pending> _pending = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, bool> _claimed = new(StringComparer.Ordinal);
@@ -246,14 +251,16 @@ internal sealed class AuthorizationFlow(
             return Failure("Google did not say which account consented (no email in the ID token). Keep the openid and email scopes on the consent screen.");
         }
 
-        if (token.Scope is { } scope && !scope.Split(' ').Contains(GoogleOptions.GmailScope))
+        if (token.Scope is { } scope && !scope.Split(' ').Contains(tokens.Settings.Scope))
         {
             return Failure("The Gmail permission was not granted: on Google's consent page, tick the box that lets the app send mail, then authorize again.");
         }
 
-        if (account.Value.Address is { Length: > 0 } expected && !string.Equals(expected, email, StringComparison.OrdinalIgnoreCase))
+        if (tokens.Settings.Address is { Length: > 0 } expected && !string.Equals(expected, email, StringComparison.OrdinalIgnoreCase))
         {
-            return Failure($"You consented as {email}, but this relay sends as {expected} (Relay:Account:Address). Sign in to Google as {expected} and authorize again.");
+            return Failure(tokens.Settings.IsDefaultName
+                ? $"You consented as {email}, but this relay sends as {expected} (Relay:Account:Address). Sign in to Google as {expected} and authorize again."
+                : $"You consented as {email}, but the relay's account '{tokens.Settings.Name}' sends as {expected} (its Address in Relay:Accounts). Sign in to Google as {expected} and authorize again.");
         }
 
         var authorization = new StoredAuthorization
@@ -353,9 +360,9 @@ internal sealed class AuthorizationFlow(
         new(new GoogleAccessTokenSource.EndpointInitializer(google.Value.AuthorizationEndpoint, google.Value.TokenEndpoint, google.Value.RevocationEndpoint)
         {
             ClientSecrets = new ClientSecrets { ClientId = clientId, ClientSecret = clientSecret },
-            Scopes = Scopes,
+            Scopes = _scopes,
             Prompt = "consent",
-            LoginHint = account.Value.Address,
+            LoginHint = tokens.Settings.Address,
             Clock = new TimeProviderClock(time),
         });
 

@@ -2,8 +2,7 @@ using System.Net.Http.Json;
 using Google.Apis.Auth.OAuth2;
 using Google.Apis.Auth.OAuth2.Flows;
 using Google.Apis.Auth.OAuth2.Responses;
-using Microsoft.Extensions.Options;
-using Relay.Rewrite;
+using Relay.Accounts;
 
 namespace Relay.OAuth;
 
@@ -18,6 +17,7 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
     private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     private readonly GoogleOptions _options;
+    private readonly Account _account;
     private readonly TokenStore _store;
     private readonly TimeProvider _time;
     private readonly ILogger<GoogleAccessTokenSource> _logger;
@@ -27,18 +27,24 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
     private State? _state;
     private string? _lastToken;
 
-    public GoogleAccessTokenSource(IOptions<GoogleOptions> google, IOptions<AccountOptions> account, TokenStore store, TimeProvider time, ILogger<GoogleAccessTokenSource> logger)
+    /// <param name="google">Google's endpoints (the account carries its own client).</param>
+    public GoogleAccessTokenSource(Account account, GoogleOptions google, TokenStore store, TimeProvider time, ILogger<GoogleAccessTokenSource> logger)
     {
-        _options = google.Value;
+        _options = google;
+        _account = account;
         _store = store;
         _time = time;
         _logger = logger;
-        var address = account.Value.Address;
         _initial = () => store.Load() is { } stored ? Build(stored, "web")
-            : _options.RefreshToken is { Length: > 0 } refreshToken && address is { Length: > 0 }
-                ? Build(new StoredAuthorization { Account = address, RefreshToken = refreshToken, ClientId = _options.ClientId ?? "", AuthorizedAt = default }, "configuration")
+            : account.RefreshToken is { Length: > 0 } refreshToken && account.Address is { Length: > 0 } address
+                ? Build(new StoredAuthorization { Account = address, RefreshToken = refreshToken, ClientId = account.ClientId ?? "", AuthorizedAt = default }, "configuration")
                 : State.None;
     }
+
+    /// <summary>The account of the relay this source holds tokens for (its settings, not the Google account that consented).</summary>
+    public Account Settings => _account;
+
+    public bool Authorizable => true;
 
     /// <summary>Reads the token store, once (<see cref="StartupSequence"/>); the first use reads it otherwise.</summary>
     public void Load()
@@ -54,8 +60,11 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
     public string? Account => Current.Authorization?.Account;
 
     public string Remedy => Status.Source == "configuration"
-        ? $"authorize {Account} again on the web page or with 'relay authorize', or give a new Relay:Google:RefreshToken"
-        : $"authorize {Account ?? "an account"} again on the web page or with 'relay authorize'";
+        ? $"authorize {Account} again on the web page or with '{AuthorizeCommand}', or give a new Relay:Google:RefreshToken"
+        : $"authorize {Account ?? "an account"} again on the web page or with '{AuthorizeCommand}'";
+
+    private string AuthorizeCommand => string.Equals(_account.Name, Accounts.Account.DefaultName, StringComparison.OrdinalIgnoreCase)
+        ? "relay authorize" : $"relay authorize --account {_account.Name}";
 
     public TokenStatus Status
     {
@@ -75,7 +84,7 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
 
     /// <summary>The client id and secret to use for a new authorization: those entered on the page last time, else configuration.</summary>
     public (string? ClientId, string? ClientSecret) Client =>
-        Current.Authorization is { ClientSecret: { } secret } stored ? (stored.ClientId, secret) : (_options.ClientId, _options.ClientSecret);
+        Current.Authorization is { ClientSecret: { } secret } stored ? (stored.ClientId, secret) : (_account.ClientId, _account.ClientSecret);
 
     private State Current
     {
@@ -246,8 +255,8 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
     {
         var flow = new GoogleAuthorizationCodeFlow(new EndpointInitializer(_options.AuthorizationEndpoint, _options.TokenEndpoint, _options.RevocationEndpoint)
         {
-            ClientSecrets = new ClientSecrets { ClientId = authorization.ClientId, ClientSecret = authorization.ClientSecret ?? _options.ClientSecret },
-            Scopes = [GoogleOptions.GmailScope],
+            ClientSecrets = new ClientSecrets { ClientId = authorization.ClientId, ClientSecret = authorization.ClientSecret ?? _account.ClientSecret },
+            Scopes = [_account.Scope],
             Clock = new TimeProviderClock(_time),
         });
         var credential = new UserCredential(flow, authorization.Account, new TokenResponse { RefreshToken = authorization.RefreshToken });

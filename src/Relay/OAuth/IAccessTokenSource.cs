@@ -1,6 +1,6 @@
 namespace Relay.OAuth;
 
-/// <summary>Access tokens for the authorized account, shared by every delivery in flight.</summary>
+/// <summary>Access tokens for one account of the relay, shared by every delivery in flight for it.</summary>
 internal interface IAccessTokenSource
 {
     /// <summary>Reads what the source needs from disk (the token store, a service account's key); at start, once.</summary>
@@ -20,6 +20,18 @@ internal interface IAccessTokenSource
     /// deliveries report the same rejected token.
     /// </summary>
     Task<string> RefreshRejectedAsync(string rejectedToken, CancellationToken cancellationToken);
+
+    /// <summary>Refreshes now, whatever the current token's age (the weekly keep-alive, <c>relay check</c>); returns the new access token.</summary>
+    Task<string> RefreshNowAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// True when a person authorizes this source in a browser (and may revoke it); false when it comes from configuration
+    /// alone (a service account), which the relay cannot revoke.
+    /// </summary>
+    bool Authorizable { get; }
+
+    /// <summary>Revokes the authorization at Google and forgets it; nothing to do when none is stored.</summary>
+    Task RevokeAsync(CancellationToken cancellationToken);
 
     /// <summary>What the status page and the health checks show.</summary>
     TokenStatus Status { get; }

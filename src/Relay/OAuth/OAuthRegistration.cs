@@ -7,14 +7,7 @@ internal static class OAuthRegistration
         services.AddRelayOptions<GoogleOptions, GoogleOptionsValidator>(GoogleOptions.Section);
         services.AddRelayOptions<SecretsOptions, SecretsOptionsValidator>(SecretsOptions.Section);
         services.AddSingleton<SecretBox>();
-        services.AddSingleton<TokenStore>();
-        services.AddSingleton<GoogleAccessTokenSource>();
-        services.AddSingleton<IAccessTokenSource>(sp =>
-            sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<GoogleOptions>>().Value.ServiceAccountKeyFile is { Length: > 0 }
-                ? ActivatorUtilities.CreateInstance<ServiceAccountTokenSource>(sp)
-                : sp.GetRequiredService<GoogleAccessTokenSource>());
-        services.AddSingleton<AuthorizationFlow>();
-        services.AddHostedService<TokenHealth>();
+        services.AddHostedService<TokenHealth>(); // token sources and flows are per account: Accounts.AccountSet
         return services;
     }
 }

@@ -49,7 +49,7 @@ internal sealed class SecretsOptionsValidator(IOptions<RelayOptions> relay) : IV
                 errors.Add(nameof(options.KeyFile), $"'{path}' does not hold a valid key (the base64 of 32 bytes). Restore the key file from your backup; for a new installation, {Generate}.");
             }
         }
-        else if (TokenStorePath() is { } store && File.Exists(store))
+        else if (TokenStorePath() is { } store)
         {
             errors.Add(nameof(options.KeyFile),
                 $"'{path}' does not exist, but the token store {store} is encrypted with the key it held. Restore the key file at {path} " +
@@ -60,14 +60,15 @@ internal sealed class SecretsOptionsValidator(IOptions<RelayOptions> relay) : IV
         return errors.Result;
     }
 
-    /// <summary>Null when the data folder itself is misconfigured (reported for Relay:DataPath).</summary>
+    /// <summary>A token store of any account (<see cref="TokenStore.PathIn"/>); null when there is none, or the data folder itself is misconfigured (reported for Relay:DataPath).</summary>
     private string? TokenStorePath()
     {
         try
         {
-            return TokenStore.PathIn(relay.Value.DataPath);
+            var folder = Path.GetDirectoryName(TokenStore.PathIn(relay.Value.DataPath))!;
+            return Directory.Exists(folder) ? Directory.EnumerateFiles(folder, "authorization*.bin").Order(StringComparer.Ordinal).FirstOrDefault() : null;
         }
-        catch (OptionsValidationException)
+        catch (Exception ex) when (ex is OptionsValidationException or IOException or UnauthorizedAccessException)
         {
             return null;
         }

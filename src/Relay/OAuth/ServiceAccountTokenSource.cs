@@ -1,13 +1,12 @@
 using Google.Apis.Auth.OAuth2;
 using Google.Apis.Auth.OAuth2.Responses;
-using Microsoft.Extensions.Options;
-using Relay.Rewrite;
+using Relay.Accounts;
 
 namespace Relay.OAuth;
 
 /// <summary>
 /// Google Workspace without a browser: a service account with domain-wide delegation acts as
-/// <c>Relay:Account:Address</c> (JWT bearer grant at the key's <c>token_uri</c>). No consent, no 7-day Testing limit.
+/// the account's address (JWT bearer grant at the key's <c>token_uri</c>). No consent, no 7-day Testing limit.
 /// </summary>
 internal sealed class ServiceAccountTokenSource : IAccessTokenSource
 {
@@ -18,16 +17,21 @@ internal sealed class ServiceAccountTokenSource : IAccessTokenSource
     private DateTimeOffset? _lastRefresh;
     private string? _problem;
 
-    public ServiceAccountTokenSource(IOptions<GoogleOptions> google, IOptions<AccountOptions> account, TimeProvider time, ILogger<ServiceAccountTokenSource> logger)
+    private readonly string _scope;
+    private readonly string _keySetting;
+
+    public ServiceAccountTokenSource(Account account, TimeProvider time, ILogger<ServiceAccountTokenSource> logger)
     {
         _time = time;
         _logger = logger;
-        Account = account.Value.Address!;
-        var keyFile = google.Value.ServiceAccountKeyFile!;
+        Account = account.Address!;
+        _scope = account.Scope;
+        _keySetting = account.IsDefaultName ? "Relay:Google:ServiceAccountKeyFile" : $"ServiceAccountKeyFile of the account {account.Name} in Relay:Accounts";
+        var keyFile = account.ServiceAccountKeyFile!;
         _credential = new(() =>
         {
             var key = CredentialFactory.FromFile<ServiceAccountCredential>(keyFile);
-            var credential = (ServiceAccountCredential)key.ToGoogleCredential().CreateWithUser(Account).CreateScoped(GoogleOptions.GmailScope).UnderlyingCredential;
+            var credential = (ServiceAccountCredential)key.ToGoogleCredential().CreateWithUser(Account).CreateScoped(_scope).UnderlyingCredential;
             OAuthLog.ServiceAccount(logger, credential.Id, Account);
             return credential;
         });
@@ -49,7 +53,7 @@ internal sealed class ServiceAccountTokenSource : IAccessTokenSource
     }
 
     public string Remedy =>
-        $"check the service account key (Relay:Google:ServiceAccountKeyFile) and that the Workspace admin allows its client ID the scope https://mail.google.com/ " +
+        $"check the service account key ({_keySetting}) and that the Workspace admin allows its client ID the scope {_scope} " +
         $"for {Account} (Admin console: Security > Access and data control > API controls > Domain-wide delegation)";
 
     public TokenStatus Status => new(
@@ -74,6 +78,13 @@ internal sealed class ServiceAccountTokenSource : IAccessTokenSource
             throw Refused(ex);
         }
     }
+
+    public bool Authorizable => false;
+
+    public Task<string> RefreshNowAsync(CancellationToken cancellationToken) => RefreshRejectedAsync(Credential.Token?.AccessToken ?? "", cancellationToken);
+
+    public Task RevokeAsync(CancellationToken cancellationToken) =>
+        throw new InvalidOperationException($"{Account} sends with a service account given in configuration: remove its key from the configuration, or its client ID from the Workspace admin console's domain-wide delegation, to stop it.");
 
     public async Task<string> RefreshRejectedAsync(string rejectedToken, CancellationToken cancellationToken)
     {
@@ -114,7 +125,7 @@ internal sealed class ServiceAccountTokenSource : IAccessTokenSource
         var described = ex.Error?.Error is "unauthorized_client" or "access_denied" or "invalid_grant"
             ? new AuthorizationRequiredException(
                 $"Google refused the service account {Credential.Id} for {Account} ({ex.Error.Error}: {ex.Error.ErrorDescription}). In the Google Workspace admin console " +
-                "(Security → API controls → Domain-wide delegation), authorize its client ID for https://mail.google.com/, and check that the account exists in that domain.")
+                $"(Security → API controls → Domain-wide delegation), authorize its client ID for {_scope}, and check that the account exists in that domain.")
             : GoogleAccessTokenSource.Describe(ex);
         _problem = described is AuthorizationRequiredException ? described.Message : null;
         return described;

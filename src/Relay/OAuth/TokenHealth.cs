@@ -1,13 +1,13 @@
-using Microsoft.Extensions.Options;
+using Relay.Accounts;
 
 namespace Relay.OAuth;
 
 /// <summary>
-/// Keeps the authorization alive without anyone looking: a refresh at least weekly (Google drops refresh tokens unused
+/// Keeps each account's authorization alive without anyone looking: a refresh at least weekly (Google drops refresh tokens unused
 /// for six months), and from day 5 to day 7 after an authorization a daily reminder that a consent screen left in
 /// Testing kills the token on day 7.
 /// </summary>
-internal sealed class TokenHealth(GoogleAccessTokenSource tokens, IOptions<GoogleOptions> google, TimeProvider time, ILogger<TokenHealth> logger) : BackgroundService
+internal sealed class TokenHealth(AccountSet accounts, TimeProvider time, ILogger<TokenHealth> logger) : BackgroundService
 {
     public static readonly TimeSpan CheckInterval = TimeSpan.FromHours(12);
     public static readonly TimeSpan KeepAliveAge = TimeSpan.FromDays(6);
@@ -25,8 +25,16 @@ internal sealed class TokenHealth(GoogleAccessTokenSource tokens, IOptions<Googl
 
     internal async Task CheckAsync(CancellationToken cancellationToken)
     {
+        foreach (var account in accounts.All)
+        {
+            await CheckAsync(account.Tokens, cancellationToken);
+        }
+    }
+
+    private async Task CheckAsync(IAccessTokenSource tokens, CancellationToken cancellationToken)
+    {
         var status = tokens.Status;
-        if (status.Account is null || google.Value.ServiceAccountKeyFile is { Length: > 0 })
+        if (status.Account is null || !tokens.Authorizable)
         {
             return;
         }

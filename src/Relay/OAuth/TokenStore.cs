@@ -1,21 +1,26 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.Extensions.Options;
 
 namespace Relay.OAuth;
 
 /// <summary>
-/// Keeps the authorized account in <c>&lt;DataPath&gt;/oauth/authorization.bin</c>, encrypted with <see cref="SecretBox"/>,
-/// written atomically. Nothing is ever deleted on a failure: a refused token is marked, and replaced by the next authorization.
+/// Keeps one account's authorization in <c>&lt;DataPath&gt;/oauth/</c> (<see cref="PathIn"/>), encrypted with
+/// <see cref="SecretBox"/>, written atomically. Nothing is ever deleted on a failure: a refused token is marked, and
+/// replaced by the next authorization.
 /// </summary>
-internal sealed class TokenStore(IOptions<RelayOptions> relay, SecretBox box, ILogger<TokenStore> logger)
+internal sealed class TokenStore(string filePath, SecretBox box, ILogger<TokenStore> logger)
 {
     private const string Purpose = "Relay.OAuth.StoredAuthorization.v1";
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public string FilePath { get; } = PathIn(relay.Value.DataPath);
+    public string FilePath { get; } = Path.GetFullPath(filePath);
 
-    public static string PathIn(string dataPath) => Path.GetFullPath(Path.Combine(dataPath, "oauth", "authorization.bin"));
+    /// <summary>
+    /// The account named <c>default</c> (the single-account configuration) keeps <c>authorization.bin</c>, the file of
+    /// every relay before several accounts, so an upgrade picks it up as it is; any other account has <c>authorization.NAME.bin</c>.
+    /// </summary>
+    public static string PathIn(string dataPath, string account = Accounts.Account.DefaultName) => Path.GetFullPath(Path.Combine(
+        dataPath, "oauth", string.Equals(account, Accounts.Account.DefaultName, StringComparison.OrdinalIgnoreCase) ? "authorization.bin" : $"authorization.{account.ToLowerInvariant()}.bin"));
 
     public StoredAuthorization? Load()
     {

@@ -1,21 +1,19 @@
 using Microsoft.Extensions.Options;
-using Relay.OAuth;
+using Relay.Accounts;
 using Relay.Spool;
 
 namespace Relay.Outbound;
 
 /// <summary>
-/// Takes due messages from the spool and has them delivered, <see cref="OutboundOptions.Concurrency"/> at a time, each
-/// loop on its own reused connection: it waits for an account and for the queue to be open, reserves the sending quota,
-/// runs a <see cref="DeliveryAttempt"/> and has its outcome recorded (<see cref="OutcomeRecorder"/>). Every outcome is
-/// a value: one bad message never stops a loop.
+/// Takes due messages from the spool and has them delivered: for each account, <see cref="OutboundOptions.Concurrency"/>
+/// loops, each with its own transport (<see cref="IMessageTransport"/>, a reused connection for SMTP), taking only that
+/// account's messages. A loop waits for its account to be authorized and not held, reserves the account's sending
+/// quota, sends, and has the outcome recorded (<see cref="OutcomeRecorder"/>). Every outcome is a value: one bad
+/// message never stops a loop, and one account's hold never stops another's.
 /// </summary>
 internal sealed class DeliveryWorker(
     FileSpool spool,
-    IAccessTokenSource tokens,
-    DeliveryGate gate,
-    QuotaGuard quota,
-    DeliveryAttempt attempt,
+    AccountSet accounts,
     OutcomeRecorder recorder,
     IOptions<OutboundOptions> outbound,
     IServiceProvider services,
@@ -26,16 +24,30 @@ internal sealed class DeliveryWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // A new authorization ends a hold at once, and is what the worker waits for when there is no account yet.
+        ReportUnrouted();
+
+        // Stopping ends the taking of new messages at once; messages already being sent get InFlightGrace to finish,
+        // so that a "docker stop" does not cut a message Gmail may already have, which would then go out twice.
+        using var sendAbort = new CancellationTokenSource();
+        await using var _ = stoppingToken.Register(() => sendAbort.CancelAfter(InFlightGrace));
+        await Task.WhenAll(accounts.All.Select(account => RunAccountAsync(account, stoppingToken, sendAbort.Token)));
+    }
+
+    private async Task RunAccountAsync(RelayAccount account, CancellationToken stoppingToken, CancellationToken sendAbort)
+    {
+        await Task.Yield();
+        var tokens = account.Tokens;
+
+        // A new authorization ends a hold at once, and is what the loops wait for when there is no account yet.
         var accountChanged = new SemaphoreSlim(0);
         tokens.Changed += () =>
         {
-            gate.Open();
+            account.Gate.Open();
             accountChanged.Release();
         };
         while (tokens.Account is null)
         {
-            OutboundLog.NoAccount(logger);
+            OutboundLog.NoAccount(logger, account.Name);
             try
             {
                 await accountChanged.WaitAsync(stoppingToken);
@@ -47,30 +59,27 @@ internal sealed class DeliveryWorker(
         }
 
         var options = outbound.Value;
-        OutboundLog.Started(logger, tokens.Account, options.Host, options.Port, options.Concurrency);
-
-        // Stopping ends the taking of new messages at once; messages already being sent get InFlightGrace to finish,
-        // so that a "docker stop" does not cut a message Gmail may already have, which would then go out twice.
-        using var sendAbort = new CancellationTokenSource();
-        await using var _ = stoppingToken.Register(() => sendAbort.CancelAfter(InFlightGrace));
-        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => RunLoopAsync(stoppingToken, sendAbort.Token)));
-        await SaveQuotaAsync(force: true);
+        OutboundLog.Started(logger, account.Name, tokens.Account, account.Settings.Transport.ToString(), options.Concurrency);
+        var keys = accounts.SpoolKeys(account);
+        await Task.WhenAll(Enumerable.Range(0, options.Concurrency).Select(_ => RunLoopAsync(account, keys, stoppingToken, sendAbort)));
+        await SaveQuotaAsync(account, force: true);
     }
 
-    private async Task RunLoopAsync(CancellationToken stoppingToken, CancellationToken sendAbort)
+    private async Task RunLoopAsync(RelayAccount account, IReadOnlyList<string> keys, CancellationToken stoppingToken, CancellationToken sendAbort)
     {
         await Task.Yield();
-        await using var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services);
+        var (gate, quota) = (account.Gate, account.Quota);
+        await using var transport = IMessageTransport.For(account, services);
         while (!stoppingToken.IsCancellationRequested)
         {
             SpoolEntry entry;
             try
             {
                 var pass = await gate.WaitAsync(stoppingToken);
-                entry = await spool.LeaseAsync(stoppingToken);
+                entry = await spool.LeaseAsync(keys, stoppingToken);
                 if (!gate.StillOpenFor(pass))
                 {
-                    // Another worker's outcome held the queue while this one waited for a message: no attempt now.
+                    // Another loop's outcome held the account while this one waited for a message: no attempt now.
                     spool.Release(entry);
                     continue;
                 }
@@ -81,9 +90,9 @@ internal sealed class DeliveryWorker(
             }
 
             // Read per message: the account may be authorized again, replaced or revoked while the relay runs.
-            if (tokens.Account is not { } sender)
+            if (account.Tokens.Account is not { } sender)
             {
-                await recorder.RecordAsync("(no account)", entry, DeliveryOutcome.NeedsAuthorization("No Google account is authorized."));
+                await recorder.RecordAsync(account, "(no account)", entry, DeliveryOutcome.NeedsAuthorization($"No Google account is authorized for the relay's account '{account.Name}'."));
                 continue;
             }
 
@@ -91,14 +100,14 @@ internal sealed class DeliveryWorker(
             {
                 var (messages, recipients, messageLimit, recipientLimit) = quota.Usage;
                 gate.Hold(HoldReason.Quota, $"{messages}/{messageLimit} messages and {recipients}/{recipientLimit} recipients in the last 24 hours (Relay:Quota)", sender, freesAt);
-                spool.Release(entry); // after the hold, so no worker takes it back before the hold is seen
+                spool.Release(entry); // after the hold, so no loop takes it back before the hold is seen
                 continue;
             }
 
             DeliveryOutcome outcome;
             try
             {
-                outcome = await attempt.RunAsync(connection, sender, entry, sendAbort);
+                outcome = await transport.SendAsync(sender, entry, sendAbort);
             }
             catch (OperationCanceledException) when (sendAbort.IsCancellationRequested)
             {
@@ -110,22 +119,31 @@ internal sealed class DeliveryWorker(
 
             if (outcome.Result is DeliveryResult.Delivered or DeliveryResult.PartiallyDelivered)
             {
-                await SaveQuotaAsync(force: false);
+                await SaveQuotaAsync(account, force: false);
             }
             else
             {
                 quota.Cancel(reservation);
             }
 
-            await recorder.RecordAsync(sender, entry, outcome);
+            await recorder.RecordAsync(account, sender, entry, outcome);
         }
     }
 
-    private async Task SaveQuotaAsync(bool force)
+    /// <summary>Messages queued for an account that is no longer configured wait; say so once at start, with the fix.</summary>
+    private void ReportUnrouted()
+    {
+        foreach (var group in spool.Waiting().Where(entry => accounts.For(entry) is null).GroupBy(entry => entry.Account ?? "(default)", StringComparer.OrdinalIgnoreCase))
+        {
+            OutboundLog.AccountMissing(logger, group.Count(), group.Key);
+        }
+    }
+
+    private async Task SaveQuotaAsync(RelayAccount account, bool force)
     {
         try
         {
-            await quota.SaveAsync(force, CancellationToken.None);
+            await account.Quota.SaveAsync(force, CancellationToken.None);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -1,3 +1,5 @@
+using Relay.Outbound.GmailApi;
+
 namespace Relay.Outbound;
 
 internal static class OutboundRegistration
@@ -8,10 +10,8 @@ internal static class OutboundRegistration
         services.AddSingleton<UpstreamCertificateValidator>();
         services.AddSingleton<RetrySchedule>();
         services.AddSingleton<DeliveryEvents>();
-        services.AddSingleton<DeliveryGate>();
         services.AddRelayOptions<QuotaOptions, QuotaOptionsValidator>(QuotaOptions.Section);
-        services.AddSingleton<QuotaGuard>();
-        services.AddSingleton<DeliveryAttempt>();
+        services.AddGmailApi();
         services.AddSingleton<OutcomeRecorder>();
         services.AddHostedService<DeliveryWorker>();
         return services;

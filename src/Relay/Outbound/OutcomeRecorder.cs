@@ -1,26 +1,25 @@
 using Microsoft.Extensions.Options;
-using Relay.OAuth;
+using Relay.Accounts;
 using Relay.Spool;
 
 namespace Relay.Outbound;
 
 /// <summary>
 /// Writes down what an attempt came to: the message leaves the queue (delivered, or dead with the reason), waits for
-/// its next attempt, or goes back untouched behind a hold of the whole queue. An outcome is always recorded, even
+/// its next attempt, or goes back untouched behind a hold of its account's messages. An outcome is always recorded, even
 /// while stopping; when the spool cannot be written, the entry stays as it was on disk and is tried again.
 /// </summary>
 internal sealed class OutcomeRecorder(
     FileSpool spool,
     RetrySchedule retry,
-    DeliveryGate gate,
-    IAccessTokenSource tokens,
     DeliveryEvents events,
     IOptions<OutboundOptions> outbound,
     TimeProvider time,
     ILogger<OutcomeRecorder> logger)
 {
-    public async Task RecordAsync(string sender, SpoolEntry entry, DeliveryOutcome outcome)
+    public async Task RecordAsync(RelayAccount account, string sender, SpoolEntry entry, DeliveryOutcome outcome)
     {
+        var gate = account.Gate;
         var cancellationToken = CancellationToken.None;
         try
         {
@@ -48,7 +47,7 @@ internal sealed class OutcomeRecorder(
                     OutboundLog.Rejected(logger, entry.Id, outcome.Reply);
                     break;
                 case DeliveryResult.NeedsAuthorization:
-                    gate.Hold(HoldReason.Authorization, outcome.Reply, sender, remedy: tokens.Remedy);
+                    gate.Hold(HoldReason.Authorization, outcome.Reply, sender, remedy: account.Tokens.Remedy);
                     spool.Release(entry); // after the hold: a worker already waiting for a message must not try it again at once
                     break;
                 case DeliveryResult.QuotaReached:

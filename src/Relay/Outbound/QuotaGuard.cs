@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 namespace Relay.Outbound;
 
 /// <summary>
-/// Counts what went out through the account over a rolling 24 hours (messages and recipients), kept in
-/// <c>&lt;DataPath&gt;/quota.json</c> so a restart does not forget. A message that would cross a limit is not sent: the
+/// Counts what went out through one account over a rolling 24 hours (messages and recipients), kept in
+/// <c>&lt;DataPath&gt;/quota.json</c> (<see cref="PathIn"/>) so a restart does not forget. A message that would cross a limit is not sent: the
 /// queue is held until enough of the window has slid by.
 /// </summary>
 internal sealed class QuotaGuard
@@ -25,20 +25,20 @@ internal sealed class QuotaGuard
 
     private readonly Func<string?> _account;
 
-    public QuotaGuard(IOptions<QuotaOptions> options, IOptions<RelayOptions> relay, TimeProvider time, OAuth.IAccessTokenSource tokens)
-        : this(options, relay, time, () => tokens.Account)
-    {
-    }
-
+    /// <param name="path">Where the counters are kept (<see cref="PathIn"/>).</param>
     /// <param name="account">The account sending now, whose address decides the preset when none is configured.</param>
-    internal QuotaGuard(IOptions<QuotaOptions> options, IOptions<RelayOptions> relay, TimeProvider time, Func<string?> account)
+    public QuotaGuard(IOptions<QuotaOptions> options, string path, TimeProvider time, Func<string?> account)
     {
         _account = account;
         _options = options.Value;
         _time = time;
-        _path = Path.GetFullPath(Path.Combine(relay.Value.DataPath, "quota.json"));
+        _path = Path.GetFullPath(path);
         _loaded = new(() => Load(_path));
     }
+
+    /// <summary>The account named <c>default</c> keeps <c>quota.json</c>, as before several accounts; any other has <c>quota.NAME.json</c>.</summary>
+    public static string PathIn(string dataPath, string account) => Path.Combine(
+        dataPath, string.Equals(account, Accounts.Account.DefaultName, StringComparison.OrdinalIgnoreCase) ? "quota.json" : $"quota.{account.ToLowerInvariant()}.json");
 
     /// <summary>Reads <c>quota.json</c>, once (<see cref="StartupSequence"/>); the first use reads it otherwise.</summary>
     public void Load() => _ = _loaded.Value;

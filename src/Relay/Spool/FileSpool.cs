@@ -101,7 +101,7 @@ internal sealed partial class FileSpool
     }
 
     /// <summary>Waits for the next entry that is due and hands it out; no one else gets it until it is completed, deferred, dead-lettered or released.</summary>
-    public Task<SpoolEntry> LeaseAsync(CancellationToken cancellationToken) => Index.LeaseAsync(cancellationToken);
+    public Task<SpoolEntry> LeaseAsync(IReadOnlyList<string> accounts, CancellationToken cancellationToken) => Index.LeaseAsync(accounts, cancellationToken);
 
     /// <summary>Null when a file can be written to the spool now; otherwise why not (disk full, permissions).</summary>
     public string? WriteProbe()

@@ -19,6 +19,12 @@ internal sealed record SpoolEntry
     public required IReadOnlyList<string> Recipients { get; init; }
 
     public string? ClientAddress { get; init; }
+
+    /// <summary>
+    /// The name of the relay account the message goes out as, chosen by routing when it was accepted; null in entries
+    /// written before several accounts, which belong to the default account.
+    /// </summary>
+    public string? Account { get; init; }
     public required DateTimeOffset ReceivedAt { get; init; }
 
     /// <summary>When the entry (re)entered the queue: at receipt, or when an operator retried it. The maximum age counts from here.</summary>

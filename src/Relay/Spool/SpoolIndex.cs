@@ -1,15 +1,15 @@
 namespace Relay.Spool;
 
 /// <summary>
-/// The spool in memory: every entry waiting for delivery, ordered by when it is due, the ones handed out to a delivery
-/// loop (leased), and the dead letters. Nothing here touches a file; <see cref="FileSpool"/> changes the index after
+/// The spool in memory: every entry waiting for delivery, ordered by when it is due within its account (so that a held
+/// account's backlog never stands in another's way), the ones handed out to a delivery loop (leased), and the dead letters. Nothing here touches a file; <see cref="FileSpool"/> changes the index after
 /// the disk.
 /// </summary>
 internal sealed class SpoolIndex(TimeProvider time)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SpoolEntry> _waiting = new(StringComparer.Ordinal);
-    private readonly SortedSet<(DateTimeOffset Due, string Id)> _due = [];
+    private readonly Dictionary<string, SortedSet<(DateTimeOffset Due, string Id)>> _due = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _leased = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SpoolEntry> _dead = new(StringComparer.Ordinal);
     private TaskCompletionSource _changed = NewSignal();
@@ -78,13 +78,13 @@ internal sealed class SpoolIndex(TimeProvider time)
         {
             if (_waiting.TryGetValue(entry.Id, out var old))
             {
-                _due.Remove((old.NextAttemptAt, old.Id));
+                Due(old).Remove((old.NextAttemptAt, old.Id));
             }
 
             _leased.Remove(entry.Id);
             _dead.Remove(entry.Id);
             _waiting[entry.Id] = entry;
-            _due.Add((entry.NextAttemptAt, entry.Id));
+            Due(entry).Add((entry.NextAttemptAt, entry.Id));
             SignalLocked();
         }
     }
@@ -96,7 +96,7 @@ internal sealed class SpoolIndex(TimeProvider time)
         {
             if (_waiting.Remove(id, out var old))
             {
-                _due.Remove((old.NextAttemptAt, id));
+                Due(old).Remove((old.NextAttemptAt, id));
             }
 
             _leased.Remove(id);
@@ -139,7 +139,7 @@ internal sealed class SpoolIndex(TimeProvider time)
             }
 
             _waiting.Remove(id);
-            _due.Remove((entry.NextAttemptAt, id));
+            Due(entry).Remove((entry.NextAttemptAt, id));
             SignalLocked();
             return SpoolChange.Done(entry);
         }
@@ -161,16 +161,19 @@ internal sealed class SpoolIndex(TimeProvider time)
             }
 
             var due = entry with { NextAttemptAt = now };
-            _due.Remove((entry.NextAttemptAt, id));
+            Due(entry).Remove((entry.NextAttemptAt, id));
             _waiting[id] = due;
-            _due.Add((now, id));
+            Due(due).Add((now, id));
             SignalLocked();
             return SpoolChange.Done(due);
         }
     }
 
-    /// <summary>Waits for the next entry that is due and leases it: no one else gets it until it is requeued or forgotten.</summary>
-    public async Task<SpoolEntry> LeaseAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for the next entry that is due for one of <paramref name="accounts"/> (<see cref="SpoolEntry.Account"/>; ""
+    /// for entries that name none) and leases it: no one else gets it until it is requeued or forgotten.
+    /// </summary>
+    public async Task<SpoolEntry> LeaseAsync(IReadOnlyList<string> accounts, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -178,13 +181,22 @@ internal sealed class SpoolIndex(TimeProvider time)
             TimeSpan wait;
             lock (_gate)
             {
-                if (_due.Count > 0)
+                SortedSet<(DateTimeOffset Due, string Id)>? first = null;
+                foreach (var account in accounts)
                 {
-                    var (due, id) = _due.Min;
+                    if (_due.TryGetValue(account, out var due) && due.Count > 0 && (first is null || due.Min.CompareTo(first.Min) < 0))
+                    {
+                        first = due;
+                    }
+                }
+
+                if (first is not null)
+                {
+                    var (due, id) = first.Min;
                     var now = time.GetUtcNow();
                     if (due <= now)
                     {
-                        _due.Remove(_due.Min);
+                        first.Remove(first.Min);
                         _leased.Add(id);
                         return _waiting[id];
                     }
@@ -201,6 +213,18 @@ internal sealed class SpoolIndex(TimeProvider time)
 
             await Signal.WaitAsync(changed, wait, time, cancellationToken);
         }
+    }
+
+    /// <summary>The account's due order, made on first use (the caller holds the lock).</summary>
+    private SortedSet<(DateTimeOffset Due, string Id)> Due(SpoolEntry entry)
+    {
+        var account = entry.Account ?? "";
+        if (!_due.TryGetValue(account, out var due))
+        {
+            _due[account] = due = [];
+        }
+
+        return due;
     }
 
     private void SignalLocked()

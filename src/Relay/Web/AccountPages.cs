@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Relay.Accounts;
 using Relay.OAuth;
 using Relay.Outbound;
 using Relay.Spool;
@@ -17,13 +18,19 @@ internal static class AccountPages
     {
         var pages = app.MapGroup("").RequireAuthorization();
         pages.MapGet("/", Status);
-        pages.MapGet("/authorize", (HttpContext context, GoogleAccessTokenSource tokens, IOptions<WebOptions> web) => AuthorizeForm(context, tokens, web.Value, null));
-        pages.MapPost("/authorize", (HttpContext context, [FromForm] string? clientId, [FromForm] string? clientSecret,
-            GoogleAccessTokenSource tokens, AuthorizationFlow flow, IOptions<WebOptions> web) =>
+        pages.MapGet("/authorize", (HttpContext context, string? account, AccountSet accounts, IOptions<WebOptions> web) =>
+            accounts.Find(account) is { Flow: not null } found ? AuthorizeForm(context, found, accounts.Several, web.Value, null) : NoSuchAccount(accounts, account));
+        pages.MapPost("/authorize", (HttpContext context, [FromForm] string? account, [FromForm] string? clientId, [FromForm] string? clientSecret,
+            AccountSet accounts, IOptions<WebOptions> web) =>
         {
-            if (ClientFor(tokens, clientId, clientSecret) is not var (id, secret, entered))
+            if (accounts.Find(account) is not { Flow: { } flow } found)
             {
-                return AuthorizeForm(context, tokens, web.Value, "Give the client ID and the client secret of your Google OAuth client (Google Cloud console → Clients).");
+                return NoSuchAccount(accounts, account);
+            }
+
+            if (ClientFor(found, clientId, clientSecret) is not var (id, secret, entered))
+            {
+                return AuthorizeForm(context, found, accounts.Several, web.Value, "Give the client ID and the client secret of your Google OAuth client (Google Cloud console → Clients).");
             }
 
             var (owner, browserValue) = FlowOwner.NewBrowser();
@@ -40,29 +47,61 @@ internal static class AccountPages
         });
         // No sign-in needed here (the browser Google sends back may not hold the relay's cookie: another host name); the
         // flow cookie of the browser that clicked Authorize is, and a flow of relay authorize is handed to that command.
-        app.MapGet("/oauth/callback", async (HttpContext context, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            Outcome(context, await flow.CompleteAsync(context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal),
-                FlowCaller.Browser(context.Request.Cookies[FlowCookie], callback: true), cancellationToken)));
-        pages.MapPost("/oauth/paste", async (HttpContext context, [FromForm] string? pastedUrl, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            Outcome(context, await flow.CompleteFromPastedAsync(pastedUrl ?? "", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
-        pages.MapPost("/oauth/confirm", async (HttpContext context, [FromForm] string? state, [FromForm] string? decision, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            Outcome(context, await flow.ConfirmAsync(state ?? "", decision == "replace", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
-        pages.MapPost("/revoke", async (GoogleAccessTokenSource tokens, CancellationToken cancellationToken) =>
+        app.MapGet("/oauth/callback", async (HttpContext context, AccountSet accounts, CancellationToken cancellationToken) =>
         {
-            var account = tokens.Account;
-            await tokens.RevokeAsync(cancellationToken);
-            return Page("Authorization revoked", Banner("warn", $"{E(account)} was revoked at Google and forgotten. Nothing is delivered until an account is authorized again.") +
-                """<p><a href="/authorize">Authorize an account</a></p>""");
+            var query = context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
+            var flow = FlowFor(accounts, query.GetValueOrDefault("state"));
+            return Outcome(context, await flow.CompleteAsync(query, FlowCaller.Browser(context.Request.Cookies[FlowCookie], callback: true), cancellationToken));
+        });
+        pages.MapPost("/oauth/paste", async (HttpContext context, [FromForm] string? pastedUrl, AccountSet accounts, CancellationToken cancellationToken) =>
+            Outcome(context, await CompletePastedAsync(accounts, pastedUrl ?? "", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
+        pages.MapPost("/oauth/confirm", async (HttpContext context, [FromForm] string? state, [FromForm] string? decision, AccountSet accounts, CancellationToken cancellationToken) =>
+            Outcome(context, await FlowFor(accounts, state).ConfirmAsync(state ?? "", decision == "replace", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
+        pages.MapPost("/revoke", async ([FromForm] string? account, AccountSet accounts, CancellationToken cancellationToken) =>
+        {
+            if (accounts.Find(account) is not { Flow: not null } found)
+            {
+                return NoSuchAccount(accounts, account);
+            }
+
+            var address = found.Tokens.Account;
+            await found.Tokens.RevokeAsync(cancellationToken);
+            var what = accounts.Several ? $"Nothing is delivered for the account '{found.Name}' until it is authorized again; the other accounts keep sending." : "Nothing is delivered until an account is authorized again.";
+            return Page("Authorization revoked", Banner("warn", $"{E(address)} was revoked at Google and forgotten. {E(what)}") +
+                $"""<p><a href="{E(AuthorizeLink(found, accounts.Several))}">Authorize an account</a></p>""");
         });
     }
+
+    /// <summary>Completes from a pasted address with the flow of the account that issued its state.</summary>
+    internal static Task<AuthorizationResult> CompletePastedAsync(AccountSet accounts, string pasted, FlowCaller caller, CancellationToken cancellationToken)
+    {
+        string? state = null;
+        if (Uri.TryCreate(pasted.Trim(), UriKind.Absolute, out var url))
+        {
+            state = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(url.Query).TryGetValue("state", out var value) ? value.ToString() : null;
+        }
+
+        return FlowFor(accounts, state).CompleteFromPastedAsync(pasted, caller, cancellationToken);
+    }
+
+    /// <summary>The flow that issued <paramref name="state"/>; else any flow, which answers that the authorization is unknown or expired.</summary>
+    private static AuthorizationFlow FlowFor(AccountSet accounts, string? state) =>
+        accounts.ForState(state)?.Flow ?? accounts.All.First(account => account.Flow is not null).Flow!;
+
+    private static string AuthorizeLink(RelayAccount account, bool several) => several ? $"/authorize?account={Uri.EscapeDataString(account.Name)}" : "/authorize";
+
+    private static IResult NoSuchAccount(AccountSet accounts, string? name) => Page("No such account", Banner("bad", E(accounts.Find(name) is { } found
+        ? $"The account '{found.Name}' sends with a service account given in configuration: there is nothing to authorize or revoke here."
+        : $"There is no account named '{name ?? "(default)"}' to authorize. The accounts are: {string.Join(", ", accounts.All.Select(a => a.Name))}.")) +
+        """<p><a href="/">Back to the status page</a></p>""", 404);
 
     /// <summary>
     /// The client to authorize with: what the user typed, else what is already known (stored or configured).
     /// Null when either part is missing. <c>Entered</c> tells whether the secret was typed (and so is to be stored).
     /// </summary>
-    internal static (string Id, string Secret, bool Entered)? ClientFor(GoogleAccessTokenSource tokens, string? clientId, string? clientSecret)
+    internal static (string Id, string Secret, bool Entered)? ClientFor(RelayAccount account, string? clientId, string? clientSecret)
     {
-        var (knownId, knownSecret) = tokens.Client;
+        var (knownId, knownSecret) = account.Flow!.Client;
         var id = string.IsNullOrWhiteSpace(clientId) ? knownId : clientId.Trim();
         if (!string.IsNullOrWhiteSpace(clientSecret))
         {
@@ -82,15 +121,34 @@ internal static class AccountPages
             ? publicUrl.TrimEnd('/') + "/oauth/callback"
             : $"http://localhost:{context.Request.Host.Port ?? context.Connection.LocalPort}/oauth/callback";
 
-    private static IResult Status(HttpContext context, IAccessTokenSource tokens, FileSpool spool, DeliveryGate gate, DeliveryEvents events, QuotaGuard quota, TimeProvider time)
+    private static IResult Status(HttpContext context, AccountSet accounts, FileSpool spool, DeliveryEvents events, TimeProvider time)
     {
-        var usage = quota.Usage;
-        var status = tokens.Status;
-        var hold = gate.State;
+        var recent = events.Recent;
+        var rows = recent.Count == 0
+            ? "<tr><td colspan=4>No delivery attempt since the relay started.</td></tr>"
+            : string.Concat(recent.Select(r => $"<tr><td>{r.At:HH:mm:ss}</td><td><code>{E(r.SpoolId)}</code></td><td>{E(r.Result.ToString())}</td><td>{E(r.Reply)}</td></tr>"));
+        return Page("Relay status", $"""
+            {string.Concat(accounts.All.Select(account => AccountBlock(context, account, accounts.Several, time)))}
+            <h2>Queue</h2>
+            <p><a href="/queue">{spool.Count} waiting</a>, <a href="/queue?state=dead">{spool.DeadCount} dead letter(s)</a></p>
+            <h2>Last delivery attempts</h2>
+            <table><tr><th>Time (UTC)</th><th>Message</th><th>Outcome</th><th>Reply</th></tr>{rows}</table>
+            <form method="post" action="/logout">{Antiforgery(context)}<p><button type="submit">Sign out</button></p></form>
+            """);
+    }
+
+    /// <summary>One account on the status page: its banners, authorization, hold and quota, and its own Authorize / Revoke.</summary>
+    private static string AccountBlock(HttpContext context, RelayAccount account, bool several, TimeProvider time)
+    {
+        var usage = account.Quota.Usage;
+        var status = account.Tokens.Status;
+        var hold = account.Gate.State;
+        var authorize = AuthorizeLink(account, several);
         var banners = status switch
         {
-            { Account: null } => Banner("warn", """No Google account is authorized yet: mail is accepted and kept in the queue. <a href="/authorize">Authorize an account</a>."""),
-            { Problem: { } problem } => Banner("bad", $"""The account needs to be authorized again: {E(problem)} <a href="/authorize">Authorize again</a>. Mail waits in the queue meanwhile."""),
+            { Account: null } when account.Flow is null => Banner("bad", $"The service account for {E(account.Settings.Address)} is not usable yet."),
+            { Account: null } => Banner("warn", $"""No Google account is authorized yet{(several ? $" for the account '{E(account.Name)}'" : "")}: mail is accepted and kept in the queue. <a href="{E(authorize)}">Authorize an account</a>."""),
+            { Problem: { } problem } => Banner("bad", $"""The account needs to be authorized again: {E(problem)} {(account.Flow is null ? "" : $"""<a href="{E(authorize)}">Authorize again</a>. """)}Mail waits in the queue meanwhile."""),
             _ => "",
         };
         if (hold.Reason == HoldReason.Quota)
@@ -103,43 +161,44 @@ internal static class AccountPages
             banners += Banner("warn", E(warning));
         }
 
-        var recent = events.Recent;
-        var rows = recent.Count == 0
-            ? "<tr><td colspan=4>No delivery attempt since the relay started.</td></tr>"
-            : string.Concat(recent.Select(r => $"<tr><td>{r.At:HH:mm:ss}</td><td><code>{E(r.SpoolId)}</code></td><td>{E(r.Result.ToString())}</td><td>{E(r.Reply)}</td></tr>"));
-        return Page("Relay status", $"""
+        var title = several ? $"""<h2 id="account-{E(account.Name)}">Account {E(account.Name)}</h2>""" : "";
+        var revoke = status.Account is null || account.Flow is null ? "" : $"""
+              <form method="post" action="/revoke">{Antiforgery(context)}<input type="hidden" name="account" value="{E(account.Name)}">
+              <p>Revoking asks Google to cancel the relay's access and forgets the account here.</p><button type="submit">Revoke {E(status.Account)}</button></form>
+              """;
+        var authorizeAction = account.Flow is null || status is { Account: not null, Problem: null } ? "" : $"""<p><a href="{E(authorize)}">Authorize{(several ? $" {E(account.Name)}" : "")}</a></p>""";
+        return $"""
+            {title}
             {banners}
             <table>
               <tr><th>Account</th><td>{E(status.Account ?? "none")}</td></tr>
+              <tr><th>Sends through</th><td>{E(account.Settings.Transport == Accounts.AccountTransport.GmailApi ? "the Gmail API (HTTPS, send-only access)" : "SMTP (smtp.gmail.com, XOAUTH2)")}</td></tr>
               <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none yet: authorize an account", { Problem: not null } => $"re-authorization needed (from {status.Source})", _ => $"valid (from {status.Source})" })}</td></tr>
               <tr><th>Authorized</th><td>{E(When(status.AuthorizedAt, time))}</td></tr>
               <tr><th>Last token refresh</th><td>{E(When(status.LastRefreshAt, time))}</td></tr>
               <tr><th>Access token valid until</th><td>{E(When(status.AccessTokenExpiresAt, time))}</td></tr>
-              <tr><th>Queue</th><td><a href="/queue">{spool.Count} waiting</a>, <a href="/queue?state=dead">{spool.DeadCount} dead letter(s)</a></td></tr>
               <tr><th>Delivery</th><td>{E(status.Account is null ? "waiting for an account: mail is kept until one is authorized"
                   : hold.Reason == HoldReason.None ? "running"
                   : $"held until {When(hold.NextTryAt, time)} ({hold.Reason}: {hold.Detail})")}{(hold.Reason == HoldReason.None ? "" : """ <a href="/queue/release">release now</a>""")}</td></tr>
               <tr><th>Sent in the last 24 h</th><td>{usage.Messages} of {usage.MessageLimit} messages, {usage.Recipients} of {usage.RecipientLimit} recipients</td></tr>
             </table>
-            <h2>Last delivery attempts</h2>
-            <table><tr><th>Time (UTC)</th><th>Message</th><th>Outcome</th><th>Reply</th></tr>{rows}</table>
-            {(status.Account is null ? "" : $"""
-              <h2>Revoke</h2><form method="post" action="/revoke">{Antiforgery(context)}
-              <p>Revoking asks Google to cancel the relay's access and forgets the account here.</p><button type="submit">Revoke {E(status.Account)}</button></form>
-              """)}
-            <form method="post" action="/logout">{Antiforgery(context)}<p><button type="submit">Sign out</button></p></form>
-            """);
+            {authorizeAction}
+            {revoke}
+            """;
     }
 
-    private static IResult AuthorizeForm(HttpContext context, GoogleAccessTokenSource tokens, WebOptions web, string? error)
+    private static IResult AuthorizeForm(HttpContext context, RelayAccount account, bool several, WebOptions web, string? error)
     {
-        var (clientId, clientSecret) = tokens.Client;
+        var (clientId, clientSecret) = account.Flow!.Client;
         var redirect = RedirectUri(context, web);
-        return Page("Authorize a Google account", $"""
+        var permission = account.Settings.Transport == Accounts.AccountTransport.GmailApi
+            ? "the <code>gmail.send</code> permission (send only: the relay cannot read the mailbox), and sends through the Gmail API"
+            : "the <code>https://mail.google.com/</code> permission (the only one Gmail accepts for SMTP)";
+        return Page(several ? $"Authorize the account {account.Name}" : "Authorize a Google account", $"""
             {(error is null ? "" : Banner("bad", E(error)))}
-            <p>Relay sends mail as the Google account you authorize here, with the <code>https://mail.google.com/</code> permission
-            (the only one Gmail accepts for SMTP). You do this once; Relay keeps the authorization, encrypted, and refreshes it itself.</p>
-            <form method="post" action="/authorize">{Antiforgery(context)}
+            <p>Relay sends {(several ? $"the mail routed to <b>{E(account.Name)}</b>" : "mail")} as the Google account you authorize here, with {permission}.
+            You do this once; Relay keeps the authorization, encrypted, and refreshes it itself.</p>
+            <form method="post" action="/authorize">{Antiforgery(context)}<input type="hidden" name="account" value="{E(account.Name)}">
               <p><label>OAuth client ID<br><input type="text" name="clientId" value="{E(clientId)}" placeholder="1234-abc.apps.googleusercontent.com"></label></p>
               <p><label>OAuth client secret {(string.IsNullOrEmpty(clientSecret) ? "" : "(leave empty to keep the one already known)")}<br>
                 <input type="password" name="clientSecret" autocomplete="off"></label></p>
@@ -162,7 +221,7 @@ internal static class AccountPages
                 add it under <i>Audience → Test users</i>, or publish the app.</td></tr>
               <tr><th>No refresh token</th><td>Remove the app at <a href="https://myaccount.google.com/permissions">myaccount.google.com/permissions</a>
                 and authorize again.</td></tr>
-              <tr><th>Wrong account</th><td>Relay sends as <code>Relay:Account:Address</code> when it is set; sign in to Google as that account.</td></tr>
+              <tr><th>Wrong account</th><td>Relay sends as the account's configured address (<code>Relay:Account:Address</code>, or <code>Address</code> in its <code>Relay:Accounts</code> entry) when it is set; sign in to Google as that account.</td></tr>
               <tr><th>It stops after 7 days</th><td>An app whose consent screen is in <i>Testing</i> gets tokens that die after a week.
                 Publish it (<i>In production</i>, or use <i>Internal</i> in Google Workspace), then authorize again.</td></tr>
             </table>

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Relay.Accounts;
 using Relay.OAuth;
-using Relay.Outbound;
 using Relay.Spool;
 
 namespace Relay.Web;
@@ -17,29 +17,43 @@ internal static class AdminApi
     {
         var api = app.MapGroup("/api").AddEndpointFilter(RequireLoginSecret).DisableAntiforgery().RequireRateLimiting(WebSecurity.ApiPolicy);
         api.MapQueueApi();
-        api.MapGet("/status", (IAccessTokenSource tokens, FileSpool spool, DeliveryGate gate) =>
-            TypedResults.Ok(new RelayStatus(tokens.Status, spool.Count, spool.DeadCount, gate.State)));
-        api.MapPost("/authorize/start", (HttpContext context, [FromBody] ClientInput? input, GoogleAccessTokenSource tokens, AuthorizationFlow flow, IOptions<WebOptions> web) =>
-            AccountPages.ClientFor(tokens, input?.ClientId, input?.ClientSecret) is var (id, secret, entered)
-                ? TypedResults.Ok(flow.Start(AccountPages.RedirectUri(context, web.Value), id, secret, entered, FlowOwner.AdminApi(input?.Replace == true)))
+        api.MapGet("/status", (FileSpool spool, AccountSet accounts) => TypedResults.Ok(RelayStatus.Of(spool, accounts)));
+        api.MapPost("/authorize/start", (HttpContext context, [FromBody] ClientInput? input, AccountSet accounts, IOptions<WebOptions> web) =>
+            Authorizable(accounts, input?.Account) is not { } account ? Unknown(accounts, input?.Account)
+            : AccountPages.ClientFor(account, input?.ClientId, input?.ClientSecret) is var (id, secret, entered)
+                ? TypedResults.Ok(account.Flow!.Start(AccountPages.RedirectUri(context, web.Value), id, secret, entered, FlowOwner.AdminApi(input?.Replace == true)))
                 : Problem("Give the client ID and secret of the Google OAuth client (--client-id, --client-secret), or set Relay:Google:ClientId and ClientSecret.", 400));
-        api.MapPost("/authorize/complete", async ([FromBody] PastedUrl input, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            await flow.CompleteFromPastedAsync(input.Url, FlowCaller.AdminApi, cancellationToken) is var result && result.Succeeded
+        api.MapPost("/authorize/complete", async ([FromBody] PastedUrl input, AccountSet accounts, CancellationToken cancellationToken) =>
+            await AccountPages.CompletePastedAsync(accounts, input.Url, FlowCaller.AdminApi, cancellationToken) is var result && result.Succeeded
                 ? Results.Ok(result)
                 : Problem(result.Message, 400));
-        api.MapGet("/authorize/{state}/wait", async (string state, AuthorizationFlow flow, CancellationToken cancellationToken) =>
-            await flow.WaitAsync(state, TimeSpan.FromSeconds(25), cancellationToken) switch
+        api.MapGet("/authorize/{state}/wait", async (string state, AccountSet accounts, CancellationToken cancellationToken) =>
+            (accounts.ForState(state)?.Flow is { } flow ? await flow.WaitAsync(state, TimeSpan.FromSeconds(25), cancellationToken) : FlowWait.Unknown) switch
             {
                 { Known: false } => Problem("This authorization is unknown or has expired. Start again.", 404),
                 { Result: { } result } => Results.Ok(result),
                 _ => Results.NoContent(),
             });
-        api.MapPost("/account/revoke", async (GoogleAccessTokenSource tokens, CancellationToken cancellationToken) =>
+        api.MapPost("/account/revoke", async (string? account, AccountSet accounts, CancellationToken cancellationToken) =>
         {
-            await tokens.RevokeAsync(cancellationToken);
+            if (Authorizable(accounts, account) is not { } found)
+            {
+                return Unknown(accounts, account);
+            }
+
+            await found.Tokens.RevokeAsync(cancellationToken);
             return Results.NoContent();
         });
     }
+
+    /// <summary>The account named (none: the default), when a person authorizes it; null otherwise.</summary>
+    private static Accounts.RelayAccount? Authorizable(AccountSet accounts, string? name) => accounts.Find(name) is { Flow: not null } account ? account : null;
+
+    private static IResult Unknown(AccountSet accounts, string? name) => accounts.Find(name) is { } serviceAccount
+        ? Problem($"The account '{serviceAccount.Name}' sends with a service account given in configuration: there is nothing to authorize or revoke here.", 400)
+        : Problem(name is null
+            ? $"There is no default account (Relay:Routing:Default): name the account to authorize with --account ({string.Join(", ", accounts.All.Select(a => a.Name))})."
+            : $"There is no account named '{name}' in Relay:Accounts ({string.Join(", ", accounts.All.Select(a => a.Name))}).", 404);
 
     private static async ValueTask<object?> RequireLoginSecret(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

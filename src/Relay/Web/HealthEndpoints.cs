@@ -1,16 +1,19 @@
-using Relay.OAuth;
+using Relay.Accounts;
 using Relay.Outbound;
 using Relay.Spool;
 
 namespace Relay.Web;
 
-/// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: it can do its job (spool writable, token usable, not held), with the reasons when not.</summary>
+/// <summary>
+/// <c>/healthz</c>: the process answers. <c>/readyz</c>: it can do its job (spool writable, and every account's token
+/// usable and its mail not held), with the reasons when not, each naming its account when there are several.
+/// </summary>
 internal static class HealthEndpoints
 {
     public static void MapHealth(this WebApplication app)
     {
         app.MapGet("/healthz", () => TypedResults.Text("ok"));
-        app.MapGet("/readyz", (FileSpool spool, IAccessTokenSource tokens, DeliveryGate gate) =>
+        app.MapGet("/readyz", (FileSpool spool, AccountSet accounts) =>
         {
             var problems = new List<string>();
             if (spool.WriteProbe() is { } spoolProblem)
@@ -18,19 +21,23 @@ internal static class HealthEndpoints
                 problems.Add("spool not writable: " + spoolProblem);
             }
 
-            var status = tokens.Status;
-            if (status.Account is null)
+            foreach (var account in accounts.All)
             {
-                problems.Add("no Google account is authorized: open the web page and authorize one");
-            }
-            else if (status.Problem is { } problem)
-            {
-                problems.Add("the account needs to be authorized again: " + problem);
-            }
+                var label = accounts.Several ? $"account {account.Name}: " : "";
+                var status = account.Tokens.Status;
+                if (status.Account is null)
+                {
+                    problems.Add(label + "no Google account is authorized: open the web page and authorize one");
+                }
+                else if (status.Problem is { } problem)
+                {
+                    problems.Add(label + "the account needs to be authorized again: " + problem);
+                }
 
-            if (gate.State is { Reason: not HoldReason.None } hold)
-            {
-                problems.Add($"delivery is on hold ({hold.Reason}): {hold.Detail}");
+                if (account.Gate.State is { Reason: not HoldReason.None } hold)
+                {
+                    problems.Add($"{label}delivery is on hold ({hold.Reason}): {hold.Detail}");
+                }
             }
 
             return problems.Count == 0

@@ -19,10 +19,14 @@ internal static class QueueApi
             Answer(id, await spool.RetryAsync(id, cancellationToken), entry => TypedResults.Ok(entry)));
         queue.MapPost("/retry-dead", async (FileSpool spool, CancellationToken cancellationToken) =>
             TypedResults.Ok(new RetriedCount(await spool.RetryAllDeadAsync(cancellationToken))));
-        queue.MapPost("/release", (Outbound.DeliveryGate gate) =>
+        queue.MapPost("/release", (Accounts.AccountSet accounts) =>
         {
-            gate.Open();
-            return TypedResults.Ok(gate.State);
+            foreach (var account in accounts.All)
+            {
+                account.Gate.Open();
+            }
+
+            return TypedResults.Ok((accounts.Default ?? accounts.All[0]).Gate.State);
         });
         queue.MapDelete("/{id}", async Task<IResult> (string id, FileSpool spool, CancellationToken cancellationToken) =>
             Answer(id, await spool.DeleteAsync(id, cancellationToken), _ => TypedResults.NoContent()));

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
 using MimeKit;
-using Relay.OAuth;
+using Relay.Accounts;
 using Relay.Outbound;
 using Relay.Rewrite;
 using Relay.Spool;
@@ -43,20 +43,32 @@ internal static class QueuePages
             var count = await spool.RetryAllDeadAsync(cancellationToken);
             return Page("Dead letters retried", Banner("ok", $"{count} dead letter(s) went back to the queue.") + """<p><a href="/queue">Back to the queue</a></p>""");
         });
-        queue.MapGet("/release", (HttpContext context, DeliveryGate gate) =>
+        queue.MapGet("/release", (HttpContext context, AccountSet accounts) =>
             Confirm(context, "/queue/release", "Release the hold and try now?",
-                $"Delivery is {(gate.State.Reason == HoldReason.None ? "not on hold" : $"on hold ({gate.State.Reason}: {gate.State.Detail})")}. One message is tried at once; if the cause is still there, the queue is held again.",
+                $"{Holds(accounts)} One message per held account is tried at once; if the cause is still there, that account is held again.",
                 "Release and try now"));
-        queue.MapPost("/release", (DeliveryGate gate) =>
+        queue.MapPost("/release", (AccountSet accounts) =>
         {
-            gate.Open();
+            foreach (var account in accounts.All)
+            {
+                account.Gate.Open();
+            }
+
             return Page("Hold released", Banner("ok", "The hold is released: delivery is tried now.") + """<p><a href="/queue">Back to the queue</a></p>""");
         });
     }
 
-    private static IResult List(HttpContext context, string? state, int? page, FileSpool spool, DeliveryGate gate, IAccessTokenSource tokens, TimeProvider time)
+    /// <summary>Which accounts are held, and why, in one sentence.</summary>
+    private static string Holds(AccountSet accounts)
     {
-        var all = QueueItem.All(spool, gate, tokens, time);
+        var held = accounts.All.Where(account => account.Gate.State.Reason != HoldReason.None)
+            .Select(account => $"{(accounts.Several ? account.Name + ": " : "")}{account.Gate.State.Reason}: {account.Gate.State.Detail}").ToList();
+        return held.Count == 0 ? "Delivery is not on hold." : $"Delivery is on hold ({string.Join("; ", held)}).";
+    }
+
+    private static IResult List(HttpContext context, string? state, int? page, FileSpool spool, AccountSet accounts, TimeProvider time)
+    {
+        var all = QueueItem.All(spool, accounts, time);
         var filter = Enum.TryParse<QueueState>(state, ignoreCase: true, out var parsed) ? parsed : (QueueState?)null;
         var shown = filter is { } only ? all.Where(item => item.State == only).ToList() : all;
         var pages = Math.Max(1, (shown.Count + PageSize - 1) / PageSize);
@@ -71,13 +83,13 @@ internal static class QueuePages
         {
             var e = item.Entry;
             return $"""
-                <tr><td><a href="/queue/{E(e.Id)}" title="{E(e.Id)}"><code>…{E(e.Id[^10..])}</code></a></td><td>{E(item.State.ToString().ToLowerInvariant())}</td>
+                <tr><td><a href="/queue/{E(e.Id)}" title="{E(e.Id)}"><code>…{E(e.Id[^10..])}</code></a></td><td>{E(item.Account)}</td><td>{E(item.State.ToString().ToLowerInvariant())}</td>
                 <td>{E(Ago(now - e.ReceivedAt))}</td><td>{E(e.MailFrom ?? "<>")}</td>
                 <td title="{E(string.Join(", ", e.Recipients))}">{e.Recipients.Count}: {E(Shorten(string.Join(", ", e.Recipients), 40))}</td>
                 <td>{e.Attempts}</td><td>{E(item.Next)}</td><td>{E(Shorten(e.LastError ?? "", 80))}</td></tr>
                 """;
         });
-        var actions = (gate.State.Reason == HoldReason.None ? "" : """<a href="/queue/release">Release the hold and try now</a> """) +
+        var actions = (accounts.All.All(account => account.Gate.State.Reason == HoldReason.None) ? "" : """<a href="/queue/release">Release the hold and try now</a> """) +
             (spool.DeadCount == 0 ? "" : """<a href="/queue/retry-dead">Retry every dead letter</a>""");
         var paging = pages == 1 ? "" : string.Join(" ", Enumerable.Range(1, pages).Where(p => p == 1 || p == pages || Math.Abs(p - current) <= 3).Select(p =>
             p == current ? $"<b>{p}</b>" : $"""<a href="/queue?{(filter is null ? "" : $"state={filter.ToString()!.ToLowerInvariant()}&amp;")}page={p}">{p}</a>"""));
@@ -85,23 +97,24 @@ internal static class QueuePages
             <p class="filters">{filters}</p>
             {(actions.Length == 0 ? "" : $"<p>{actions}</p>")}
             <div class="scroll"><table class="list">
-              <tr><th>ID</th><th>State</th><th>Age</th><th>Sender</th><th>Recipients</th><th>Attempts</th><th>Next attempt</th><th>Last reply</th></tr>
-              {(shown.Count == 0 ? "<tr><td colspan=8>Nothing here.</td></tr>" : string.Concat(rows))}
+              <tr><th>ID</th><th>Account</th><th>State</th><th>Age</th><th>Sender</th><th>Recipients</th><th>Attempts</th><th>Next attempt</th><th>Last reply</th></tr>
+              {(shown.Count == 0 ? "<tr><td colspan=9>Nothing here.</td></tr>" : string.Concat(rows))}
             </table></div>
             <p>{paging}</p>
             """);
     }
 
-    private static async Task<IResult> Detail(HttpContext context, string id, FileSpool spool, DeliveryGate gate, IAccessTokenSource tokens,
-        IOptions<AccountOptions> account, IOptions<RewriteOptions> rewrite, TimeProvider time, CancellationToken cancellationToken)
+    private static async Task<IResult> Detail(HttpContext context, string id, FileSpool spool, AccountSet accounts,
+        IOptions<RewriteOptions> rewrite, TimeProvider time, CancellationToken cancellationToken)
     {
         if (spool.Find(id) is not { } entry)
         {
             return Missing(id);
         }
 
-        var item = QueueItem.Of(entry, gate.State, tokens.Account is not null, time);
-        var (headers, rewriteText) = await ReadAsync(spool, entry, tokens.Account, account.Value, rewrite.Value, cancellationToken);
+        var account = accounts.For(entry);
+        var item = QueueItem.Of(entry, account is null ? null : AccountState.Of(account), time);
+        var (headers, rewriteText) = await ReadAsync(spool, entry, account?.Tokens.Account, account?.Settings.Aliases ?? [], rewrite.Value, cancellationToken);
         var history = entry.History.Count == 0
             ? "<tr><td colspan=3>No attempt yet.</td></tr>"
             : string.Concat(entry.History.Select(a => $"<tr><td>{a.At:yyyy-MM-dd HH:mm:ss}</td><td>{a.Result}</td><td>{E(a.Reply)}</td></tr>"));
@@ -109,6 +122,7 @@ internal static class QueuePages
             <p><a href="/queue/{E(id)}/retry">Retry now</a> <a href="/queue/{E(id)}/delete">Delete</a> <a href="/queue/{E(id)}/message.eml">Download the .eml</a></p>
             <div class="scroll"><table>
               <tr><th>State</th><td>{E(item.State.ToString().ToLowerInvariant())}: next, {E(item.Next)}</td></tr>
+              <tr><th>Account</th><td>{E(item.Account)}</td></tr>
               <tr><th>Received</th><td>{E(When(entry.ReceivedAt, time))} from {E(entry.ClientAddress)}</td></tr>
               <tr><th>Envelope sender</th><td>{E(entry.MailFrom ?? "<>")}</td></tr>
               <tr><th>Recipients ({entry.Recipients.Count})</th><td>{string.Join("<br>", entry.Recipients.Select(E))}</td></tr>
@@ -126,7 +140,7 @@ internal static class QueuePages
 
     /// <summary>The headers as text (never rendered as HTML), and what the rewrite will do with them; the body is not read.</summary>
     private static async Task<(IReadOnlyList<string> Headers, string Rewrite)> ReadAsync(
-        FileSpool spool, SpoolEntry entry, string? sender, AccountOptions account, RewriteOptions rewrite, CancellationToken cancellationToken)
+        FileSpool spool, SpoolEntry entry, string? sender, IReadOnlyList<string> aliases, RewriteOptions rewrite, CancellationToken cancellationToken)
     {
         if (await spool.ReadHeadersAsync(entry, cancellationToken) is not { } read)
         {
@@ -140,7 +154,7 @@ internal static class QueuePages
             return (headers, "decided once an account is authorized");
         }
 
-        var result = FromRewriter.Rewrite(message, sender, account.Aliases, rewrite.AddReplyTo);
+        var result = FromRewriter.Rewrite(message, sender, aliases, rewrite.AddReplyTo);
         var lines = new List<string> { $"MAIL FROM: {E(result.EnvelopeSender.Address)}" };
         lines.Add(result.FromRewritten ? $"From: {E(message.Headers[HeaderId.From])} (was {E(result.OriginalFrom?.ToString())})" : "From kept");
         if (result.FromRewritten && rewrite.AddReplyTo && message.Headers[HeaderId.ReplyTo] is { } replyTo)

@@ -1,4 +1,3 @@
-using Relay.OAuth;
 using Relay.Outbound;
 using Relay.Spool;
 
@@ -13,43 +12,50 @@ internal enum QueueState
     /// <summary>Tried, and waiting for its next attempt.</summary>
     Deferred,
 
-    /// <summary>Waiting because the whole queue is held (no account, token refused, sending limit).</summary>
+    /// <summary>Waiting because its account's mail is held (no authorization, token refused, sending limit, account not configured).</summary>
     Held,
 
     /// <summary>Refused for good or expired: in the dead letters until retried or deleted.</summary>
     Dead,
 }
 
-/// <summary>A spool entry as an operator sees it: its state and, in words, what happens next.</summary>
-internal sealed record QueueItem(SpoolEntry Entry, QueueState State, string Next)
+/// <summary>A spool entry as an operator sees it: the account it goes out as, its state and, in words, what happens next.</summary>
+internal sealed record QueueItem(SpoolEntry Entry, string Account, QueueState State, string Next)
 {
-    public static QueueItem Of(SpoolEntry entry, GateState gate, bool hasAccount, TimeProvider time)
+    /// <param name="account">The entry's account (<see cref="RelayStatus.For"/>); null when it names one that is not configured.</param>
+    public static QueueItem Of(SpoolEntry entry, AccountState? account, TimeProvider time)
     {
+        var name = account?.Name ?? entry.Account ?? "-";
         if (entry.State == SpoolState.Dead)
         {
-            return new QueueItem(entry, QueueState.Dead, "nothing: retry or delete it");
+            return new QueueItem(entry, name, QueueState.Dead, "nothing: retry or delete it");
         }
 
-        if (!hasAccount)
+        if (account is null)
         {
-            return new QueueItem(entry, QueueState.Held, "waiting for an account to be authorized");
+            return new QueueItem(entry, name, QueueState.Held, $"waiting: its account '{name}' is not configured");
         }
 
+        if (account.Token.Account is null)
+        {
+            return new QueueItem(entry, name, QueueState.Held, "waiting for an account to be authorized");
+        }
+
+        var gate = account.Delivery;
         if (gate.Reason != HoldReason.None)
         {
             var until = gate.NextTryAt is { } next ? $" until {next:yyyy-MM-dd HH:mm} UTC" : string.Empty;
-            return new QueueItem(entry, QueueState.Held, $"held{until} ({(gate.Reason == HoldReason.Quota ? "sending limit reached" : "the account needs authorizing again")})");
+            return new QueueItem(entry, name, QueueState.Held, $"held{until} ({(gate.Reason == HoldReason.Quota ? "sending limit reached" : "the account needs authorizing again")})");
         }
 
         var due = entry.NextAttemptAt <= time.GetUtcNow() ? "now" : $"{entry.NextAttemptAt:yyyy-MM-dd HH:mm:ss} UTC";
-        return new QueueItem(entry, entry.Attempts == 0 ? QueueState.Queued : QueueState.Deferred, due);
+        return new QueueItem(entry, name, entry.Attempts == 0 ? QueueState.Queued : QueueState.Deferred, due);
     }
 
     /// <summary>Every entry, oldest first, with its state; from memory (no envelope is read from disk).</summary>
-    public static IReadOnlyList<QueueItem> All(FileSpool spool, DeliveryGate gate, IAccessTokenSource tokens, TimeProvider time)
+    public static IReadOnlyList<QueueItem> All(FileSpool spool, Accounts.AccountSet accounts, TimeProvider time)
     {
-        var state = gate.State;
-        var hasAccount = tokens.Account is not null;
-        return [.. spool.List().Select(entry => Of(entry, state, hasAccount, time))];
+        var status = RelayStatus.Of(spool, accounts);
+        return [.. spool.List().Select(entry => Of(entry, status.For(entry), time))];
     }
 }

@@ -23,7 +23,7 @@ public sealed class QueueListTests
     };
 
     private static RelayStatus Status(string? account, GateState gate) =>
-        new(new TokenStatus(account, account is null ? "none" : "web", null, null, null, null), 1, 0, gate);
+        new(1, 0, [new AccountState("default", "Smtp", new TokenStatus(account, account is null ? "none" : "web", null, null, null, null), gate)], "default");
 
     [Fact]
     public void WithoutAnAccount_NextSaysItWaitsForOne_NotNow()
@@ -53,5 +53,23 @@ public sealed class QueueListTests
         Assert.Contains("deferred", table, StringComparison.Ordinal);
         Assert.Contains("in 4m", table, StringComparison.Ordinal);
         Assert.Contains("dead", table, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SeveralAccounts_EachEntryShowsItsAccount_AndOnlyTheHeldAccountsEntriesAreHeld()
+    {
+        var held = new GateState(HoldReason.Authorization, "535 5.7.8", Clock.GetUtcNow(), Clock.GetUtcNow().AddMinutes(15));
+        var status = new RelayStatus(3, 0,
+        [
+            new AccountState("helpdesk", "Smtp", new TokenStatus("helpdesk@example.com", "web", null, null, null, null), Open),
+            new AccountState("scanner", "GmailApi", new TokenStatus("scanner@example.com", "web", null, null, null, null), held),
+        ], "helpdesk");
+        SpoolEntry[] entries = [Entry(0, Clock.GetUtcNow()) with { Account = "helpdesk" }, Entry(0, Clock.GetUtcNow()) with { Account = "scanner" }, Entry(0, Clock.GetUtcNow()) with { Account = "gone" }];
+
+        var lines = QueueCommands.ListTable(entries, status, Clock).Split(Environment.NewLine);
+
+        Assert.Contains(lines, line => line.Contains("helpdesk", StringComparison.Ordinal) && line.Contains("queued", StringComparison.Ordinal) && line.Contains(" now", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("scanner", StringComparison.Ordinal) && line.Contains("held until 2026-11-30 12:15 UTC", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.Contains("gone", StringComparison.Ordinal) && line.Contains("its account 'gone' is not configured", StringComparison.Ordinal));
     }
 }

@@ -30,7 +30,7 @@ public sealed class GoogleAccessTokenSourceTests : IAsyncLifetime
     }
 
     private TokenStore Store() => new(
-        Options.Create(new RelayOptions { DataPath = _data }),
+        TokenStore.PathIn(_data),
         new SecretBox(Options.Create(new SecretsOptions { KeyFile = Path.Combine(_data, "keys", "relay.key") }), NullLogger<SecretBox>.Instance),
         NullLogger<TokenStore>.Instance);
 
@@ -45,18 +45,23 @@ public sealed class GoogleAccessTokenSourceTests : IAsyncLifetime
         Assert.Equal(("stored@example.com", "web"), (source.Account, source.Status.Source));
     }
 
-    private GoogleAccessTokenSource Construct(string? refreshToken, string clientSecret = FakeGoogleOAuthServer.ClientSecret) => new(
-        Options.Create(new GoogleOptions
+    private GoogleAccessTokenSource Construct(string? refreshToken, string clientSecret = FakeGoogleOAuthServer.ClientSecret)
+    {
+        var google = new GoogleOptions
         {
             ClientId = FakeGoogleOAuthServer.ClientId,
             ClientSecret = clientSecret,
             RefreshToken = refreshToken,
             TokenEndpoint = _google.TokenEndpoint,
-        }),
-        Options.Create(new AccountOptions { Address = "relay.account@example.com" }),
-        Store(),
-        _clock,
-        NullLogger<GoogleAccessTokenSource>.Instance);
+        };
+        var account = Relay.Accounts.EffectiveAccounts.Build(new(), new(), new AccountOptions { Address = "relay.account@example.com" }, google).Accounts[0];
+        return new(account, google, Store(), _clock, NullLogger<GoogleAccessTokenSource>.Instance);
+    }
+
+    private Relay.Accounts.AccountSet Accounts(GoogleAccessTokenSource source) => new(
+        [new(source.Settings, source, null, new Relay.Outbound.DeliveryGate(_clock, Options.Create(new Relay.Outbound.OutboundOptions()), NullLogger<Relay.Outbound.DeliveryGate>.Instance),
+            new Relay.Outbound.QuotaGuard(Options.Create(new Relay.Outbound.QuotaOptions()), Path.Combine(_data, "quota.json"), _clock, () => source.Account))],
+        source.Settings.Name);
 
     [Fact]
     public async Task GetAccessToken_IsFetchedOnceAndReusedWhileValid()
@@ -135,7 +140,7 @@ public sealed class GoogleAccessTokenSourceTests : IAsyncLifetime
     public async Task KeepAlive_RefreshesAtLeastWeekly_EvenWithNoMailToSend()
     {
         var source = Source();
-        var health = new TokenHealth(source, Options.Create(new GoogleOptions()), _clock, NullLogger<TokenHealth>.Instance);
+        var health = new TokenHealth(Accounts(source), _clock, NullLogger<TokenHealth>.Instance);
 
         await health.CheckAsync(CancellationToken.None); // never refreshed yet
         Assert.Equal(1, _google.RefreshCount);

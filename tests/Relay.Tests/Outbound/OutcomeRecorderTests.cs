@@ -20,6 +20,7 @@ public sealed class OutcomeRecorderTests : IDisposable
     private readonly DeliveryEvents _events;
     private readonly OutcomeRecorder _recorder;
     private readonly List<DeliveryOutcome> _published = [];
+    private readonly Relay.Accounts.RelayAccount _account;
 
     public OutcomeRecorderTests()
     {
@@ -28,7 +29,9 @@ public sealed class OutcomeRecorderTests : IDisposable
         _gate = new DeliveryGate(_clock, Options.Create(_outbound), NullLogger<DeliveryGate>.Instance);
         _events = new DeliveryEvents(_clock);
         _events.Recorded += (_, outcome) => _published.Add(outcome);
-        _recorder = new OutcomeRecorder(_spool, new RetrySchedule(Options.Create(_outbound), _clock), _gate, new NoTokens(), _events, Options.Create(_outbound), _clock, NullLogger<OutcomeRecorder>.Instance);
+        _recorder = new OutcomeRecorder(_spool, new RetrySchedule(Options.Create(_outbound), _clock), _events, Options.Create(_outbound), _clock, NullLogger<OutcomeRecorder>.Instance);
+        var settings = new Relay.Accounts.Account("default", "relay@example.com", [], Relay.Accounts.AccountTransport.Smtp, null, null, null, null, [], [], []);
+        _account = new Relay.Accounts.RelayAccount(settings, new NoTokens(), null, _gate, new QuotaGuard(Options.Create(new QuotaOptions()), Path.Combine(_data, "quota.json"), _clock, () => "relay@example.com"));
     }
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
@@ -40,7 +43,7 @@ public sealed class OutcomeRecorderTests : IDisposable
             new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes("Subject: s\r\n\r\nbody")),
             "\r\n"u8.ToArray(),
             CancellationToken.None);
-        return await _spool.LeaseAsync(CancellationToken.None);
+        return await _spool.LeaseAsync([""], CancellationToken.None);
     }
 
     [Fact]
@@ -49,7 +52,7 @@ public sealed class OutcomeRecorderTests : IDisposable
         var entry = await LeasedAsync();
         _gate.Hold(HoldReason.Quota, "limit", "relay@example.com");
 
-        await _recorder.RecordAsync("relay@example.com", entry, DeliveryOutcome.Delivered("250 OK", []));
+        await _recorder.RecordAsync(_account, "relay@example.com", entry, DeliveryOutcome.Delivered("250 OK", []));
 
         Assert.Equal(0, _spool.Count);
         Assert.Equal(HoldReason.None, _gate.State.Reason);
@@ -61,7 +64,7 @@ public sealed class OutcomeRecorderTests : IDisposable
     {
         var entry = await LeasedAsync();
 
-        await _recorder.RecordAsync("relay@example.com", entry, DeliveryOutcome.Deferred("421 try later"));
+        await _recorder.RecordAsync(_account, "relay@example.com", entry, DeliveryOutcome.Deferred("421 try later"));
 
         var deferred = Assert.Single(_spool.Waiting());
         Assert.Equal(1, deferred.Attempts);
@@ -76,7 +79,7 @@ public sealed class OutcomeRecorderTests : IDisposable
         var entry = await LeasedAsync();
         _clock.Advance(TimeSpan.FromDays(5));
 
-        await _recorder.RecordAsync("relay@example.com", entry, DeliveryOutcome.Deferred("421 still down"));
+        await _recorder.RecordAsync(_account, "relay@example.com", entry, DeliveryOutcome.Deferred("421 still down"));
 
         Assert.Equal(0, _spool.Count);
         var dead = Assert.Single(_spool.List());
@@ -89,7 +92,7 @@ public sealed class OutcomeRecorderTests : IDisposable
     {
         var entry = await LeasedAsync();
 
-        await _recorder.RecordAsync("relay@example.com", entry, DeliveryOutcome.Rejected("550 no such user"));
+        await _recorder.RecordAsync(_account, "relay@example.com", entry, DeliveryOutcome.Rejected("550 no such user"));
 
         Assert.Equal(1, _spool.DeadCount);
         Assert.Equal(0, _spool.Count);
@@ -105,7 +108,7 @@ public sealed class OutcomeRecorderTests : IDisposable
             : (DeliveryResult.QuotaReached, HoldReason.Quota);
         var entry = await LeasedAsync();
 
-        await _recorder.RecordAsync("relay@example.com", entry, new DeliveryOutcome(result, "refused"));
+        await _recorder.RecordAsync(_account, "relay@example.com", entry, new DeliveryOutcome(result, "refused"));
 
         Assert.Equal(hold, _gate.State.Reason);
         Assert.Equal(0, _spool.LeasedCount);
@@ -118,7 +121,7 @@ public sealed class OutcomeRecorderTests : IDisposable
         var entry = await LeasedAsync("ok@example.org", "gone@example.org", "later@example.org");
         RecipientRefusal[] refused = [new("gone@example.org", 550, "5.1.1 no such user"), new("later@example.org", 450, "4.2.1 try later")];
 
-        await _recorder.RecordAsync("relay@example.com", entry, DeliveryOutcome.Delivered("250 OK", refused));
+        await _recorder.RecordAsync(_account, "relay@example.com", entry, DeliveryOutcome.Delivered("250 OK", refused));
 
         Assert.Equal(["later@example.org"], Assert.Single(_spool.Waiting()).Recipients);
         Assert.Equal(["gone@example.org"], _spool.List().Single(e => e.State == SpoolState.Dead).Recipients);
@@ -144,5 +147,11 @@ public sealed class OutcomeRecorderTests : IDisposable
         public Task<string> GetAccessTokenAsync(CancellationToken cancellationToken) => Task.FromResult("token");
 
         public Task<string> RefreshRejectedAsync(string rejectedToken, CancellationToken cancellationToken) => Task.FromResult("token");
+
+        public Task<string> RefreshNowAsync(CancellationToken cancellationToken) => Task.FromResult("token");
+
+        public bool Authorizable => false;
+
+        public Task RevokeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

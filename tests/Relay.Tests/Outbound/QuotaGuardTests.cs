@@ -20,7 +20,7 @@ public sealed class QuotaGuardTests : IDisposable
 
     private QuotaGuard Construct(int messages, int recipients) => new(
         Options.Create(new QuotaOptions { MaxMessages = messages, MaxRecipients = recipients }),
-        Options.Create(new RelayOptions { DataPath = _data }),
+        Path.Combine(_data, "quota.json"),
         _clock,
         () => "relay.account@example.com");
 
@@ -32,7 +32,7 @@ public sealed class QuotaGuardTests : IDisposable
     [InlineData("helpdesk@example.com", "Consumer", 500, 500)]
     public void Preset_FollowsTheAccount_UnlessConfigured(string account, string? preset, int messages, int recipients)
     {
-        var guard = new QuotaGuard(Options.Create(new QuotaOptions { Preset = preset is null ? null : Enum.Parse<QuotaPreset>(preset) }), Options.Create(new RelayOptions { DataPath = _data }), _clock, () => account);
+        var guard = new QuotaGuard(Options.Create(new QuotaOptions { Preset = preset is null ? null : Enum.Parse<QuotaPreset>(preset) }), Path.Combine(_data, "quota.json"), _clock, () => account);
 
         var usage = guard.Usage;
 

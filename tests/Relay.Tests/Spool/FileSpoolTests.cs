@@ -78,15 +78,15 @@ public sealed class FileSpoolTests : IDisposable
         var first = NewSpool();
         var a = await EnqueueAsync(first);
         var b = await EnqueueAsync(first);
-        await first.DeferAsync(await first.LeaseAsync(CancellationToken.None), _clock.GetUtcNow().AddMinutes(5), "421 try later", CancellationToken.None);
+        await first.DeferAsync(await first.LeaseAsync([""], CancellationToken.None), _clock.GetUtcNow().AddMinutes(5), "421 try later", CancellationToken.None);
 
         var restarted = NewSpool();
 
         Assert.Equal(2, restarted.Count);
-        var due = await restarted.LeaseAsync(CancellationToken.None);
+        var due = await restarted.LeaseAsync([""], CancellationToken.None);
         Assert.Equal(b.Id, due.Id); // a was deferred, b is due now
         _clock.Advance(TimeSpan.FromMinutes(5));
-        var later = await restarted.LeaseAsync(CancellationToken.None);
+        var later = await restarted.LeaseAsync([""], CancellationToken.None);
         Assert.Equal(a.Id, later.Id);
         Assert.Equal(1, later.Attempts);
         Assert.Equal("421 try later", later.LastError);
@@ -106,7 +106,7 @@ public sealed class FileSpoolTests : IDisposable
         var restarted = NewSpool();
 
         Assert.Equal(1, restarted.Count);
-        Assert.Equal(good.Id, (await restarted.LeaseAsync(CancellationToken.None)).Id);
+        Assert.Equal(good.Id, (await restarted.LeaseAsync([""], CancellationToken.None)).Id);
         Assert.True(File.Exists(Path.Combine(_data, "spool", "corrupt", "0badenvelope.json")));
         Assert.False(File.Exists(Path.Combine(Queue, "0orphan.eml")));
         Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool", "incoming")));
@@ -118,8 +118,8 @@ public sealed class FileSpoolTests : IDisposable
         var spool = NewSpool();
         var leaving = await EnqueueAsync(spool, "Subject: leaving\r\n\r\nbody");
         var retried = await EnqueueAsync(spool, "Subject: retried\r\n\r\nbody");
-        await spool.DeadLetterAsync(await spool.LeaseAsync(CancellationToken.None), "550 no", CancellationToken.None);
-        await spool.DeadLetterAsync(await spool.LeaseAsync(CancellationToken.None), "550 no", CancellationToken.None);
+        await spool.DeadLetterAsync(await spool.LeaseAsync([""], CancellationToken.None), "550 no", CancellationToken.None);
+        await spool.DeadLetterAsync(await spool.LeaseAsync([""], CancellationToken.None), "550 no", CancellationToken.None);
         var dead = Path.Combine(_data, "spool", "dead");
         // Cut after the message moved and before its envelope did: one on its way into the dead letters, one out of them.
         File.Move(Path.Combine(dead, leaving.Id + ".json"), Path.Combine(Queue, leaving.Id + ".json"));
@@ -151,10 +151,10 @@ public sealed class FileSpoolTests : IDisposable
     {
         var spool = NewSpool();
         var entry = await EnqueueAsync(spool);
-        var leased = await spool.LeaseAsync(CancellationToken.None);
+        var leased = await spool.LeaseAsync([""], CancellationToken.None);
         await spool.DeferAsync(leased, _clock.GetUtcNow().AddMinutes(1), "busy", CancellationToken.None);
 
-        var waiting = spool.LeaseAsync(CancellationToken.None);
+        var waiting = spool.LeaseAsync([""], CancellationToken.None);
         Assert.False(waiting.IsCompleted);
         _clock.Advance(TimeSpan.FromSeconds(59));
         Assert.False(waiting.IsCompleted);
@@ -167,7 +167,7 @@ public sealed class FileSpoolTests : IDisposable
     public async Task Lease_WakesUpWhenAMessageArrives()
     {
         var spool = NewSpool();
-        var waiting = spool.LeaseAsync(CancellationToken.None);
+        var waiting = spool.LeaseAsync([""], CancellationToken.None);
         Assert.False(waiting.IsCompleted);
 
         var entry = await EnqueueAsync(spool);
@@ -180,13 +180,13 @@ public sealed class FileSpoolTests : IDisposable
     {
         var deleting = NewSpool();
         var gone = await EnqueueAsync(deleting);
-        await deleting.CompleteAsync(await deleting.LeaseAsync(CancellationToken.None), "250 OK", CancellationToken.None);
+        await deleting.CompleteAsync(await deleting.LeaseAsync([""], CancellationToken.None), "250 OK", CancellationToken.None);
         Assert.Empty(Directory.GetFiles(Queue));
         Assert.Equal(0, deleting.Count);
 
         var archiving = NewSpool(DeliveredMessages.Archive);
         var kept = await EnqueueAsync(archiving);
-        await archiving.CompleteAsync(await archiving.LeaseAsync(CancellationToken.None), "250 OK", CancellationToken.None);
+        await archiving.CompleteAsync(await archiving.LeaseAsync([""], CancellationToken.None), "250 OK", CancellationToken.None);
         Assert.True(File.Exists(Path.Combine(_data, "spool", "delivered", kept.Id + ".eml")));
         Assert.True(File.Exists(Path.Combine(_data, "spool", "delivered", kept.Id + ".json")));
         Assert.False(File.Exists(Path.Combine(_data, "spool", "delivered", gone.Id + ".eml")));
@@ -198,7 +198,7 @@ public sealed class FileSpoolTests : IDisposable
         var spool = NewSpool();
         var entry = await EnqueueAsync(spool);
 
-        var dead = await spool.DeadLetterAsync(await spool.LeaseAsync(CancellationToken.None), "550 5.1.1 no such user", CancellationToken.None);
+        var dead = await spool.DeadLetterAsync(await spool.LeaseAsync([""], CancellationToken.None), "550 5.1.1 no such user", CancellationToken.None);
 
         Assert.Equal(SpoolState.Dead, dead.State);
         Assert.Equal(0, spool.Count);
@@ -211,11 +211,11 @@ public sealed class FileSpoolTests : IDisposable
     {
         var spool = NewSpool();
         await EnqueueAsync(spool);
-        var leased = await spool.LeaseAsync(CancellationToken.None);
+        var leased = await spool.LeaseAsync([""], CancellationToken.None);
 
         spool.Release(leased);
 
-        var again = await spool.LeaseAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var again = await spool.LeaseAsync([""], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(leased.Id, again.Id);
         Assert.Equal(0, again.Attempts);
     }
@@ -235,7 +235,7 @@ public sealed class FileSpoolTests : IDisposable
         Assert.Equal(SpoolState.Dead, spool.Find(dead.Id)!.State);
         Assert.Equal(1, spool.Count);
         _clock.Advance(TimeSpan.FromMinutes(1));
-        var next = await spool.LeaseAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var next = await spool.LeaseAsync([""], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(again.Id, next.Id);
         Assert.Equal(["bcc@example.org"], next.Recipients);
         Assert.Equal("450 4.2.1 busy", Assert.Single(next.History).Reply);
@@ -280,7 +280,7 @@ public sealed class FileSpoolTests : IDisposable
     private async Task<SpoolEntry> LeaseNewAsync(FileSpool spool)
     {
         var entry = await EnqueueAsync(spool);
-        var leased = await spool.LeaseAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+        var leased = await spool.LeaseAsync([""], CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(entry.Id, leased.Id);
         return leased;
     }

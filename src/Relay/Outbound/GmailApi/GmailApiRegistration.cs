@@ -4,7 +4,7 @@ namespace Relay.Outbound.GmailApi;
 
 internal static class GmailApiRegistration
 {
-    /// <summary>The Gmail API transport: its options, a named HttpClient and the sender. Not wired to the delivery worker here.</summary>
+    /// <summary>The Gmail API transport: its options, a named HttpClient and the sender (<see cref="GmailApiTransport"/> uses it for the accounts that ask for it).</summary>
     public static IServiceCollection AddGmailApi(this IServiceCollection services)
     {
         services.AddRelayOptions<GmailApiOptions, GmailApiOptionsValidator>(GmailApiOptions.Section);

@@ -308,18 +308,19 @@ public sealed class GmailApiSenderTests : IAsyncLifetime
     private GoogleAccessTokenSource Tokens(string refreshToken = SendOnlyRefreshToken, string account = Account)
     {
         var store = new TokenStore(
-            Options.Create(new RelayOptions { DataPath = Path.Combine(_data, Guid.NewGuid().ToString("N")) }),
+            TokenStore.PathIn(Path.Combine(_data, Guid.NewGuid().ToString("N"))),
             new SecretBox(Options.Create(new SecretsOptions { KeyFile = Path.Combine(_data, "keys", "relay.key") }), NullLogger<SecretBox>.Instance),
             NullLogger<TokenStore>.Instance);
+        var google = new GoogleOptions
+        {
+            ClientId = FakeGoogleOAuthServer.ClientId,
+            ClientSecret = FakeGoogleOAuthServer.ClientSecret,
+            RefreshToken = refreshToken,
+            TokenEndpoint = _google.TokenEndpoint,
+        };
         var source = new GoogleAccessTokenSource(
-            Options.Create(new GoogleOptions
-            {
-                ClientId = FakeGoogleOAuthServer.ClientId,
-                ClientSecret = FakeGoogleOAuthServer.ClientSecret,
-                RefreshToken = refreshToken,
-                TokenEndpoint = _google.TokenEndpoint,
-            }),
-            Options.Create(new AccountOptions { Address = account }),
+            Relay.Accounts.EffectiveAccounts.Build(new(), new(), new AccountOptions { Address = account }, google).Accounts[0],
+            google,
             store,
             TimeProvider.System,
             NullLogger<GoogleAccessTokenSource>.Instance);

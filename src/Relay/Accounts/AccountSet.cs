@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Options;
+using Relay.OAuth;
+using Relay.Outbound;
+using Relay.Spool;
+
+namespace Relay.Accounts;
+
+/// <summary>
+/// Every account of the relay (<see cref="EffectiveAccounts"/>), each with its own token source, flow, hold and quota,
+/// made once at start; and the routing that picks one for a message. The one place that knows which accounts exist.
+/// </summary>
+internal sealed class AccountSet
+{
+    private readonly EffectiveAccounts _effective;
+
+    public AccountSet(IReadOnlyList<RelayAccount> all, string? defaultName)
+    {
+        All = all;
+        _effective = new EffectiveAccounts([.. all.Select(account => account.Settings)], defaultName);
+        Router = new AccountRouter(_effective);
+        Default = defaultName is null ? null : Find(defaultName);
+    }
+
+    /// <summary>Every account of the configuration with its token source (and flow), hold and quota.</summary>
+    public static AccountSet Create(IServiceProvider services)
+    {
+        var effective = services.GetRequiredService<EffectiveAccounts>();
+        var dataPath = services.GetRequiredService<IOptions<RelayOptions>>().Value.DataPath;
+        var google = services.GetRequiredService<IOptions<GoogleOptions>>();
+        var quota = services.GetRequiredService<IOptions<QuotaOptions>>();
+        var box = services.GetRequiredService<SecretBox>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var loggers = services.GetRequiredService<ILoggerFactory>();
+        return new AccountSet([.. effective.Accounts.Select(settings =>
+        {
+            IAccessTokenSource tokens;
+            AuthorizationFlow? flow = null;
+            if (settings.ServiceAccountKeyFile is { Length: > 0 })
+            {
+                tokens = new ServiceAccountTokenSource(settings, time, loggers.CreateLogger<ServiceAccountTokenSource>());
+            }
+            else
+            {
+                var store = new TokenStore(TokenStore.PathIn(dataPath, settings.Name), box, loggers.CreateLogger<TokenStore>());
+                var userTokens = new GoogleAccessTokenSource(settings, google.Value, store, time, loggers.CreateLogger<GoogleAccessTokenSource>());
+                flow = new AuthorizationFlow(google, userTokens, time, loggers.CreateLogger<AuthorizationFlow>());
+                tokens = userTokens;
+            }
+
+            var gate = ActivatorUtilities.CreateInstance<DeliveryGate>(services);
+            var guard = new QuotaGuard(quota, QuotaGuard.PathIn(dataPath, settings.Name), time, () => tokens.Account);
+            return new RelayAccount(settings, tokens, flow, gate, guard);
+        })], effective.DefaultName);
+    }
+
+    public IReadOnlyList<RelayAccount> All { get; }
+
+    /// <summary>The account that takes a message no rule routes (and the entries written before several accounts); null when none does.</summary>
+    public RelayAccount? Default { get; }
+
+    public AccountRouter Router { get; }
+
+    /// <summary>True when more than the single-account configuration is in effect (the pages and commands then name accounts).</summary>
+    public bool Several => All.Count > 1 || !All[0].Settings.IsDefaultName;
+
+    /// <summary>Whether any account routes by the original sender: the header From, known only at the end of DATA, may then route a message.</summary>
+    public bool RoutesBySender => _effective.Accounts.Any(account => account.Senders.Count > 0);
+
+    public RelayAccount? Find(string? name) =>
+        string.IsNullOrEmpty(name) ? Default : All.FirstOrDefault(account => string.Equals(account.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The account a spooled message goes out as; null when it names one that is no longer configured.</summary>
+    public RelayAccount? For(SpoolEntry entry) => Find(entry.Account);
+
+    /// <summary>The spool keys whose entries <paramref name="account"/> delivers: its name, and "" (entries that name none) for the default.</summary>
+    public IReadOnlyList<string> SpoolKeys(RelayAccount account) => ReferenceEquals(account, Default) ? [account.Name, ""] : [account.Name];
+
+    /// <summary>The account whose flow issued <paramref name="state"/>, if any.</summary>
+    public RelayAccount? ForState(string? state) =>
+        string.IsNullOrEmpty(state) ? null : All.FirstOrDefault(account => account.Flow?.Knows(state) == true);
+
+    /// <summary>Reads each account's token store or key, and its quota counters (<see cref="StartupSequence"/>).</summary>
+    public void Load()
+    {
+        foreach (var account in All)
+        {
+            account.Quota.Load();
+            account.Tokens.Load();
+        }
+    }
+}

@@ -1,0 +1,28 @@
+using Relay.OAuth;
+using Relay.Outbound;
+
+namespace Relay.Accounts;
+
+/// <summary>
+/// One account of the relay at run time: its settings and everything that is per account, the token source (and, for
+/// an account a person authorizes, its authorization flow), the hold of its messages and its sending quota.
+/// </summary>
+internal sealed class RelayAccount(Account settings, IAccessTokenSource tokens, AuthorizationFlow? flow, DeliveryGate gate, QuotaGuard quota)
+{
+    public Account Settings { get; } = settings;
+
+    public string Name => Settings.Name;
+
+    public IAccessTokenSource Tokens { get; } = tokens;
+
+    /// <summary>The browser authorization of this account; null for a service account, which needs none.</summary>
+    public AuthorizationFlow? Flow { get; } = flow;
+
+    /// <summary>Holds this account's messages (and no other's) while it cannot send.</summary>
+    public DeliveryGate Gate { get; } = gate;
+
+    public QuotaGuard Quota { get; } = quota;
+
+    /// <summary>The command that authorizes this account from a terminal.</summary>
+    public string AuthorizeCommand => Settings.IsDefaultName ? "relay authorize" : $"relay authorize --account {Name}";
+}
