@@ -54,6 +54,12 @@ internal sealed class AccountSettings
     /// <summary>Secret: give it through the environment or a file, never in a committed appsettings.</summary>
     public string? ClientSecret { get; set; }
 
+    /// <summary>
+    /// A refresh token for <see cref="Address"/>, given instead of authorizing on the page (from another tool, or a secret
+    /// store). Secret: give it through the environment or a file. An authorization made on the page takes precedence.
+    /// </summary>
+    public string? RefreshToken { get; set; }
+
     /// <summary>Google Workspace only: a service account's JSON key with domain-wide delegation; it acts as <see cref="Address"/>.</summary>
     public string? ServiceAccountKeyFile { get; set; }
 

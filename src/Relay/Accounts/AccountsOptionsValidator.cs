@@ -78,6 +78,11 @@ internal sealed partial class AccountsOptionsValidator(
                 errors.Add($"{key}:ClientSecret", $"is required with Relay:{key}:ClientId: give the secret of that Google OAuth client (through the environment, not a committed file).");
             }
 
+            if (!string.IsNullOrEmpty(account.RefreshToken) && string.IsNullOrEmpty(account.Address))
+            {
+                errors.Add($"{key}:Address", $"is required with Relay:{key}:RefreshToken: give the Google account the token belongs to.");
+            }
+
             if (hasServiceAccount)
             {
                 if (!File.Exists(account.ServiceAccountKeyFile))

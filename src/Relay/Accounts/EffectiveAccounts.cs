@@ -31,7 +31,7 @@ internal sealed record EffectiveAccounts(IReadOnlyList<Account> Accounts, string
             settings.Transport,
             Blank(settings.ClientId) ?? google.ClientId,
             Blank(settings.ClientId) is null ? google.ClientSecret : settings.ClientSecret,
-            null,
+            Blank(settings.RefreshToken),
             Blank(settings.ServiceAccountKeyFile),
             [.. settings.Users, .. (users ?? []).Where(user => string.Equals(user.Account, settings.Name, StringComparison.OrdinalIgnoreCase)).Select(user => user.Name)],
             [.. settings.Senders],
