@@ -71,7 +71,7 @@ internal sealed class InboundOptions
     /// The memory that messages being received may take together, in bytes (each is held whole until its end of DATA).
     /// Beyond it a new transaction gets 452 4.3.1 and tries again later. At least <see cref="MaxMessageSize"/>.
     /// </summary>
-    public long MessageMemory { get; set; } = 128L * 1024 * 1024;
+    public long MessageMemory { get; set; } = 64L * 1024 * 1024;
 
     /// <summary>How long the relay waits for the next command before closing an idle session.</summary>
     public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromMinutes(5);
