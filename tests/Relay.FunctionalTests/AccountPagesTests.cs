@@ -86,7 +86,7 @@ public sealed class AccountPagesTests : HarnessTest
     }
 
     [Fact]
-    public async Task WrongGoogleAccount_ForTheSecondAccount_FailsNamingIt_AndTryAgainLeadsToItsOwnForm()
+    public async Task WrongGoogleAccount_ForTheSecondAccount_FailsNamingIt_TryAgainLeadsToItsOwnForm_AndAPastedAddressCompletesIt()
     {
         await using var relay = await Harness.StartRelayAsync(BrowserAuthorizationTests.TwoAccounts);
         using var browser = await WebSession.SignedInAsync(relay);
@@ -100,6 +100,13 @@ public sealed class AccountPagesTests : HarnessTest
         Assert.Contains($"sends as {Scanner}", page, StringComparison.Ordinal);
         Assert.Contains("""<a href="/authorize?account=scanner">Try again</a>""", page, StringComparison.Ordinal);
         Assert.Null(relay.Account("scanner").Tokens.Account);
+
+        // Again as the right Google account, completed by pasting the address Google sent the browser to.
+        Harness.OAuth.ConsentAccount = Scanner;
+        var callback = await browser.ConsentForAccountAsync("scanner");
+        var pasted = await (await browser.PostFormAsync("/authorize?account=scanner", "/oauth/paste", new Dictionary<string, string> { ["pastedUrl"] = callback })).Content.ReadAsStringAsync();
+        Assert.Contains("<h1>Account scanner authorized</h1>", pasted, StringComparison.Ordinal);
+        Assert.Equal(Scanner, relay.Account("scanner").Tokens.Account);
     }
 
     /// <summary>The status page's block of one account: from its section's start to the section's end.</summary>
