@@ -24,7 +24,10 @@ public sealed class AccountPagesTests : HarnessTest
         var status = await browser.GetTextAsync("/");
         var helpdesk = Block(status, "helpdesk");
         var scanner = Block(status, "scanner");
-        Assert.Contains(RelayHarness.Account, helpdesk, StringComparison.Ordinal);
+        Assert.Contains($"<tr><th>Account</th><td>{RelayHarness.Account}</td></tr>", helpdesk, StringComparison.Ordinal);
+        Assert.Contains("<tr><th>Mail routed here</th><td>senders glpi@helpdesk.local</td></tr>", helpdesk, StringComparison.Ordinal);
+        Assert.Contains($"<tr><th>Account</th><td>none yet: sign in to Google as {Scanner}</td></tr>", scanner, StringComparison.Ordinal);
+        Assert.Contains("<tr><th>Mail routed here</th><td>senders scanner@copiers.local</td></tr>", scanner, StringComparison.Ordinal);
         Assert.Contains($"Revoke {RelayHarness.Account}", helpdesk, StringComparison.Ordinal);
         Assert.DoesNotContain("/authorize?account=helpdesk", helpdesk, StringComparison.Ordinal);
         Assert.Contains("No Google account is authorized yet for the account 'scanner'", scanner, StringComparison.Ordinal);
@@ -107,6 +110,39 @@ public sealed class AccountPagesTests : HarnessTest
         var pasted = await (await browser.PostFormAsync("/authorize?account=scanner", "/oauth/paste", new Dictionary<string, string> { ["pastedUrl"] = callback })).Content.ReadAsStringAsync();
         Assert.Contains("<h1>Account scanner authorized</h1>", pasted, StringComparison.Ordinal);
         Assert.Equal(Scanner, relay.Account("scanner").Tokens.Account);
+    }
+
+    [Fact]
+    public async Task StatusPage_SaysWhichMailEachAccountTakes_LoginsSendersNetworks_AndTheDefault()
+    {
+        await using var relay = await Harness.StartRelayAsync(settings =>
+        {
+            settings.Remove("Relay:Account:Address");
+            settings.Remove("Relay:Google:RefreshToken");
+            settings["Relay:Inbound:Users:0:Name"] = "glpi";
+            settings["Relay:Inbound:Users:0:Password"] = "a local password";
+            settings["Relay:Inbound:Users:1:Name"] = "glpi-test";
+            settings["Relay:Inbound:Users:1:Password"] = "another local password";
+            settings["Relay:Inbound:Users:1:Account"] = "helpdesk";
+            settings["Relay:Accounts:0:Name"] = "helpdesk";
+            settings["Relay:Accounts:0:Users:0"] = "glpi";
+            settings["Relay:Accounts:1:Name"] = "scanner";
+            settings["Relay:Accounts:1:Networks:0"] = "192.168.20.0/24";
+            settings["Relay:Accounts:1:Networks:1"] = "10.0.0.7";
+            settings["Relay:Accounts:2:Name"] = "noreply";
+            settings["Relay:Accounts:2:Senders:0"] = "erp@example.com";
+            settings["Relay:Accounts:2:Senders:1"] = "@erp.example.com";
+            settings["Relay:Accounts:3:Name"] = "spare";
+            settings["Relay:Routing:Default"] = "noreply";
+        });
+        using var browser = await WebSession.SignedInAsync(relay);
+
+        var status = await browser.GetTextAsync("/");
+
+        Assert.Contains("<tr><th>Mail routed here</th><td>logins glpi, glpi-test</td></tr>", Block(status, "helpdesk"), StringComparison.Ordinal);
+        Assert.Contains("<tr><th>Mail routed here</th><td>clients in 192.168.20.0/24, 10.0.0.7/32</td></tr>", Block(status, "scanner"), StringComparison.Ordinal);
+        Assert.Contains("<tr><th>Mail routed here</th><td>senders erp@example.com, @erp.example.com; and every message no rule routes (the default account)</td></tr>", Block(status, "noreply"), StringComparison.Ordinal);
+        Assert.Contains("<tr><th>Mail routed here</th><td>none: no rule of Relay:Accounts routes mail here, and it is not Relay:Routing:Default</td></tr>", Block(status, "spare"), StringComparison.Ordinal);
     }
 
     /// <summary>The status page's block of one account: from its section's start to the section's end.</summary>

@@ -60,8 +60,11 @@ public sealed class BrowserAuthorizationTests(ITestOutputHelper output) : Harnes
         var helpdesk = page.Locator("section#account-helpdesk");
         var scanner = page.Locator("section#account-scanner");
         await Assertions.Expect(helpdesk.Locator("h2")).ToHaveTextAsync("Account helpdesk");
-        await Assertions.Expect(helpdesk.Locator("table")).ToContainTextAsync(RelayHarness.Account);
+        await Assertions.Expect(AccountCell(helpdesk)).ToHaveTextAsync(RelayHarness.Account);
+        await Assertions.Expect(RoutedCell(helpdesk)).ToHaveTextAsync("senders glpi@helpdesk.local");
         await Assertions.Expect(scanner.Locator("h2")).ToHaveTextAsync("Account scanner");
+        await Assertions.Expect(AccountCell(scanner)).ToHaveTextAsync($"none yet: sign in to Google as {Scanner}");
+        await Assertions.Expect(RoutedCell(scanner)).ToHaveTextAsync("senders scanner@copiers.local");
         await Assertions.Expect(scanner.Locator(".banner.warn")).ToContainTextAsync("No Google account is authorized yet for the account 'scanner'");
         await Assertions.Expect(helpdesk.Locator("text=Authorize helpdesk")).ToHaveCountAsync(0); // it is authorized: only its Revoke
         await Screenshot(page, "accounts-before.png");
@@ -74,8 +77,8 @@ public sealed class BrowserAuthorizationTests(ITestOutputHelper output) : Harnes
         await page.ClickAsync("#allow");
         await Assertions.Expect(page.Locator(".banner.ok")).ToContainTextAsync($"{Scanner} is authorized for the account 'scanner'");
         await page.ClickAsync("text=Back to the status page");
-        await Assertions.Expect(helpdesk.Locator("table")).ToContainTextAsync(RelayHarness.Account);
-        await Assertions.Expect(scanner.Locator("table")).ToContainTextAsync(Scanner);
+        await Assertions.Expect(AccountCell(helpdesk)).ToHaveTextAsync(RelayHarness.Account);
+        await Assertions.Expect(AccountCell(scanner)).ToHaveTextAsync(Scanner);
         await Assertions.Expect(scanner.Locator("table")).ToContainTextAsync("valid");
         await Screenshot(page, "accounts-both.png");
         Assert.Equal(RelayHarness.Account, relay.Account("helpdesk").Tokens.Account);
@@ -120,6 +123,11 @@ public sealed class BrowserAuthorizationTests(ITestOutputHelper output) : Harnes
     }
 
     internal const string Scanner = "scanner@example.com";
+
+    /// <summary>The Account row's value in an account's block (the Google account it sends as).</summary>
+    private static ILocator AccountCell(ILocator block) => block.Locator("tr:has(th:text-is('Account')) td");
+
+    private static ILocator RoutedCell(ILocator block) => block.Locator("tr:has(th:text-is('Mail routed here')) td");
 
     private async Task Screenshot(IPage page, string name) => output.WriteLine("Screenshot: " + await Chromium.ScreenshotAsync(page, name));
 }

@@ -146,7 +146,7 @@ internal static class AccountPages
             ? "<tr><td colspan=4>No delivery attempt since the relay started.</td></tr>"
             : string.Concat(recent.Select(r => $"<tr><td>{r.At:HH:mm:ss}</td><td><code>{E(r.SpoolId)}</code></td><td>{E(r.Result.ToString())}</td><td>{E(r.Reply)}</td></tr>"));
         return Page("Relay status", $"""
-            {string.Concat(accounts.All.Select(account => AccountBlock(context, account, accounts.Several, time)))}
+            {string.Concat(accounts.All.Select(account => AccountBlock(context, account, accounts.Several ? Routed(account, ReferenceEquals(account, accounts.Default)) : null, time)))}
             <h2>Queue</h2>
             <p><a href="/queue">{spool.Count} waiting</a>, <a href="/queue?state=dead">{spool.DeadCount} dead letter(s)</a></p>
             <h2>Last delivery attempts</h2>
@@ -155,9 +155,41 @@ internal static class AccountPages
             """);
     }
 
-    /// <summary>One account on the status page: its banners, authorization, hold and quota, and its own Authorize / Revoke.</summary>
-    private static string AccountBlock(HttpContext context, RelayAccount account, bool several, TimeProvider time)
+    /// <summary>Which mail goes out as <paramref name="account"/>: its routing rules, in the order the router tries them, then the default.</summary>
+    internal static string Routed(RelayAccount account, bool isDefault)
     {
+        var settings = account.Settings;
+        List<string> rules = [];
+        if (settings.Users.Count > 0)
+        {
+            rules.Add("logins " + string.Join(", ", settings.Users));
+        }
+
+        if (settings.Senders.Count > 0)
+        {
+            rules.Add("senders " + string.Join(", ", settings.Senders));
+        }
+
+        if (settings.Networks.Count > 0)
+        {
+            rules.Add("clients in " + string.Join(", ", settings.Networks));
+        }
+
+        if (isDefault)
+        {
+            rules.Add(rules.Count == 0 ? "every message (the default account)" : "and every message no rule routes (the default account)");
+        }
+
+        return rules.Count == 0 ? "none: no rule of Relay:Accounts routes mail here, and it is not Relay:Routing:Default" : string.Join("; ", rules);
+    }
+
+    /// <summary>
+    /// One account on the status page: its banners, authorization, hold and quota, and its own Authorize / Revoke. With
+    /// several accounts (<paramref name="routed"/> set) it is a section titled by its name that also says which mail it takes.
+    /// </summary>
+    private static string AccountBlock(HttpContext context, RelayAccount account, string? routed, TimeProvider time)
+    {
+        var several = routed is not null;
         var usage = account.Quota.Usage;
         var status = account.Tokens.Status;
         var hold = account.Gate.State;
@@ -189,7 +221,8 @@ internal static class AccountPages
             {title}
             {banners}
             <table>
-              <tr><th>Account</th><td>{E(status.Account ?? "none")}</td></tr>
+              <tr><th>Account</th><td>{E(status.Account ?? (several && account.Settings.Address is { } address ? $"none yet: sign in to Google as {address}" : "none"))}</td></tr>
+              {(several ? $"<tr><th>Mail routed here</th><td>{E(routed)}</td></tr>" : "")}
               <tr><th>Sends through</th><td>{E(account.Settings.Transport == Accounts.AccountTransport.GmailApi ? "the Gmail API (HTTPS, send-only access)" : "SMTP (smtp.gmail.com, XOAUTH2)")}</td></tr>
               <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none yet: authorize an account", { Problem: not null } => $"re-authorization needed (from {status.Source})", _ => $"valid (from {status.Source})" })}</td></tr>
               <tr><th>Authorized</th><td>{E(When(status.AuthorizedAt, time))}</td></tr>
