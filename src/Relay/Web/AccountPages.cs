@@ -156,7 +156,7 @@ internal static class AccountPages
     }
 
     /// <summary>Which mail goes out as <paramref name="account"/>: its routing rules, in the order the router tries them, then the default.</summary>
-    internal static string Routed(RelayAccount account, bool isDefault)
+    private static string Routed(RelayAccount account, bool isDefault)
     {
         var settings = account.Settings;
         List<string> rules = [];
@@ -177,7 +177,7 @@ internal static class AccountPages
 
         if (isDefault)
         {
-            rules.Add(rules.Count == 0 ? "every message (the default account)" : "and every message no rule routes (the default account)");
+            rules.Add((rules.Count == 0 ? "" : "and ") + "every message no rule routes (the default account)");
         }
 
         return rules.Count == 0 ? "none: no rule of Relay:Accounts routes mail here, and it is not Relay:Routing:Default" : string.Join("; ", rules);
@@ -221,7 +221,7 @@ internal static class AccountPages
             {title}
             {banners}
             <table>
-              <tr><th>Account</th><td>{E(status.Account ?? (several && account.Settings.Address is { } address ? $"none yet: sign in to Google as {address}" : "none"))}</td></tr>
+              <tr><th>Account</th><td>{E(status.Account ?? (several && account.Flow is not null && account.Settings.Address is { } address ? $"none yet: sign in to Google as {address}" : "none"))}</td></tr>
               {(several ? $"<tr><th>Mail routed here</th><td>{E(routed)}</td></tr>" : "")}
               <tr><th>Sends through</th><td>{E(account.Settings.Transport == Accounts.AccountTransport.GmailApi ? "the Gmail API (HTTPS, send-only access)" : "SMTP (smtp.gmail.com, XOAUTH2)")}</td></tr>
               <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none yet: authorize an account", { Problem: not null } => $"re-authorization needed (from {status.Source})", _ => $"valid (from {status.Source})" })}</td></tr>
