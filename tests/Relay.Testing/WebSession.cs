@@ -112,6 +112,21 @@ internal sealed partial class WebSession : IDisposable
         return toGoogle.Headers.Location!.ToString();
     }
 
+    /// <summary>
+    /// With several accounts: opens the Authorize form of <paramref name="account"/>, clicks Authorize, then Allow (or
+    /// Cancel) on the fake consent page; returns the address Google sends the browser back to.
+    /// </summary>
+    public async Task<string> ConsentForAccountAsync(string account, bool allow = true)
+    {
+        var toGoogle = await PostFormAsync("/authorize?account=" + Uri.EscapeDataString(account), "/authorize", new Dictionary<string, string> { ["account"] = account });
+        if (toGoogle.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"Authorize did not redirect to Google: {(int)toGoogle.StatusCode} {await toGoogle.Content.ReadAsStringAsync()}");
+        }
+
+        return await FakeGoogleOAuthServer.ConsentAsync(toGoogle.Headers.Location!.ToString(), allow);
+    }
+
     public void Dispose() => _relay.Dispose();
 
     [GeneratedRegex("""<input type="hidden" name="(__RequestVerificationToken|[^"]*Antiforgery[^"]*|[^"]*RequestVerification[^"]*)" value="([^"]+)">""")]

@@ -19,7 +19,9 @@ internal static class AccountPages
         var pages = app.MapGroup("").RequireAuthorization();
         pages.MapGet("/", Status);
         pages.MapGet("/authorize", (HttpContext context, string? account, AccountSet accounts, IOptions<WebOptions> web) =>
-            accounts.Find(account) is { Flow: not null } found ? AuthorizeForm(context, found, accounts.Several, web.Value, null) : NoSuchAccount(accounts, account));
+            accounts.Several && string.IsNullOrEmpty(account) ? ChooseAccount(accounts)
+            : accounts.Find(account) is { Flow: not null } found ? AuthorizeForm(context, found, accounts.Several, web.Value, null)
+            : NoSuchAccount(accounts, account));
         pages.MapPost("/authorize", (HttpContext context, [FromForm] string? account, [FromForm] string? clientId, [FromForm] string? clientSecret,
             AccountSet accounts, IOptions<WebOptions> web) =>
         {
@@ -50,13 +52,14 @@ internal static class AccountPages
         app.MapGet("/oauth/callback", async (HttpContext context, AccountSet accounts, CancellationToken cancellationToken) =>
         {
             var query = context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
-            var flow = FlowFor(accounts, query.GetValueOrDefault("state"));
-            return Outcome(context, await flow.CompleteAsync(query, FlowCaller.Browser(context.Request.Cookies[FlowCookie], callback: true), cancellationToken));
+            var state = query.GetValueOrDefault("state");
+            var result = await FlowFor(accounts, state).CompleteAsync(query, FlowCaller.Browser(context.Request.Cookies[FlowCookie], callback: true), cancellationToken);
+            return Outcome(context, accounts, state, result);
         });
         pages.MapPost("/oauth/paste", async (HttpContext context, [FromForm] string? pastedUrl, AccountSet accounts, CancellationToken cancellationToken) =>
-            Outcome(context, await CompletePastedAsync(accounts, pastedUrl ?? "", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
+            Outcome(context, accounts, StateIn(pastedUrl ?? ""), await CompletePastedAsync(accounts, pastedUrl ?? "", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
         pages.MapPost("/oauth/confirm", async (HttpContext context, [FromForm] string? state, [FromForm] string? decision, AccountSet accounts, CancellationToken cancellationToken) =>
-            Outcome(context, await FlowFor(accounts, state).ConfirmAsync(state ?? "", decision == "replace", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
+            Outcome(context, accounts, state, await FlowFor(accounts, state).ConfirmAsync(state ?? "", decision == "replace", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
         pages.MapPost("/revoke", async ([FromForm] string? account, AccountSet accounts, CancellationToken cancellationToken) =>
         {
             if (accounts.Find(account) is not { Flow: not null } found)
@@ -67,28 +70,43 @@ internal static class AccountPages
             var address = found.Tokens.Account;
             await found.Tokens.RevokeAsync(cancellationToken);
             var what = accounts.Several ? $"Nothing is delivered for the account '{found.Name}' until it is authorized again; the other accounts keep sending." : "Nothing is delivered until an account is authorized again.";
-            return Page("Authorization revoked", Banner("warn", $"{E(address)} was revoked at Google and forgotten. {E(what)}") +
-                $"""<p><a href="{E(AuthorizeLink(found, accounts.Several))}">Authorize an account</a></p>""");
+            return Page(accounts.Several ? $"Account {found.Name}: authorization revoked" : "Authorization revoked", Banner("warn", $"{E(address)} was revoked at Google and forgotten. {E(what)}") +
+                $"""<p><a href="{E(AuthorizeLink(found, accounts.Several))}">Authorize {(accounts.Several ? E(found.Name) : "an account")}</a><a href="/">Back to the status page</a></p>""");
         });
     }
 
     /// <summary>Completes from a pasted address with the flow of the account that issued its state.</summary>
-    internal static Task<AuthorizationResult> CompletePastedAsync(AccountSet accounts, string pasted, FlowCaller caller, CancellationToken cancellationToken)
-    {
-        string? state = null;
-        if (Uri.TryCreate(pasted.Trim(), UriKind.Absolute, out var url))
-        {
-            state = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(url.Query).TryGetValue("state", out var value) ? value.ToString() : null;
-        }
+    internal static Task<AuthorizationResult> CompletePastedAsync(AccountSet accounts, string pasted, FlowCaller caller, CancellationToken cancellationToken) =>
+        FlowFor(accounts, StateIn(pasted)).CompleteFromPastedAsync(pasted, caller, cancellationToken);
 
-        return FlowFor(accounts, state).CompleteFromPastedAsync(pasted, caller, cancellationToken);
-    }
+    /// <summary>The <c>state</c> of a pasted callback address, if it has one.</summary>
+    private static string? StateIn(string pasted) =>
+        Uri.TryCreate(pasted.Trim(), UriKind.Absolute, out var url)
+        && Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(url.Query).TryGetValue("state", out var value) ? value.ToString() : null;
 
     /// <summary>The flow that issued <paramref name="state"/>; else any flow, which answers that the authorization is unknown or expired.</summary>
     private static AuthorizationFlow FlowFor(AccountSet accounts, string? state) =>
         accounts.ForState(state)?.Flow ?? accounts.All.First(account => account.Flow is not null).Flow!;
 
     private static string AuthorizeLink(RelayAccount account, bool several) => several ? $"/authorize?account={Uri.EscapeDataString(account.Name)}" : "/authorize";
+
+    /// <summary>With several accounts, the Authorize link of the menu names none: each account, its state, and its own link.</summary>
+    private static IResult ChooseAccount(AccountSet accounts)
+    {
+        var rows = string.Concat(accounts.All.Select(account => $"""
+            <tr><th>{E(account.Name)}</th><td>{E(account.Settings.Address ?? "any Google account")}</td><td>{E(account.Tokens.Status switch
+            {
+                _ when account.Flow is null => "service account: nothing to authorize",
+                { Account: null } => "not authorized yet",
+                { Problem: not null } => $"{account.Tokens.Account}: to authorize again",
+                _ => $"{account.Tokens.Account}: authorized",
+            })}</td><td>{(account.Flow is null ? "" : $"""<a href="{E(AuthorizeLink(account, several: true))}">Authorize {E(account.Name)}</a>""")}</td></tr>
+            """));
+        return Page("Authorize an account", $"""
+            <p>Each account of this relay has its own authorization. Choose the one to authorize; the others are not touched.</p>
+            <div class="scroll"><table class="list"><tr><th>Account</th><th>Sends as</th><th>Authorization</th><th></th></tr>{rows}</table></div>
+            """);
+    }
 
     private static IResult NoSuchAccount(AccountSet accounts, string? name) => Page("No such account", Banner("bad", E(accounts.Find(name) is { } found
         ? $"The account '{found.Name}' sends with a service account given in configuration: there is nothing to authorize or revoke here."
@@ -128,7 +146,7 @@ internal static class AccountPages
             ? "<tr><td colspan=4>No delivery attempt since the relay started.</td></tr>"
             : string.Concat(recent.Select(r => $"<tr><td>{r.At:HH:mm:ss}</td><td><code>{E(r.SpoolId)}</code></td><td>{E(r.Result.ToString())}</td><td>{E(r.Reply)}</td></tr>"));
         return Page("Relay status", $"""
-            {string.Concat(accounts.All.Select(account => AccountBlock(context, account, accounts.Several, time)))}
+            {string.Concat(accounts.All.Select(account => AccountBlock(context, account, accounts.Several ? Routed(account, ReferenceEquals(account, accounts.Default)) : null, time)))}
             <h2>Queue</h2>
             <p><a href="/queue">{spool.Count} waiting</a>, <a href="/queue?state=dead">{spool.DeadCount} dead letter(s)</a></p>
             <h2>Last delivery attempts</h2>
@@ -137,9 +155,41 @@ internal static class AccountPages
             """);
     }
 
-    /// <summary>One account on the status page: its banners, authorization, hold and quota, and its own Authorize / Revoke.</summary>
-    private static string AccountBlock(HttpContext context, RelayAccount account, bool several, TimeProvider time)
+    /// <summary>Which mail goes out as <paramref name="account"/>: its routing rules, in the order the router tries them, then the default.</summary>
+    private static string Routed(RelayAccount account, bool isDefault)
     {
+        var settings = account.Settings;
+        List<string> rules = [];
+        if (settings.Users.Count > 0)
+        {
+            rules.Add("logins " + string.Join(", ", settings.Users));
+        }
+
+        if (settings.Senders.Count > 0)
+        {
+            rules.Add("senders " + string.Join(", ", settings.Senders));
+        }
+
+        if (settings.Networks.Count > 0)
+        {
+            rules.Add("clients in " + string.Join(", ", settings.Networks));
+        }
+
+        if (isDefault)
+        {
+            rules.Add((rules.Count == 0 ? "" : "and ") + "every message no rule routes (the default account)");
+        }
+
+        return rules.Count == 0 ? "none: no rule of Relay:Accounts routes mail here, and it is not Relay:Routing:Default" : string.Join("; ", rules);
+    }
+
+    /// <summary>
+    /// One account on the status page: its banners, authorization, hold and quota, and its own Authorize / Revoke. With
+    /// several accounts (<paramref name="routed"/> set) it is a section titled by its name that also says which mail it takes.
+    /// </summary>
+    private static string AccountBlock(HttpContext context, RelayAccount account, string? routed, TimeProvider time)
+    {
+        var several = routed is not null;
         var usage = account.Quota.Usage;
         var status = account.Tokens.Status;
         var hold = account.Gate.State;
@@ -161,7 +211,7 @@ internal static class AccountPages
             banners += Banner("warn", E(warning));
         }
 
-        var title = several ? $"""<h2 id="account-{E(account.Name)}">Account {E(account.Name)}</h2>""" : "";
+        var title = several ? $"""<section id="account-{E(account.Name)}"><h2>Account {E(account.Name)}</h2>""" : "";
         var revoke = status.Account is null || account.Flow is null ? "" : $"""
               <form method="post" action="/revoke">{Antiforgery(context)}<input type="hidden" name="account" value="{E(account.Name)}">
               <p>Revoking asks Google to cancel the relay's access and forgets the account here.</p><button type="submit">Revoke {E(status.Account)}</button></form>
@@ -171,7 +221,8 @@ internal static class AccountPages
             {title}
             {banners}
             <table>
-              <tr><th>Account</th><td>{E(status.Account ?? "none")}</td></tr>
+              <tr><th>Account</th><td>{E(status.Account ?? (several && account.Flow is not null && account.Settings.Address is { } address ? $"none yet: sign in to Google as {address}" : "none"))}</td></tr>
+              {(several ? $"<tr><th>Mail routed here</th><td>{E(routed)}</td></tr>" : "")}
               <tr><th>Sends through</th><td>{E(account.Settings.Transport == Accounts.AccountTransport.GmailApi ? "the Gmail API (HTTPS, send-only access)" : "SMTP (smtp.gmail.com, XOAUTH2)")}</td></tr>
               <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none yet: authorize an account", { Problem: not null } => $"re-authorization needed (from {status.Source})", _ => $"valid (from {status.Source})" })}</td></tr>
               <tr><th>Authorized</th><td>{E(When(status.AuthorizedAt, time))}</td></tr>
@@ -184,6 +235,7 @@ internal static class AccountPages
             </table>
             {authorizeAction}
             {revoke}
+            {(several ? "</section>" : "")}
             """;
     }
 
@@ -228,20 +280,32 @@ internal static class AccountPages
             """);
     }
 
-    private static IResult Outcome(HttpContext context, AuthorizationResult result) => result switch
+    /// <summary>
+    /// The page after a callback, a pasted address or a confirmation. With several accounts it names the account whose flow
+    /// issued <paramref name="state"/>, and Try again leads back to that account's form.
+    /// </summary>
+    private static IResult Outcome(HttpContext context, AccountSet accounts, string? state, AuthorizationResult result)
     {
-        { Succeeded: true } => Page("Authorized", Banner("ok", E(result.Message)) + """<p><a href="/">Back to the status page</a></p>"""),
-        { HandedOver: true } => Page("Back to the terminal", Banner("ok", E(result.Message))),
-        { ConfirmState: { } state } when context.User.Identity?.IsAuthenticated == true => Page("Replace the authorized account?", $"""
-            {Banner("warn", E(result.Message))}
-            <form method="post" action="/oauth/confirm">{Antiforgery(context)}
-              <input type="hidden" name="state" value="{E(state)}">
-              <p><button type="submit" name="decision" value="replace" id="replace">Replace it by {E(result.Account)}</button>
-              <button type="submit" name="decision" value="keep" id="keep">Keep the current account</button></p>
-            </form>
-            """),
-        { ConfirmState: not null } => Page("Sign in to confirm", Banner("warn", E(result.Message)) +
-            """<p>Only a signed-in operator can confirm this: <a href="/login">sign in</a> in this browser, then authorize again.</p>""", 400),
-        _ => Page("Authorization failed", Banner("bad", E(result.Message)) + """<p><a href="/authorize">Try again</a></p>""", 400),
-    };
+        var name = accounts.Several ? accounts.ForState(state)?.Name : null;
+        var message = name is not null && result is { Succeeded: true, Account: { } address }
+            ? result.Message.Replace($"{address} is authorized.", $"{address} is authorized for the account '{name}'.", StringComparison.Ordinal)
+            : result.Message;
+        return result switch
+        {
+            { Succeeded: true } => Page(name is null ? "Authorized" : $"Account {name} authorized", Banner("ok", E(message)) + """<p><a href="/">Back to the status page</a></p>"""),
+            { HandedOver: true } => Page("Back to the terminal", Banner("ok", E(message))),
+            { ConfirmState: { } confirm } when context.User.Identity?.IsAuthenticated == true => Page(name is null ? "Replace the authorized account?" : $"Replace the authorized account of {name}?", $"""
+                {Banner("warn", E(message))}
+                <form method="post" action="/oauth/confirm">{Antiforgery(context)}
+                  <input type="hidden" name="state" value="{E(confirm)}">
+                  <p><button type="submit" name="decision" value="replace" id="replace">Replace it by {E(result.Account)}</button>
+                  <button type="submit" name="decision" value="keep" id="keep">Keep the current account</button></p>
+                </form>
+                """),
+            { ConfirmState: not null } => Page("Sign in to confirm", Banner("warn", E(message)) +
+                """<p>Only a signed-in operator can confirm this: <a href="/login">sign in</a> in this browser, then authorize again.</p>""", 400),
+            _ => Page(name is null ? "Authorization failed" : $"Authorization of {name} failed", Banner("bad", E(message)) +
+                $"""<p><a href="{E(name is null ? "/authorize" : $"/authorize?account={Uri.EscapeDataString(name)}")}">Try again</a></p>""", 400),
+        };
+    }
 }
