@@ -38,10 +38,17 @@ public enum GmailApiError
 
     /// <summary>503 backendError ("The service is currently unavailable.").</summary>
     Unavailable,
+
+    /// <summary>No answer at all: the connection is dropped once the request has arrived (a network failure).</summary>
+    ConnectionDropped,
 }
 
 /// <summary>A message the fake Gmail API took: the bytes exactly as uploaded, and whom Gmail would send it to (To, Cc, Bcc).</summary>
-public sealed record GmailApiMessage(string Id, string ThreadId, string Account, byte[] Raw, IReadOnlyList<string> Recipients, string UploadType);
+public sealed record GmailApiMessage(string Id, string ThreadId, string Account, byte[] Raw, IReadOnlyList<string> Recipients, string UploadType)
+{
+    /// <summary>What its recipients get, as Gmail sends it: the uploaded bytes without the Bcc (and Resent-Bcc) header fields.</summary>
+    public byte[] Visible => FakeGmailApiServer.WithoutBcc(Raw);
+}
 
 /// <summary>
 /// The Gmail API's <c>users.messages.send</c> upload endpoint, faked over plain HTTP on 127.0.0.1 port 0 (as the fake
@@ -136,7 +143,7 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
 
         if (_failures.TryDequeue(out var failure))
         {
-            return Error(failure.Error, failure.RetryAfter);
+            return Fail(context, failure);
         }
 
         switch (uploadType)
@@ -207,7 +214,7 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
 
         if (_failures.TryDequeue(out var failure))
         {
-            return Error(failure.Error, failure.RetryAfter);
+            return Fail(context, failure);
         }
 
         var raw = await ReadAsync(context.Request.Body, context.RequestAborted);
@@ -310,6 +317,57 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>A queued failure: Google's error answer, or (<see cref="GmailApiError.ConnectionDropped"/>) the connection aborted with no answer.</summary>
+    private static IResult Fail(HttpContext context, (GmailApiError Error, TimeSpan? RetryAfter) failure)
+    {
+        if (failure.Error != GmailApiError.ConnectionDropped)
+        {
+            return Error(failure.Error, failure.RetryAfter);
+        }
+
+        context.Abort();
+        return Results.Empty;
+    }
+
+    /// <summary>
+    /// <paramref name="raw"/> without its Bcc and Resent-Bcc header fields (with their folded lines), the rest byte for
+    /// byte: Gmail sends to the Bcc addresses and removes the field from the copy it sends.
+    /// </summary>
+    public static byte[] WithoutBcc(byte[] raw)
+    {
+        var kept = new MemoryStream(raw.Length);
+        var start = 0;
+        var skipping = false;
+        while (start < raw.Length)
+        {
+            var end = Array.IndexOf(raw, (byte)'\n', start);
+            end = end < 0 ? raw.Length : end + 1;
+            var line = raw.AsSpan(start, end - start);
+            if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8))
+            {
+                kept.Write(raw, start, raw.Length - start); // the empty line and the body
+                break;
+            }
+
+            var folded = line[0] is (byte)' ' or (byte)'\t';
+            if (!folded)
+            {
+                var colon = line.IndexOf((byte)':');
+                var name = colon < 0 ? string.Empty : System.Text.Encoding.ASCII.GetString(line[..colon]).Trim();
+                skipping = name.Equals("Bcc", StringComparison.OrdinalIgnoreCase) || name.Equals("Resent-Bcc", StringComparison.OrdinalIgnoreCase);
+            }
+
+            if (!skipping)
+            {
+                kept.Write(line);
+            }
+
+            start = end;
+        }
+
+        return kept.ToArray();
     }
 
     private static bool IsMessageType(string? contentType) => contentType?.StartsWith("message/", StringComparison.OrdinalIgnoreCase) == true;
