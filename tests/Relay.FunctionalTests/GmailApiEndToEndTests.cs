@@ -332,18 +332,26 @@ public sealed class GmailApiEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Check_GmailApiAccount_SaysWhatItChecks_AndSendsNothing()
+    public async Task Check_GmailApiAccount_ChecksTheApiAndTheSendScope_AndSendsNothing()
     {
+        Harness.OAuth.AddRefreshToken("1//readonly-refresh-token-SECRET", RelayHarness.Account, "https://www.googleapis.com/auth/gmail.readonly");
         await using var relay = await RelayProcess.StartAsync(Harness, ApiAccount());
 
         var (exitCode, output, _) = await relay.RunCommandAsync("check");
+        var (readOnlyExitCode, readOnlyOutput, _) = await relay.RunCommandAsync(
+            new Dictionary<string, string?> { ["Relay__Accounts__0__RefreshToken"] = "1//readonly-refresh-token-SECRET" }, "check");
 
         Assert.True(exitCode == 0, output);
-        Assert.Contains("OK    Account: relay.account@example.com", output, StringComparison.Ordinal);
         Assert.Contains("OK    Token refresh", output, StringComparison.Ordinal);
-        Assert.Contains("Gmail API", output, StringComparison.Ordinal);
+        Assert.Contains($"OK    Gmail API: {Api.BaseUrl} answered over HTTPS and took the token of relay.account@example.com for sending", output, StringComparison.Ordinal);
+        Assert.Contains("nothing was sent", output, StringComparison.Ordinal);
         Assert.DoesNotContain("XOAUTH2", output, StringComparison.Ordinal);
-        Assert.DoesNotContain("FAIL", output, StringComparison.Ordinal);
+        Assert.True(readOnlyExitCode == 1, readOnlyOutput);
+        Assert.Contains("OK    Token refresh", readOnlyOutput, StringComparison.Ordinal);
+        Assert.Contains("FAIL  Gmail API: the token of relay.account@example.com lacks the gmail.send scope", readOnlyOutput, StringComparison.Ordinal);
+        Assert.Contains("Authorize the account again", readOnlyOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRET", output + readOnlyOutput, StringComparison.Ordinal);
+        Assert.Equal(["POST metadata 400", "POST metadata 403"], Api.Requests);
         Assert.Empty(Api.Sent);
     }
 

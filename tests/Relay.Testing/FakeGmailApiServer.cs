@@ -54,7 +54,8 @@ public sealed record GmailApiMessage(string Id, string ThreadId, string Account,
 /// The Gmail API's <c>users.messages.send</c> upload endpoint, faked over plain HTTP on 127.0.0.1 port 0 (as the fake
 /// OAuth server; the other HTTP fakes do no TLS either): <c>uploadType=media</c> with a <c>message/*</c> body, and
 /// <c>uploadType=resumable</c> (an initiation POST answered with a session URI in <c>Location</c>, then a PUT of the
-/// bytes to it). Enforces the 36,700,160-byte limit and checks each Bearer token with <see cref="FakeGoogleOAuthServer"/>:
+/// bytes to it), and the non-upload <c>messages/send</c> with a JSON <c>raw</c>. Gmail sends to To, Cc and Bcc and
+/// removes Bcc from the copy (<see cref="GmailApiMessage.Visible"/>). Enforces the 36,700,160-byte limit and checks each Bearer token with <see cref="FakeGoogleOAuthServer"/>:
 /// unknown or expired → 401, issued without <c>gmail.send</c> or <c>https://mail.google.com/</c> → 403
 /// insufficientPermissions. Errors in Google's JSON shape can be queued with <see cref="FailNext"/>.
 /// </summary>
@@ -110,6 +111,7 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
         var server = new FakeGmailApiServer(app, oauth);
         app.MapPost(UploadPath, server.PostAsync);
         app.MapPut(UploadPath, server.PutAsync);
+        app.MapPost("/gmail/v1/users/{userId}/messages/send", server.PostMetadataAsync);
         await app.StartAsync();
         server.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return server;
@@ -186,6 +188,48 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
             default:
                 return GoogleError(400, "invalidArgument", "'raw' RFC822 payload message string or uploading message via /upload/* URL required", "INVALID_ARGUMENT");
         }
+    }
+
+    /// <summary>
+    /// <c>POST /gmail/v1/users/{userId}/messages/send</c> with a JSON message resource: <c>raw</c> (base64url) is sent;
+    /// without it, 400 invalidArgument as Google answers, after the token and its scope were checked.
+    /// </summary>
+    private async Task<IResult> PostMetadataAsync(HttpContext context, string userId)
+    {
+        var result = await PostMetadataCoreAsync(context, userId);
+        return Logged(context, "metadata", result);
+    }
+
+    private async Task<IResult> PostMetadataCoreAsync(HttpContext context, string userId)
+    {
+        if (Authorize(context.Request, userId, out var account) is { } refused)
+        {
+            return refused;
+        }
+
+        if (_failures.TryDequeue(out var failure))
+        {
+            return Fail(context, failure);
+        }
+
+        string? raw = null;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            raw = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("raw", out var value) ? value.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return GoogleError(400, "parseError", "Invalid JSON payload received.", "INVALID_ARGUMENT");
+        }
+
+        if (string.IsNullOrEmpty(raw))
+        {
+            return GoogleError(400, "invalidArgument", "'raw' RFC822 payload message string or uploading message via /upload/* URL required", "INVALID_ARGUMENT");
+        }
+
+        var bytes = Convert.FromBase64String(raw.Replace('-', '+').Replace('_', '/').PadRight(raw.Length + ((4 - (raw.Length % 4)) % 4), '='));
+        return Take(account!, bytes, "metadata");
     }
 
     /// <summary>The PUT of the bytes to a resumable session URI: the session stands for the authorization, as Google's does.</summary>
