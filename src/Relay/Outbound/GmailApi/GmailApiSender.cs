@@ -93,7 +93,7 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
             var error = GoogleApiError.Parse((int)answer.Status, answer.Body);
             return (int)answer.Status switch
             {
-                400 => (true, $"{settings.BaseUrl} answered over HTTPS and took the token of {tokens.Account} for sending (an empty send, refused as expected: {error.Reason ?? "400"}; nothing was sent)"),
+                400 when error.Reason is not null => (true, $"{settings.BaseUrl} answered over HTTPS and took the token of {tokens.Account} for sending (an empty send, refused as expected: {error.Reason ?? "400"}; nothing was sent)"),
                 401 => (false, $"{settings.BaseUrl} refused the token of {tokens.Account} ({error}). Authorize the account again."),
                 403 when error.HasReason("insufficientPermissions") || answer.Challenge.Contains("insufficient_scope", StringComparison.Ordinal) =>
                     (false, $"the token of {tokens.Account} lacks the gmail.send scope ({error}). Authorize the account again: for the Gmail API it asks for {Relay.Accounts.Account.GmailSendScope}."),
