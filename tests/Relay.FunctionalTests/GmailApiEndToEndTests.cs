@@ -131,6 +131,35 @@ public sealed class GmailApiEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InternationalEnvelopeOnlyRecipient_IsSentAsWritten_AndHidden()
+    {
+        var sent = ClientShapedMessages.Crlf($"""
+            From: {ClientShapedMessages.Sender}
+            To: alice@example.org
+            Subject: Rapport
+
+            Voir le rapport.
+
+            """);
+        await using var relay = await Harness.StartRelayAsync(ApiAccount());
+        using (var smtp = await RawSmtp.ConnectAsync(relay.SmtpPort))
+        {
+            await smtp.SendAsync("EHLO legacy.local", "250");
+            await smtp.SendAsync($"MAIL FROM:<{ClientShapedMessages.Sender}> SMTPUTF8", "250");
+            await smtp.SendAsync("RCPT TO:<alice@example.org>", "250");
+            await smtp.SendUtf8Async("RCPT TO:<jöe@example.com>", "250");
+            await smtp.SendAsync("DATA", "354");
+            await smtp.SendMessageAsync(sent, "250");
+        }
+
+        var received = await Api.NextAsync();
+
+        Assert.Equal(["alice@example.org", "jöe@example.com"], received.Recipients);
+        Assert.DoesNotContain("e@example.com", Encoding.UTF8.GetString(received.Visible), StringComparison.Ordinal);
+        AssertSameExceptRewrite(sent, received.Visible);
+    }
+
+    [Fact]
     public async Task HeaderRecipientTheEnvelopeDoesNotName_IsRefusedAtTheEndOfData_AndNothingIsSpooled()
     {
         var sent = ClientShapedMessages.Crlf($"""
