@@ -38,16 +38,24 @@ public enum GmailApiError
 
     /// <summary>503 backendError ("The service is currently unavailable.").</summary>
     Unavailable,
+
+    /// <summary>No answer at all: the connection is dropped once the request has arrived (a network failure).</summary>
+    ConnectionDropped,
 }
 
 /// <summary>A message the fake Gmail API took: the bytes exactly as uploaded, and whom Gmail would send it to (To, Cc, Bcc).</summary>
-public sealed record GmailApiMessage(string Id, string ThreadId, string Account, byte[] Raw, IReadOnlyList<string> Recipients, string UploadType);
+public sealed record GmailApiMessage(string Id, string ThreadId, string Account, byte[] Raw, IReadOnlyList<string> Recipients, string UploadType)
+{
+    /// <summary>What its recipients get, as Gmail sends it: the uploaded bytes without the Bcc (and Resent-Bcc) header fields.</summary>
+    public byte[] Visible => FakeGmailApiServer.WithoutBcc(Raw);
+}
 
 /// <summary>
 /// The Gmail API's <c>users.messages.send</c> upload endpoint, faked over plain HTTP on 127.0.0.1 port 0 (as the fake
 /// OAuth server; the other HTTP fakes do no TLS either): <c>uploadType=media</c> with a <c>message/*</c> body, and
 /// <c>uploadType=resumable</c> (an initiation POST answered with a session URI in <c>Location</c>, then a PUT of the
-/// bytes to it). Enforces the 36,700,160-byte limit and checks each Bearer token with <see cref="FakeGoogleOAuthServer"/>:
+/// bytes to it), and the non-upload <c>messages/send</c> with a JSON <c>raw</c>. Gmail sends to To, Cc and Bcc and
+/// removes Bcc from the copy (<see cref="GmailApiMessage.Visible"/>). Enforces the 36,700,160-byte limit and checks each Bearer token with <see cref="FakeGoogleOAuthServer"/>:
 /// unknown or expired → 401, issued without <c>gmail.send</c> or <c>https://mail.google.com/</c> → 403
 /// insufficientPermissions. Errors in Google's JSON shape can be queued with <see cref="FailNext"/>.
 /// </summary>
@@ -103,6 +111,7 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
         var server = new FakeGmailApiServer(app, oauth);
         app.MapPost(UploadPath, server.PostAsync);
         app.MapPut(UploadPath, server.PutAsync);
+        app.MapPost("/gmail/v1/users/{userId}/messages/send", server.PostMetadataAsync);
         await app.StartAsync();
         server.BaseUrl = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return server;
@@ -136,7 +145,7 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
 
         if (_failures.TryDequeue(out var failure))
         {
-            return Error(failure.Error, failure.RetryAfter);
+            return Fail(context, failure);
         }
 
         switch (uploadType)
@@ -181,6 +190,48 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// <c>POST /gmail/v1/users/{userId}/messages/send</c> with a JSON message resource: <c>raw</c> (base64url) is sent;
+    /// without it, 400 invalidArgument as Google answers, after the token and its scope were checked.
+    /// </summary>
+    private async Task<IResult> PostMetadataAsync(HttpContext context, string userId)
+    {
+        var result = await PostMetadataCoreAsync(context, userId);
+        return Logged(context, "metadata", result);
+    }
+
+    private async Task<IResult> PostMetadataCoreAsync(HttpContext context, string userId)
+    {
+        if (Authorize(context.Request, userId, out var account) is { } refused)
+        {
+            return refused;
+        }
+
+        if (_failures.TryDequeue(out var failure))
+        {
+            return Fail(context, failure);
+        }
+
+        string? raw = null;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted);
+            raw = document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("raw", out var value) ? value.GetString() : null;
+        }
+        catch (JsonException)
+        {
+            return GoogleError(400, "parseError", "Invalid JSON payload received.", "INVALID_ARGUMENT");
+        }
+
+        if (string.IsNullOrEmpty(raw))
+        {
+            return GoogleError(400, "invalidArgument", "'raw' RFC822 payload message string or uploading message via /upload/* URL required", "INVALID_ARGUMENT");
+        }
+
+        var bytes = Convert.FromBase64String(raw.Replace('-', '+').Replace('_', '/').PadRight(raw.Length + ((4 - (raw.Length % 4)) % 4), '='));
+        return Take(account!, bytes, "metadata");
+    }
+
     /// <summary>The PUT of the bytes to a resumable session URI: the session stands for the authorization, as Google's does.</summary>
     private async Task<IResult> PutAsync(HttpContext context, string userId)
     {
@@ -207,7 +258,7 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
 
         if (_failures.TryDequeue(out var failure))
         {
-            return Error(failure.Error, failure.RetryAfter);
+            return Fail(context, failure);
         }
 
         var raw = await ReadAsync(context.Request.Body, context.RequestAborted);
@@ -310,6 +361,57 @@ public sealed class FakeGmailApiServer : IAsyncDisposable
         }
 
         return buffer.ToArray();
+    }
+
+    /// <summary>A queued failure: Google's error answer, or (<see cref="GmailApiError.ConnectionDropped"/>) the connection aborted with no answer.</summary>
+    private static IResult Fail(HttpContext context, (GmailApiError Error, TimeSpan? RetryAfter) failure)
+    {
+        if (failure.Error != GmailApiError.ConnectionDropped)
+        {
+            return Error(failure.Error, failure.RetryAfter);
+        }
+
+        context.Abort();
+        return Results.Empty;
+    }
+
+    /// <summary>
+    /// <paramref name="raw"/> without its Bcc and Resent-Bcc header fields (with their folded lines), the rest byte for
+    /// byte: Gmail sends to the Bcc addresses and removes the field from the copy it sends.
+    /// </summary>
+    public static byte[] WithoutBcc(byte[] raw)
+    {
+        var kept = new MemoryStream(raw.Length);
+        var start = 0;
+        var skipping = false;
+        while (start < raw.Length)
+        {
+            var end = Array.IndexOf(raw, (byte)'\n', start);
+            end = end < 0 ? raw.Length : end + 1;
+            var line = raw.AsSpan(start, end - start);
+            if (line.SequenceEqual("\r\n"u8) || line.SequenceEqual("\n"u8))
+            {
+                kept.Write(raw, start, raw.Length - start); // the empty line and the body
+                break;
+            }
+
+            var folded = line[0] is (byte)' ' or (byte)'\t';
+            if (!folded)
+            {
+                var colon = line.IndexOf((byte)':');
+                var name = colon < 0 ? string.Empty : System.Text.Encoding.ASCII.GetString(line[..colon]).Trim();
+                skipping = name.Equals("Bcc", StringComparison.OrdinalIgnoreCase) || name.Equals("Resent-Bcc", StringComparison.OrdinalIgnoreCase);
+            }
+
+            if (!skipping)
+            {
+                kept.Write(line);
+            }
+
+            start = end;
+        }
+
+        return kept.ToArray();
     }
 
     private static bool IsMessageType(string? contentType) => contentType?.StartsWith("message/", StringComparison.OrdinalIgnoreCase) == true;

@@ -17,7 +17,7 @@ internal static class DiagnosticCommands
     public static Command Check()
     {
         var account = AccountOption("Check only this account of the relay (its Name in Relay:Accounts); default: every account.");
-        var command = new Command("check", "Check the configuration, the spool, and for each account the token, the connection to the upstream (STARTTLS) and the login, each step that can run; sends nothing.") { account };
+        var command = new Command("check", "Check the configuration, the spool, and for each account the token, then the connection to the upstream (STARTTLS) and the login, or for a Gmail API account the API and the token's sending scope (an empty send), each step that can run; sends nothing.") { account };
         command.SetAction((parse, ct) => WithRelayAsync(parse, async (services, report) =>
         {
             var ok = SpoolProbe(services, report);
@@ -162,9 +162,15 @@ internal static class DiagnosticCommands
 
         if (relayAccount.Settings.Transport == AccountTransport.GmailApi)
         {
-            // gmail.send allows no call but sending: the token refresh is the check there is.
-            Console.WriteLine("SKIP  Upstream: the Gmail API over HTTPS (443); with send-only access the only call to check is a send ('relay send-test').");
-            return ok && tokenOk;
+            if (!tokenOk)
+            {
+                Skip("Gmail API (reachable, token takes gmail.send)", "no usable token");
+                return false;
+            }
+
+            // gmail.send allows no call but sending: an empty send checks the route, the token and its scope, and sends nothing.
+            var (apiOk, detail) = await services.GetRequiredService<GmailApiSender>().ProbeAsync(tokens, cancellationToken);
+            return report(apiOk, "Gmail API", detail) && ok;
         }
 
         var connected = false;

@@ -1,3 +1,4 @@
+using System.Text;
 using MimeKit;
 
 namespace Relay.Outbound;
@@ -103,8 +104,15 @@ internal static class HeaderAddressing
     private static Header Bcc(IReadOnlyList<string> addresses)
     {
         var list = new InternetAddressList(addresses.Select(address => new MailboxAddress(string.Empty, address)));
-        return new Header(HeaderId.Bcc, list.ToString());
+        var header = new Header(HeaderId.Bcc, string.Empty);
+
+        // As RFC 6532 allows (the Gmail API takes UTF-8 headers): MimeKit's default formatting would write an SMTPUTF8
+        // local part such as jöe@ as j?e@, a recipient that does not exist. Folded lines end in CRLF, as the message's.
+        header.SetValue(Utf8Headers, Encoding.UTF8, list.ToString());
+        return header;
     }
+
+    private static readonly FormatOptions Utf8Headers = new() { International = true, NewLineFormat = NewLineFormat.Dos };
 
     /// <summary>The local part as written, the domain in lower case (RFC 5321 §2.4: only the receiving host may read the local part case-insensitively).</summary>
     public static string Key(string address)

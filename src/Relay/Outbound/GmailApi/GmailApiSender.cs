@@ -72,6 +72,49 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
         }
     }
 
+    /// <summary>
+    /// For <c>relay check</c>: whether the API is reachable and takes the account's token for sending, without sending.
+    /// gmail.send allows no read call, so the probe is a <c>users.messages.send</c> with no message: Google checks the
+    /// token and its scope first (401, 403 insufficientPermissions), then refuses the empty request (400 invalidArgument),
+    /// which is the answer that means all is well. Returns whether it is, and what was found.
+    /// </summary>
+    public async Task<(bool Ok, string Detail)> ProbeAsync(IAccessTokenSource tokens, CancellationToken cancellationToken)
+    {
+        var settings = options.Value;
+        var endpoint = settings.BaseUrl.TrimEnd('/') + "/gmail/v1/users/me/messages/send";
+        try
+        {
+            var token = await tokens.GetAccessTokenAsync(cancellationToken);
+            using var timeout = new CancellationTokenSource(settings.Timeout, time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+            var answer = await ExchangeAsync(httpClients.CreateClient(HttpClientName), request, linked.Token);
+            var error = GoogleApiError.Parse((int)answer.Status, answer.Body);
+            return (int)answer.Status switch
+            {
+                400 when error.Reason is not null => (true, $"{settings.BaseUrl} answered over HTTPS and took the token of {tokens.Account} for sending (an empty send, refused as expected: {error.Reason ?? "400"}; nothing was sent)"),
+                401 => (false, $"{settings.BaseUrl} refused the token of {tokens.Account} ({error}). Authorize the account again."),
+                403 when error.HasReason("insufficientPermissions") || answer.Challenge.Contains("insufficient_scope", StringComparison.Ordinal) =>
+                    (false, $"the token of {tokens.Account} lacks the gmail.send scope ({error}). Authorize the account again: for the Gmail API it asks for {Relay.Accounts.Account.GmailSendScope}."),
+                _ when answer.Success => (false, $"{settings.BaseUrl} took an empty send ({(int)answer.Status}); it does not behave as the Gmail API. Check Relay:GmailApi:BaseUrl."),
+                _ => (false, $"{settings.BaseUrl} answered {error}. Check Relay:GmailApi:BaseUrl and the network (outbound HTTPS, port 443)."),
+            };
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return (false, $"{settings.BaseUrl} did not answer within {settings.Timeout} (Relay:GmailApi:Timeout). Check the network (outbound HTTPS, port 443) and any proxy.");
+        }
+        catch (Exception ex) when (ex is AuthorizationRequiredException or TokenRefreshException)
+        {
+            return (false, ClientText.Clean(ex.Message));
+        }
+        catch (HttpRequestException ex)
+        {
+            return (false, $"{settings.BaseUrl} cannot be reached ({ClientText.Clean(ex.Message)}). Check Relay:GmailApi:BaseUrl and the network (outbound HTTPS, port 443).");
+        }
+    }
+
     private static async Task<long> MeasureAsync(Func<Stream, CancellationToken, Task> writeMessage, CancellationToken cancellationToken)
     {
         await using var counter = new CountingStream();

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MimeKit;
 using Relay.Accounts;
 using Relay.Rewrite;
 using Relay.Spool;
@@ -39,10 +40,12 @@ internal sealed class GmailApiTransport(
                 return DeliveryOutcome.Rejected($"550 5.7.1 {refusal}");
             }
 
-            message.Headers.Clear();
-            foreach (var header in addressing.Headers!)
+            // Only the Bcc is added (the rewrite removed the message's own): the other headers stay the objects that were
+            // parsed, in place. Clearing and adding copies would lose their places among the body's Content-* headers,
+            // and MimeKit would then write a re-encoded message's header block in another order than the SMTP path does.
+            if (addressing.Headers!.FirstOrDefault(header => header.Id == HeaderId.Bcc) is { } bcc)
             {
-                message.Headers.Add(header);
+                message.Headers.Add(bcc);
             }
 
             if (upstream.Changes.Count > 0)
@@ -50,7 +53,10 @@ internal sealed class GmailApiTransport(
                 OutboundLog.PartsReencoded(logger, entry.Id, string.Join("; ", upstream.Changes));
             }
 
+            // CRLF as received and as SMTP carries it: FormatOptions.Default writes the platform's line end (LF on Linux),
+            // which would change every header line the rewrite writes out, and mix LF headers with a CRLF body.
             var format = upstream.Format(Gmail, addressesNeedUtf8: false);
+            format.NewLineFormat = NewLineFormat.Dos;
             var result = await api.SendAsync(account.Tokens, (stream, token) => message.WriteToAsync(format, stream, token), null, cancellationToken);
             if (result.GmailId is { } id)
             {

@@ -78,6 +78,20 @@ public sealed class FakeGmailApiServerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Send_BccRecipientsGetTheMessage_ButNotTheBccField()
+    {
+        var token = await TokenAsync(FakeGoogleOAuthServer.GmailSendScope);
+        var raw = Encoding.UTF8.GetBytes("From: f@example.com\r\nBcc: hidden@example.org,\r\n folded@example.org\r\nTo: a@example.com\r\nSubject: Bcc: in the subject\r\n\r\nBcc: in the body\r\n");
+
+        using var response = await _http.SendAsync(Media(token, raw));
+        await response.Content.ReadAsStringAsync();
+
+        var sent = Assert.Single(_api.Sent);
+        Assert.Equal(["hidden@example.org", "folded@example.org", "a@example.com"], sent.Recipients);
+        Assert.Equal("From: f@example.com\r\nTo: a@example.com\r\nSubject: Bcc: in the subject\r\n\r\nBcc: in the body\r\n", Encoding.UTF8.GetString(sent.Visible));
+    }
+
+    [Fact]
     public async Task Send_MediaNotAMessage_Is400()
     {
         var token = await TokenAsync(FakeGoogleOAuthServer.GmailSendScope);

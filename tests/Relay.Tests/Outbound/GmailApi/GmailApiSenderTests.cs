@@ -282,6 +282,52 @@ public sealed class GmailApiSenderTests : IAsyncLifetime
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Sender().SendAsync(Tokens(), Write(Message), Message.Length, cancelled.Token));
     }
 
+    [Fact]
+    public async Task Probe_SendScopeToken_IsOk_AndSendsNothing()
+    {
+        var (ok, detail) = await Sender().ProbeAsync(Tokens(), CancellationToken.None);
+
+        Assert.True(ok, detail);
+        Assert.Contains($"took the token of {Account} for sending", detail);
+        Assert.Equal(["POST metadata 400"], _api.Requests);
+        Assert.Empty(_api.Sent);
+    }
+
+    [Fact]
+    public async Task Probe_TokenRefused_FailsSayingAuthorizeAgain()
+    {
+        _api.FailNext(GmailApiError.Unauthorized);
+
+        var (ok, detail) = await Sender().ProbeAsync(Tokens(), CancellationToken.None);
+
+        Assert.False(ok);
+        Assert.Contains("refused the token of " + Account, detail);
+        Assert.Contains("Authorize the account again", detail);
+    }
+
+    [Fact]
+    public async Task Probe_ApiDown_FailsNamingTheSettingAndTheNetwork()
+    {
+        using var closed = new ClosedPort();
+
+        var (ok, detail) = await Sender(baseUrl: $"http://127.0.0.1:{closed.Port}").ProbeAsync(Tokens(), CancellationToken.None);
+
+        Assert.False(ok);
+        Assert.Contains("cannot be reached", detail);
+        Assert.Contains("Relay:GmailApi:BaseUrl", detail);
+    }
+
+    [Fact]
+    public async Task Probe_ServerError_Fails()
+    {
+        _api.FailNext(GmailApiError.BackendError);
+
+        var (ok, detail) = await Sender().ProbeAsync(Tokens(), CancellationToken.None);
+
+        Assert.False(ok);
+        Assert.Contains("answered 500 backendError", detail);
+    }
+
     private static Func<Stream, CancellationToken, Task> Write(byte[] bytes) => (stream, token) => stream.WriteAsync(bytes, token).AsTask();
 
     private GmailApiSender Sender(string? baseUrl = null, long? threshold = null, TimeSpan? timeout = null)
