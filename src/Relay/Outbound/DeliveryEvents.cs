@@ -3,7 +3,7 @@ using Relay.Spool;
 namespace Relay.Outbound;
 
 /// <summary>One recorded delivery attempt, as the status page lists it.</summary>
-internal sealed record DeliveryRecord(DateTimeOffset At, string SpoolId, int Recipients, DeliveryResult Result, string Reply);
+internal sealed record DeliveryRecord(DateTimeOffset At, string SpoolId, string? Account, int Recipients, DeliveryResult Result, string Reply);
 
 /// <summary>Every recorded delivery attempt, as it happens (for tests), and the last few (for the status page).</summary>
 internal sealed class DeliveryEvents(TimeProvider time)
@@ -29,7 +29,7 @@ internal sealed class DeliveryEvents(TimeProvider time)
     {
         lock (_recent)
         {
-            _recent.Enqueue(new DeliveryRecord(time.GetUtcNow(), entry.Id, entry.Recipients.Count, outcome.Result, outcome.Reply));
+            _recent.Enqueue(new DeliveryRecord(time.GetUtcNow(), entry.Id, entry.Account, entry.Recipients.Count, outcome.Result, outcome.Reply));
             while (_recent.Count > RecentCount)
             {
                 _recent.Dequeue();

@@ -34,6 +34,9 @@ internal sealed record DeliveryOutcome(DeliveryResult Result, string Reply)
 {
     public IReadOnlyList<RecipientRefusal> Refused { get; init; } = [];
 
+    /// <summary>How long the upstream asked to wait before the next try (an HTTP <c>Retry-After</c>); null when it did not say.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     public static DeliveryOutcome Delivered(string reply, IReadOnlyList<RecipientRefusal> refused) =>
         new(refused.Count == 0 ? DeliveryResult.Delivered : DeliveryResult.PartiallyDelivered, reply) { Refused = refused };
 

@@ -39,7 +39,13 @@ internal sealed class OutcomeRecorder(
                     OutboundLog.Expired(logger, entry.Id, expired.Attempts, time.GetUtcNow() - entry.QueuedAt, outcome.Reply);
                     break;
                 case DeliveryResult.Deferred:
-                    var deferred = await spool.DeferAsync(entry, retry.NextAttempt(entry.Attempts + 1), outcome.Reply, cancellationToken);
+                    var next = retry.NextAttempt(entry.Attempts + 1);
+                    if (outcome.RetryAfter is { } wait && time.GetUtcNow() + wait > next)
+                    {
+                        next = time.GetUtcNow() + wait; // never sooner than the upstream asked
+                    }
+
+                    var deferred = await spool.DeferAsync(entry, next, outcome.Reply, cancellationToken);
                     OutboundLog.Deferred(logger, entry.Id, deferred.Attempts, deferred.NextAttemptAt, outcome.Reply);
                     break;
                 case DeliveryResult.Rejected:
@@ -51,7 +57,7 @@ internal sealed class OutcomeRecorder(
                     spool.Release(entry); // after the hold: a worker already waiting for a message must not try it again at once
                     break;
                 case DeliveryResult.QuotaReached:
-                    gate.Hold(HoldReason.Quota, outcome.Reply, sender);
+                    gate.Hold(HoldReason.Quota, outcome.Reply, sender, until: outcome.RetryAfter is { } after ? time.GetUtcNow() + after : null);
                     spool.Release(entry);
                     break;
             }

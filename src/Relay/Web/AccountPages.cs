@@ -142,15 +142,17 @@ internal static class AccountPages
     private static IResult Status(HttpContext context, AccountSet accounts, FileSpool spool, DeliveryEvents events, TimeProvider time)
     {
         var recent = events.Recent;
+        var several = accounts.Several;
         var rows = recent.Count == 0
-            ? "<tr><td colspan=4>No delivery attempt since the relay started.</td></tr>"
-            : string.Concat(recent.Select(r => $"<tr><td>{r.At:HH:mm:ss}</td><td><code>{E(r.SpoolId)}</code></td><td>{E(r.Result.ToString())}</td><td>{E(r.Reply)}</td></tr>"));
+            ? $"<tr><td colspan={(several ? 5 : 4)}>No delivery attempt since the relay started.</td></tr>"
+            : string.Concat(recent.Select(r => $"<tr><td>{r.At:HH:mm:ss}</td><td><code>{E(r.SpoolId)}</code></td>" +
+                (several ? $"<td>{E(r.Account ?? accounts.Default?.Name ?? "-")}</td>" : "") + $"<td>{E(r.Result.ToString())}</td><td>{E(r.Reply)}</td></tr>"));
         return Page("Relay status", $"""
             {string.Concat(accounts.All.Select(account => AccountBlock(context, account, accounts.Several ? Routed(account, ReferenceEquals(account, accounts.Default)) : null, time)))}
             <h2>Queue</h2>
             <p><a href="/queue">{spool.Count} waiting</a>, <a href="/queue?state=dead">{spool.DeadCount} dead letter(s)</a></p>
             <h2>Last delivery attempts</h2>
-            <table><tr><th>Time (UTC)</th><th>Message</th><th>Outcome</th><th>Reply</th></tr>{rows}</table>
+            <table><tr><th>Time (UTC)</th><th>Message</th>{(several ? "<th>Account</th>" : "")}<th>Outcome</th><th>Reply</th></tr>{rows}</table>
             <form method="post" action="/logout">{Antiforgery(context)}<p><button type="submit">Sign out</button></p></form>
             """);
     }

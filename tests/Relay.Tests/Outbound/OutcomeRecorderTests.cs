@@ -116,6 +116,26 @@ public sealed class OutcomeRecorderTests : IDisposable
     }
 
     [Fact]
+    public async Task QuotaAnswerWithRetryAfter_HoldsTheAccountUntilThen_NotForTheDefaultDelay()
+    {
+        var entry = await LeasedAsync();
+
+        await _recorder.RecordAsync(_account, "relay@example.com", entry, DeliveryOutcome.QuotaReached("429 rate limit") with { RetryAfter = TimeSpan.FromHours(3) });
+
+        Assert.Equal(_clock.GetUtcNow().AddHours(3), _gate.State.NextTryAt);
+    }
+
+    [Fact]
+    public async Task DeferredWithRetryAfter_IsNotTriedBeforeTheUpstreamAsked()
+    {
+        var entry = await LeasedAsync();
+
+        await _recorder.RecordAsync(_account, "relay@example.com", entry, DeliveryOutcome.Deferred("503 busy") with { RetryAfter = TimeSpan.FromHours(2) });
+
+        Assert.Equal(_clock.GetUtcNow().AddHours(2), Assert.Single(_spool.Waiting()).NextAttemptAt);
+    }
+
+    [Fact]
     public async Task PartiallyDelivered_SplitsPermanentAndTemporaryRefusals_IntoADeadLetterAndANewQueuedEntry()
     {
         var entry = await LeasedAsync("ok@example.org", "gone@example.org", "later@example.org");

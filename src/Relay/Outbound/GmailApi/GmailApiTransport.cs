@@ -64,7 +64,7 @@ internal sealed class GmailApiTransport(
                 OutboundLog.Delivered(logger, entry.Id, id, entry.Size, entry.Recipients.Count, sender, fromAction, $"Gmail API: sent as {id}");
             }
 
-            return result.Outcome;
+            return result.Outcome with { RetryAfter = result.RetryAfter };
         }
     }
 
