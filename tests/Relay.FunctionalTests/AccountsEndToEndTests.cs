@@ -248,6 +248,17 @@ public sealed class AccountsEndToEndTests : HarnessTest
         Assert.Contains("relay_delivery_attempts_total{outcome=\"delivered\",account=\"helpdesk\"} 2", metrics, StringComparison.Ordinal);
         Assert.Contains("relay_delivery_attempts_total{outcome=\"needsauthorization\",account=\"scanner\"} 1", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain(ScannerToken, relay.Logs.All, StringComparison.Ordinal);
+
+        // Authorizing the scanner on its page ends its hold: its message goes out as the scanner.
+        Harness.OAuth.ConsentAccount = ScannerAddress;
+        using var browser = await WebSession.SignedInAsync(relay);
+        await browser.GetTextAsync(await browser.ConsentAsync(fields: new Dictionary<string, string> { ["account"] = "scanner" }));
+        var released = await Harness.Gmail.NextMessageAsync();
+        Assert.Contains("Subject: scan", released.Text, StringComparison.Ordinal);
+        AssertSentAs(ScannerAddress, released);
+        Assert.Equal(HoldReason.None, relay.Account("scanner").Gate.State.Reason);
+        Assert.True(File.Exists(Path.Combine(Harness.DataPath, "oauth", "authorization.scanner.bin")));
+        Assert.False(File.Exists(Path.Combine(Harness.DataPath, "oauth", "authorization.bin")));
     }
 
     [Fact]
