@@ -249,6 +249,12 @@ public sealed class AccountsEndToEndTests : HarnessTest
         Assert.Contains("relay_delivery_attempts_total{outcome=\"needsauthorization\",account=\"scanner\"} 1", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain(ScannerToken, relay.Logs.All, StringComparison.Ordinal);
 
+        // The hold's log line tells the fix for this account: its command, and where its configured token lives.
+        var holdLine = relay.Logs.Lines.Single(line => line.Contains("Delivery is on hold", StringComparison.Ordinal));
+        Assert.Contains("relay authorize --account scanner", holdLine, StringComparison.Ordinal);
+        Assert.Contains("Relay:Accounts", holdLine, StringComparison.Ordinal);
+        Assert.DoesNotContain("Relay:Google:RefreshToken", holdLine, StringComparison.Ordinal); // the list has no such key for it
+
         // Authorizing the scanner on its page ends its hold: its message goes out as the scanner.
         Harness.OAuth.ConsentAccount = ScannerAddress;
         using var browser = await WebSession.SignedInAsync(relay);
