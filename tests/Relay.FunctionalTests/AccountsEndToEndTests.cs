@@ -277,8 +277,13 @@ public sealed class AccountsEndToEndTests : HarnessTest
         }));
         AssertSentAs(ScannerAddress, await DeliveredAsync(relay, Message("scan before", "Copier <copier@scan.example.com>")));
 
-        await relay.Account("scanner").Tokens.RevokeAsync(CancellationToken.None); // what the page's and the command's Revoke do
-        Assert.Contains(ScannerToken, Harness.OAuth.Revoked);
+        using var http = new HttpClient { BaseAddress = new Uri(relay.WebAddress) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", relay.LoginSecret);
+        var revoke = await http.PostAsync("api/account/revoke?account=scanner", null); // what 'relay revoke --account scanner' does
+        Assert.True(revoke.IsSuccessStatusCode, await revoke.Content.ReadAsStringAsync());
+        Assert.Equal([ScannerToken], Harness.OAuth.Revoked);
+        Assert.Null(relay.Account("scanner").Tokens.Account);
+        Assert.Equal(HelpdeskAddress, relay.Account("helpdesk").Tokens.Account);
 
         await relay.SendAsync(Message("scan after", "Copier <copier@scan.example.com>"));
         var (held, _) = await relay.NextOutcomeAsync(o => o.Result == DeliveryResult.NeedsAuthorization);
@@ -286,7 +291,6 @@ public sealed class AccountsEndToEndTests : HarnessTest
         AssertSentAs(HelpdeskAddress, await DeliveredAsync(relay, Message("ticket after")));
         Assert.Equal("scanner", Assert.Single(relay.Spool.Waiting()).Account);
 
-        using var http = new HttpClient { BaseAddress = new Uri(relay.WebAddress) };
         var reasons = await (await http.GetAsync("readyz")).Content.ReadAsStringAsync();
         Assert.Contains("account scanner: ", reasons, StringComparison.Ordinal);
         Assert.DoesNotContain("account helpdesk", reasons, StringComparison.Ordinal);
