@@ -258,7 +258,9 @@ public sealed class AccountsEndToEndTests : HarnessTest
         // Authorizing the scanner on its page ends its hold: its message goes out as the scanner.
         Harness.OAuth.ConsentAccount = ScannerAddress;
         using var browser = await WebSession.SignedInAsync(relay);
-        await browser.GetTextAsync(await browser.ConsentAsync(fields: new Dictionary<string, string> { ["account"] = "scanner" }));
+        var toGoogle = await browser.PostFormAsync("/authorize?account=scanner", "/authorize", new Dictionary<string, string> { ["account"] = "scanner" });
+        Assert.Equal(HttpStatusCode.Redirect, toGoogle.StatusCode);
+        await browser.GetTextAsync(await FakeGoogleOAuthServer.ConsentAsync(toGoogle.Headers.Location!.ToString()));
         var released = await Harness.Gmail.NextMessageAsync();
         Assert.Contains("Subject: scan", released.Text, StringComparison.Ordinal);
         AssertSentAs(ScannerAddress, released);
