@@ -25,7 +25,8 @@ internal sealed record QueueItem(SpoolEntry Entry, string Account, QueueState St
     /// <param name="account">The entry's account (<see cref="RelayStatus.For"/>); null when it names one that is not configured.</param>
     public static QueueItem Of(SpoolEntry entry, AccountState? account, TimeProvider time)
     {
-        var name = account?.Name ?? entry.Account ?? "-";
+        // An entry that names no account was queued before several accounts: it belongs to the default account, if any.
+        var name = account?.Name ?? entry.Account ?? NoAccount;
         if (entry.State == SpoolState.Dead)
         {
             return new QueueItem(entry, name, QueueState.Dead, "nothing: retry or delete it");
@@ -33,7 +34,9 @@ internal sealed record QueueItem(SpoolEntry Entry, string Account, QueueState St
 
         if (account is null)
         {
-            return new QueueItem(entry, name, QueueState.Held, $"waiting: its account '{name}' is not configured");
+            return new QueueItem(entry, name, QueueState.Held, entry.Account is null
+                ? "waiting: it names no account (queued before several accounts) and Relay:Routing:Default names none to send it"
+                : $"waiting: its account '{name}' is not configured");
         }
 
         if (account.Token.Account is null)
@@ -51,6 +54,9 @@ internal sealed record QueueItem(SpoolEntry Entry, string Account, QueueState St
         var due = entry.NextAttemptAt <= time.GetUtcNow() ? "now" : $"{entry.NextAttemptAt:yyyy-MM-dd HH:mm:ss} UTC";
         return new QueueItem(entry, name, entry.Attempts == 0 ? QueueState.Queued : QueueState.Deferred, due);
     }
+
+    /// <summary>What the account column shows for an entry that names no account when no default account takes it.</summary>
+    public const string NoAccount = "(default)";
 
     /// <summary>Every entry, oldest first, with its state; from memory (no envelope is read from disk).</summary>
     public static IReadOnlyList<QueueItem> All(FileSpool spool, Accounts.AccountSet accounts, TimeProvider time)
