@@ -19,8 +19,9 @@ internal static class AccountPages
         var pages = app.MapGroup("").RequireAuthorization();
         pages.MapGet("/", Status);
         pages.MapGet("/authorize", (HttpContext context, string? account, AccountSet accounts, IOptions<WebOptions> web) =>
-            accounts.Several && string.IsNullOrEmpty(account) ? ChooseAccount(accounts)
-            : accounts.Find(account) is { Flow: not null } found ? AuthorizeForm(context, found, accounts.Several, web.Value, null)
+            string.IsNullOrEmpty(account) && accounts.All.Count(a => a.Flow is not null) > 1 ? ChooseAccount(accounts)
+            : (string.IsNullOrEmpty(account) ? accounts.All.FirstOrDefault(a => a.Flow is not null) : accounts.Find(account)) is { Flow: not null } found
+                ? AuthorizeForm(context, found, accounts.Several, web.Value, null)
             : NoSuchAccount(accounts, account));
         pages.MapPost("/authorize", (HttpContext context, [FromForm] string? account, [FromForm] string? clientId, [FromForm] string? clientSecret,
             AccountSet accounts, IOptions<WebOptions> web) =>
