@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 using Relay.Inbound;
 using Relay.OAuth;
 using Relay.Outbound;
-using Relay.Rewrite;
+using Relay.Accounts;
 
 namespace Relay.Tests;
 

@@ -2,7 +2,6 @@ using System.Net.Mail;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Relay.OAuth;
-using Relay.Rewrite;
 
 namespace Relay.Accounts;
 

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Relay.OAuth;
-using Relay.Rewrite;
 
 namespace Relay.Accounts;
 

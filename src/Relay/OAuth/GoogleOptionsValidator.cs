@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Options;
-using Relay.Rewrite;
+using Relay.Accounts;
 
 namespace Relay.OAuth;
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Relay.Accounts;
 using Relay.OAuth;
-using Relay.Rewrite;
 
 namespace Relay.Tests.Accounts;
 

@@ -1,6 +1,5 @@
 using Relay.Accounts;
 using Relay.OAuth;
-using Relay.Rewrite;
 
 namespace Relay.Tests.Accounts;
 

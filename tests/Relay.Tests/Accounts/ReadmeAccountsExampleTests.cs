@@ -6,7 +6,6 @@ using Microsoft.Extensions.Options;
 using Relay.Accounts;
 using Relay.Inbound;
 using Relay.OAuth;
-using Relay.Rewrite;
 
 namespace Relay.Tests.Accounts;
 

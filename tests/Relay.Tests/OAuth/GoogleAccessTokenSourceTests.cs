@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Relay.OAuth;
-using Relay.Rewrite;
+using Relay.Accounts;
 using Relay.Testing;
 
 namespace Relay.Tests.OAuth;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using Relay.OAuth;
 using Relay.Outbound;
 using Relay.Outbound.GmailApi;
-using Relay.Rewrite;
+using Relay.Accounts;
 using Relay.Testing;
 
 namespace Relay.Tests.Outbound.GmailApi;

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 
-namespace Relay.Rewrite;
+namespace Relay.Accounts;
 
 internal sealed class AccountOptionsValidator : IValidateOptions<AccountOptions>
 {
