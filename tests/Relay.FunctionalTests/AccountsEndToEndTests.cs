@@ -299,6 +299,32 @@ public sealed class AccountsEndToEndTests : HarnessTest
     }
 
     [Fact]
+    public async Task ReleasingOneAccount_EndsOnlyItsHold_ThroughTheApiAndThePage()
+    {
+        await using var relay = await Harness.StartRelayAsync(TwoAccounts());
+        var (helpdesk, scanner) = (relay.Account("helpdesk").Gate, relay.Account("scanner").Gate);
+        helpdesk.Hold(HoldReason.Quota, "429 (Retry-After: 3 hours)", HelpdeskAddress, until: DateTimeOffset.UtcNow.AddHours(3));
+        scanner.Hold(HoldReason.Quota, "550 5.4.5 daily limit", ScannerAddress);
+        using var api = new HttpClient { BaseAddress = new Uri(relay.WebAddress) };
+        api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", relay.LoginSecret);
+
+        using var released = await api.PostAsync("api/queue/release?account=scanner", null);
+
+        Assert.Equal(HttpStatusCode.OK, released.StatusCode);
+        Assert.Equal(HoldReason.None, scanner.State.Reason);
+        Assert.Equal(HoldReason.Quota, helpdesk.State.Reason); // held as Google asked: not touched
+        using var unknown = await api.PostAsync("api/queue/release?account=nobody", null);
+        Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
+
+        scanner.Hold(HoldReason.Quota, "550 5.4.5 daily limit", ScannerAddress);
+        using var web = await WebSession.SignedInAsync(relay);
+        Assert.Contains("/queue/release?account=scanner", await web.GetTextAsync("/"), StringComparison.Ordinal);
+        await web.PostFormAsync("/queue/release?account=scanner", "/queue/release?account=scanner", new Dictionary<string, string>());
+        Assert.Equal(HoldReason.None, scanner.State.Reason);
+        Assert.Equal(HoldReason.Quota, helpdesk.State.Reason);
+    }
+
+    [Fact]
     public async Task QuotaPerAccount_OneAccountAtItsLimitIsHeld_TheOtherKeepsFlowing()
     {
         await using var relay = await Harness.StartRelayAsync(TwoAccounts(s =>

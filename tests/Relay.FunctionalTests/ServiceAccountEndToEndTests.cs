@@ -23,6 +23,18 @@ public sealed class ServiceAccountEndToEndTests : HarnessTest
     }
 
     [Fact]
+    public async Task OAuthCallback_WhenEveryAccountIsAServiceAccount_SaysThereIsNothingToComplete_NotA500()
+    {
+        await using var relay = await Harness.StartUnauthorizedRelayAsync(s => s["Relay:Google:ServiceAccountKeyFile"] = WriteKeyFile());
+        using var http = new HttpClient();
+
+        using var response = await http.GetAsync(relay.WebAddress + "oauth/callback?state=forged&code=x");
+
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("service account", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ServiceAccountWithoutDelegation_HoldsTheQueue_AndSaysWhereToFixIt()
     {
         Harness.OAuth.ServiceAccountDelegated = false;

@@ -66,6 +66,21 @@ internal sealed class AccountSet
     /// <summary>Whether any account routes by the original sender: the header From, known only at the end of DATA, may then route a message.</summary>
     public bool RoutesBySender => _effective.Accounts.Any(account => account.Senders.Count > 0);
 
+    /// <summary>
+    /// The account the relay's own e-mail (Relay:Notify) goes out as: the default, or else the first, unless it cannot
+    /// send now (no usable token, or held) while another can; a notice about a held account must not wait behind that hold.
+    /// </summary>
+    public RelayAccount ForNotices
+    {
+        get
+        {
+            var first = Default ?? All[0];
+            return CanSend(first) ? first : All.FirstOrDefault(CanSend) ?? first;
+
+            static bool CanSend(RelayAccount account) => account.Tokens.Status.Usable && account.Gate.State.Reason == Outbound.HoldReason.None;
+        }
+    }
+
     public RelayAccount? Find(string? name) =>
         string.IsNullOrEmpty(name) ? Default : All.FirstOrDefault(account => string.Equals(account.Name, name, StringComparison.OrdinalIgnoreCase));
 

@@ -10,7 +10,7 @@ namespace Relay.Accounts;
 /// that the single-account keys are not mixed with the list: with a list, the account and its token belong in an entry.
 /// </summary>
 internal sealed partial class AccountsOptionsValidator(
-    IOptions<RoutingOptions> routing, IOptions<AccountOptions> legacyAccount, IOptions<GoogleOptions> google, IOptions<Inbound.InboundOptions>? inbound = null) : IValidateOptions<AccountsOptions>
+    IOptions<RoutingOptions> routing, IOptions<AccountOptions> legacyAccount, IOptions<GoogleOptions> google, IOptions<Inbound.InboundOptions> inbound) : IValidateOptions<AccountsOptions>
 {
     public ValidateOptionsResult Validate(string? name, AccountsOptions options)
     {
@@ -161,7 +161,7 @@ internal sealed partial class AccountsOptionsValidator(
     {
         try
         {
-            return inbound?.Value.Users ?? [];
+            return inbound.Value.Users;
         }
         catch (OptionsValidationException)
         {

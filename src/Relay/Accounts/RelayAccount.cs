@@ -23,6 +23,4 @@ internal sealed class RelayAccount(Account settings, IAccessTokenSource tokens, 
 
     public QuotaGuard Quota { get; } = quota;
 
-    /// <summary>The command that authorizes this account from a terminal.</summary>
-    public string AuthorizeCommand => Settings.IsDefaultName ? "relay authorize" : $"relay authorize --account {Name}";
 }

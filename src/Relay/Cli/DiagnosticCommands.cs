@@ -143,7 +143,7 @@ internal static class DiagnosticCommands
         var tokenOk = false;
         if (account is null)
         {
-            ok = report(false, "Account", $"no Google account is authorized. Open the web page (its link is in the relay's log) or run '{relayAccount.AuthorizeCommand}'.");
+            ok = report(false, "Account", $"no Google account is authorized. Open the web page (its link is in the relay's log) or run '{relayAccount.Settings.AuthorizeCommand}'.");
             Skip("Token refresh", "no account");
         }
         else

@@ -66,10 +66,12 @@ internal static class QueueCommands
             Console.WriteLine($"{parse.GetValue(deleteId)} deleted.");
         }));
 
-        var release = new Command("release", "End a hold (token refused, sending limit) and try one message now; if the cause is still there, the queue is held again.");
+        var releaseAccount = new Option<string?>("--account") { Description = "Release only this account's hold (its Name in Relay:Accounts); default: every account's." };
+        var release = new Command("release", "End a hold (token refused, sending limit) and try one message now; if the cause is still there, the account is held again.") { releaseAccount };
         release.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
         {
-            await client.PostAsync<Outbound.GateState>("api/queue/release", null, ct);
+            var name = parse.GetValue(releaseAccount);
+            await client.PostAsync<object>(name is null ? "api/queue/release" : $"api/queue/release?account={Uri.EscapeDataString(name)}", null, ct);
             Console.WriteLine("The hold is released: delivery is tried now.");
         }));
 

@@ -25,8 +25,7 @@ internal sealed class MailNotifier(
 
     public async Task SendAsync(Notification notification, CancellationToken cancellationToken)
     {
-        // Sent as the default account (else the first): the one an operator set up first.
-        var account = accounts.Default ?? accounts.All[0];
+        var account = accounts.ForNotices;
         if ((account.Tokens.Account ?? account.Settings.Address) is not { Length: > 0 } sender)
         {
             NotifyLog.NoSender(logger, notification.Kind);

@@ -73,7 +73,7 @@ internal sealed class NotifyWatcher(
 
         if (Due(NotificationKind.DeadLetters, null, now) && TakeNewDead() is { Count: > 0 } dead)
         {
-            await TellAsync(Digest(dead, (accounts.Default ?? accounts.All[0]).Tokens.Account, now), null, now, cancellationToken);
+            await TellAsync(Digest(dead, accounts.ForNotices.Tokens.Account, now), null, now, cancellationToken);
         }
 
         Checked?.Invoke();

@@ -313,7 +313,8 @@ internal sealed class AuthorizationFlow(
             }
         }
 
-        return new AuthorizationResult(true, authorization.Account, $"{authorization.Account} is authorized. Mail waiting in the queue goes out now.");
+        var forAccount = tokens.Settings.IsDefaultName ? "" : $" for the account '{tokens.Settings.Name}'";
+        return new AuthorizationResult(true, authorization.Account, $"{authorization.Account} is authorized{forAccount}. Mail waiting in the queue goes out now.");
     }
 
     private async Task RevokeUnusedAsync(StoredAuthorization authorization, CancellationToken cancellationToken)

@@ -60,16 +60,13 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
     public string? Account => Current.Authorization?.Account;
 
     public string Remedy => Status.Source == "configuration"
-        ? $"authorize {Account} again on the web page or with '{AuthorizeCommand}', or give a new {ConfiguredTokenKey}"
-        : $"authorize {Account ?? "an account"} again on the web page or with '{AuthorizeCommand}'";
+        ? $"authorize {Account} again on the web page or with '{_account.AuthorizeCommand}', or give a new {ConfiguredTokenKey}"
+        : $"authorize {Account ?? "an account"} again on the web page or with '{_account.AuthorizeCommand}'";
 
     /// <summary>Where this account's refresh token is configured: the single-account key, or its entry of the list.</summary>
     private string ConfiguredTokenKey => _account.IsDefaultName
         ? "Relay:Google:RefreshToken"
         : $"refresh token in the RefreshToken of account '{_account.Name}' in Relay:Accounts";
-
-    private string AuthorizeCommand => string.Equals(_account.Name, Accounts.Account.DefaultName, StringComparison.OrdinalIgnoreCase)
-        ? "relay authorize" : $"relay authorize --account {_account.Name}";
 
     public TokenStatus Status
     {

@@ -19,8 +19,8 @@ internal sealed class TokenStore(string filePath, SecretBox box, ILogger<TokenSt
     /// The account named <c>default</c> (the single-account configuration) keeps <c>authorization.bin</c>, the file of
     /// every relay before several accounts, so an upgrade picks it up as it is; any other account has <c>authorization.NAME.bin</c>.
     /// </summary>
-    public static string PathIn(string dataPath, string account = Accounts.Account.DefaultName) => Path.GetFullPath(Path.Combine(
-        dataPath, "oauth", string.Equals(account, Accounts.Account.DefaultName, StringComparison.OrdinalIgnoreCase) ? "authorization.bin" : $"authorization.{account.ToLowerInvariant()}.bin"));
+    public static string PathIn(string dataPath, string account = Accounts.Account.DefaultName) =>
+        Path.GetFullPath(Path.Combine(dataPath, "oauth", Accounts.Account.FileName(account, "authorization", "bin")));
 
     public StoredAuthorization? Load()
     {

@@ -116,6 +116,12 @@ internal sealed class DeliveryWorker(
                 spool.Release(entry);
                 return;
             }
+            catch (Exception ex)
+            {
+                // A transport promises outcomes, not exceptions; should one escape, it is this message's outcome, and
+                // the loop (and every other account's) goes on.
+                outcome = DeliveryClassifier.Classify(ex);
+            }
 
             if (outcome.Result is DeliveryResult.Delivered or DeliveryResult.PartiallyDelivered)
             {

@@ -37,8 +37,7 @@ internal sealed class QuotaGuard
     }
 
     /// <summary>The account named <c>default</c> keeps <c>quota.json</c>, as before several accounts; any other has <c>quota.NAME.json</c>.</summary>
-    public static string PathIn(string dataPath, string account) => Path.Combine(
-        dataPath, string.Equals(account, Accounts.Account.DefaultName, StringComparison.OrdinalIgnoreCase) ? "quota.json" : $"quota.{account.ToLowerInvariant()}.json");
+    public static string PathIn(string dataPath, string account) => Path.Combine(dataPath, Accounts.Account.FileName(account, "quota", "json"));
 
     /// <summary>Reads <c>quota.json</c>, once (<see cref="StartupSequence"/>); the first use reads it otherwise.</summary>
     public void Load() => _ = _loaded.Value;

@@ -54,13 +54,13 @@ internal static class AccountPages
         {
             var query = context.Request.Query.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.Ordinal);
             var state = query.GetValueOrDefault("state");
-            var result = await FlowFor(accounts, state).CompleteAsync(query, FlowCaller.Browser(context.Request.Cookies[FlowCookie], callback: true), cancellationToken);
+            var result = await WithFlow(accounts, state, flow => flow.CompleteAsync(query, FlowCaller.Browser(context.Request.Cookies[FlowCookie], callback: true), cancellationToken));
             return Outcome(context, accounts, state, result);
         });
         pages.MapPost("/oauth/paste", async (HttpContext context, [FromForm] string? pastedUrl, AccountSet accounts, CancellationToken cancellationToken) =>
             Outcome(context, accounts, StateIn(pastedUrl ?? ""), await CompletePastedAsync(accounts, pastedUrl ?? "", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
         pages.MapPost("/oauth/confirm", async (HttpContext context, [FromForm] string? state, [FromForm] string? decision, AccountSet accounts, CancellationToken cancellationToken) =>
-            Outcome(context, accounts, state, await FlowFor(accounts, state).ConfirmAsync(state ?? "", decision == "replace", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken)));
+            Outcome(context, accounts, state, await WithFlow(accounts, state, flow => flow.ConfirmAsync(state ?? "", decision == "replace", FlowCaller.Browser(context.Request.Cookies[FlowCookie]), cancellationToken))));
         pages.MapPost("/revoke", async ([FromForm] string? account, AccountSet accounts, CancellationToken cancellationToken) =>
         {
             if (accounts.Find(account) is not { Flow: not null } found)
@@ -78,7 +78,7 @@ internal static class AccountPages
 
     /// <summary>Completes from a pasted address with the flow of the account that issued its state.</summary>
     internal static Task<AuthorizationResult> CompletePastedAsync(AccountSet accounts, string pasted, FlowCaller caller, CancellationToken cancellationToken) =>
-        FlowFor(accounts, StateIn(pasted)).CompleteFromPastedAsync(pasted, caller, cancellationToken);
+        WithFlow(accounts, StateIn(pasted), flow => flow.CompleteFromPastedAsync(pasted, caller, cancellationToken));
 
     /// <summary>The <c>state</c> of a pasted callback address, if it has one.</summary>
     private static string? StateIn(string pasted) =>
@@ -86,8 +86,10 @@ internal static class AccountPages
         && Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(url.Query).TryGetValue("state", out var value) ? value.ToString() : null;
 
     /// <summary>The flow that issued <paramref name="state"/>; else any flow, which answers that the authorization is unknown or expired.</summary>
-    private static AuthorizationFlow FlowFor(AccountSet accounts, string? state) =>
-        accounts.ForState(state)?.Flow ?? accounts.All.First(account => account.Flow is not null).Flow!;
+    private static Task<AuthorizationResult> WithFlow(AccountSet accounts, string? state, Func<AuthorizationFlow, Task<AuthorizationResult>> act) =>
+        (accounts.ForState(state)?.Flow ?? accounts.All.FirstOrDefault(account => account.Flow is not null)?.Flow) is { } flow
+            ? act(flow)
+            : Task.FromResult(new AuthorizationResult(false, null, "Every account of this relay sends with a service account: there is no authorization to complete here."));
 
     private static string AuthorizeLink(RelayAccount account, bool several) => several ? $"/authorize?account={Uri.EscapeDataString(account.Name)}" : "/authorize";
 
@@ -233,7 +235,7 @@ internal static class AccountPages
               <tr><th>Access token valid until</th><td>{E(When(status.AccessTokenExpiresAt, time))}</td></tr>
               <tr><th>Delivery</th><td>{E(status.Account is null ? "waiting for an account: mail is kept until one is authorized"
                   : hold.Reason == HoldReason.None ? "running"
-                  : $"held until {When(hold.NextTryAt, time)} ({hold.Reason}: {hold.Detail})")}{(hold.Reason == HoldReason.None ? "" : """ <a href="/queue/release">release now</a>""")}</td></tr>
+                  : $"held until {When(hold.NextTryAt, time)} ({hold.Reason}: {hold.Detail})")}{(hold.Reason == HoldReason.None ? "" : $""" <a href="/queue/release?account={E(Uri.EscapeDataString(account.Name))}">release now</a>""")}</td></tr>
               <tr><th>Sent in the last 24 h</th><td>{usage.Messages} of {usage.MessageLimit} messages, {usage.Recipients} of {usage.RecipientLimit} recipients</td></tr>
             </table>
             {authorizeAction}
@@ -290,9 +292,7 @@ internal static class AccountPages
     private static IResult Outcome(HttpContext context, AccountSet accounts, string? state, AuthorizationResult result)
     {
         var name = accounts.Several ? accounts.ForState(state)?.Name : null;
-        var message = name is not null && result is { Succeeded: true, Account: { } address }
-            ? result.Message.Replace($"{address} is authorized.", $"{address} is authorized for the account '{name}'.", StringComparison.Ordinal)
-            : result.Message;
+        var message = result.Message;
         return result switch
         {
             { Succeeded: true } => Page(name is null ? "Authorized" : $"Account {name} authorized", Banner("ok", E(message)) + """<p><a href="/">Back to the status page</a></p>"""),

@@ -19,14 +19,20 @@ internal static class QueueApi
             Answer(id, await spool.RetryAsync(id, cancellationToken), entry => TypedResults.Ok(entry)));
         queue.MapPost("/retry-dead", async (FileSpool spool, CancellationToken cancellationToken) =>
             TypedResults.Ok(new RetriedCount(await spool.RetryAllDeadAsync(cancellationToken))));
-        queue.MapPost("/release", (Accounts.AccountSet accounts) =>
+        queue.MapPost("/release", IResult (string? account, Accounts.AccountSet accounts) =>
         {
-            foreach (var account in accounts.All)
+            if (account is not null && accounts.Find(account) is null)
             {
-                account.Gate.Open();
+                return AdminApi.Problem($"There is no account named '{account}' in Relay:Accounts.", 404);
             }
 
-            return TypedResults.Ok((accounts.Default ?? accounts.All[0]).Gate.State);
+            var released = account is null ? accounts.All : [accounts.Find(account)!];
+            foreach (var one in released)
+            {
+                one.Gate.Open();
+            }
+
+            return TypedResults.Ok(released.Select(one => new { one.Name, Delivery = one.Gate.State }).ToList());
         });
         queue.MapDelete("/{id}", async Task<IResult> (string id, FileSpool spool, CancellationToken cancellationToken) =>
             Answer(id, await spool.DeleteAsync(id, cancellationToken), _ => TypedResults.NoContent()));

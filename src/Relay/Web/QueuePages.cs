@@ -43,15 +43,16 @@ internal static class QueuePages
             var count = await spool.RetryAllDeadAsync(cancellationToken);
             return Page("Dead letters retried", Banner("ok", $"{count} dead letter(s) went back to the queue.") + """<p><a href="/queue">Back to the queue</a></p>""");
         });
-        queue.MapGet("/release", (HttpContext context, AccountSet accounts) =>
-            Confirm(context, "/queue/release", "Release the hold and try now?",
-                $"{Holds(accounts)} One message per held account is tried at once; if the cause is still there, that account is held again.",
+        queue.MapGet("/release", (HttpContext context, string? account, AccountSet accounts) =>
+            Confirm(context, account is null ? "/queue/release" : $"/queue/release?account={Uri.EscapeDataString(account)}", "Release the hold and try now?",
+                $"{Holds(accounts, account)} One message per held account is tried at once; if the cause is still there, that account is held again.",
                 "Release and try now"));
-        queue.MapPost("/release", (AccountSet accounts) =>
+        queue.MapPost("/release", (string? account, AccountSet accounts) =>
         {
-            foreach (var account in accounts.All)
+            // One account's Release touches only its hold: another may be held on purpose (Google's Retry-After).
+            foreach (var one in accounts.All.Where(one => account is null || string.Equals(one.Name, account, StringComparison.OrdinalIgnoreCase)))
             {
-                account.Gate.Open();
+                one.Gate.Open();
             }
 
             return Page("Hold released", Banner("ok", "The hold is released: delivery is tried now.") + """<p><a href="/queue">Back to the queue</a></p>""");
@@ -59,9 +60,9 @@ internal static class QueuePages
     }
 
     /// <summary>Which accounts are held, and why, in one sentence.</summary>
-    private static string Holds(AccountSet accounts)
+    private static string Holds(AccountSet accounts, string? only)
     {
-        var held = accounts.All.Where(account => account.Gate.State.Reason != HoldReason.None)
+        var held = accounts.All.Where(account => account.Gate.State.Reason != HoldReason.None && (only is null || string.Equals(account.Name, only, StringComparison.OrdinalIgnoreCase)))
             .Select(account => $"{(accounts.Several ? account.Name + ": " : "")}{account.Gate.State.Reason}: {account.Gate.State.Detail}").ToList();
         return held.Count == 0 ? "Delivery is not on hold." : $"Delivery is on hold ({string.Join("; ", held)}).";
     }

@@ -7,7 +7,7 @@ namespace Relay.Tests.Accounts;
 public sealed class AccountsOptionsValidatorTests
 {
     private static IEnumerable<string> Errors(AccountsOptions options, AccountOptions? legacy = null, GoogleOptions? google = null, string? defaultName = null) =>
-        new AccountsOptionsValidator(Options.Create(new RoutingOptions { Default = defaultName }), Options.Create(legacy ?? new AccountOptions()), Options.Create(google ?? new GoogleOptions()))
+        new AccountsOptionsValidator(Options.Create(new RoutingOptions { Default = defaultName }), Options.Create(legacy ?? new AccountOptions()), Options.Create(google ?? new GoogleOptions()), Options.Create(new Relay.Inbound.InboundOptions()))
             .Validate(null, options).Failures ?? [];
 
     [Fact]

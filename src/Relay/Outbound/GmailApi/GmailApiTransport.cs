@@ -20,17 +20,19 @@ internal sealed class GmailApiTransport(
 
     public async Task<DeliveryOutcome> SendAsync(string sender, SpoolEntry entry, CancellationToken cancellationToken)
     {
-        UpstreamMessage upstream;
         try
         {
-            upstream = UpstreamMessage.Load(spool.OpenMessage(entry), Gmail);
+            return await SendCoreAsync(sender, entry, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             return DeliveryClassifier.Classify(ex);
         }
+    }
 
-        using (upstream)
+    private async Task<DeliveryOutcome> SendCoreAsync(string sender, SpoolEntry entry, CancellationToken cancellationToken)
+    {
+        using (var upstream = UpstreamMessage.Load(spool.OpenMessage(entry), Gmail))
         {
             var message = upstream.Message;
             var rewritten = FromRewriter.Rewrite(message, sender, account.Settings.Aliases, rewrite.Value.AddReplyTo);
