@@ -47,7 +47,14 @@ internal sealed class DeliveryWorker(
         };
         while (tokens.Account is null)
         {
-            OutboundLog.NoAccount(logger, account.Name);
+            if (accounts.Several)
+            {
+                OutboundLog.NoAccountFor(logger, account.Name);
+            }
+            else
+            {
+                OutboundLog.NoAccount(logger);
+            }
             try
             {
                 await accountChanged.WaitAsync(stoppingToken);

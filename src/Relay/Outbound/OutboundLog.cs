@@ -37,9 +37,13 @@ internal static partial class OutboundLog
     [LoggerMessage(4006, LogLevel.Debug, "Upstream connection no longer usable ({Reason}); reconnecting")]
     public static partial void ConnectionStale(ILogger logger, string reason);
 
-    [LoggerMessage(4007, LogLevel.Warning, "No Google account is authorized yet for the relay's account {RelayAccount}, so nothing is delivered for it: its mail is accepted and kept in the spool until one is. " +
-        "Authorize one on the web page (the link is in this log), with 'relay authorize', or give its address and a refresh token in the configuration.")]
-    public static partial void NoAccount(ILogger logger, string relayAccount);
+    [LoggerMessage(4007, LogLevel.Warning, "No Google account is authorized yet, so nothing is delivered: mail is accepted and kept in the spool until one is. " +
+        "Authorize one on the web page (the link is in this log), with 'relay authorize', or give Relay:Account:Address and Relay:Google:RefreshToken.")]
+    public static partial void NoAccount(ILogger logger);
+
+    [LoggerMessage(4017, LogLevel.Warning, "No Google account is authorized yet for the relay's account {RelayAccount}, so nothing is delivered for it: its mail is accepted and kept in the spool until one is. " +
+        "Authorize it on the web page (the link is in this log), with 'relay authorize --account {RelayAccount}', or give its Address and RefreshToken in Relay:Accounts.")]
+    public static partial void NoAccountFor(ILogger logger, string relayAccount);
 
     [LoggerMessage(4008, LogLevel.Information, "Delivering as {Account} (the relay's account {RelayAccount}) through {Transport} with {Concurrency} loop(s)")]
     public static partial void Started(ILogger logger, string relayAccount, string account, string transport, int concurrency);
