@@ -245,6 +245,8 @@ public sealed class AccountsEndToEndTests : HarnessTest
         Assert.Contains("relay_delivery_held{reason=\"authorization\",account=\"helpdesk\"} 0", metrics, StringComparison.Ordinal);
         Assert.Contains("relay_account_authorized{account=\"helpdesk\"} 1", metrics, StringComparison.Ordinal);
         Assert.Contains("relay_account_authorized{account=\"scanner\"} 0", metrics, StringComparison.Ordinal);
+        Assert.Contains("relay_account_queue_depth{account=\"scanner\"} 1", metrics, StringComparison.Ordinal);
+        Assert.Contains("relay_account_queue_depth{account=\"helpdesk\"} 0", metrics, StringComparison.Ordinal);
         Assert.Contains("relay_delivery_attempts_total{outcome=\"delivered\",account=\"helpdesk\"} 2", metrics, StringComparison.Ordinal);
         Assert.Contains("relay_delivery_attempts_total{outcome=\"needsauthorization\",account=\"scanner\"} 1", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain(ScannerToken, relay.Logs.All, StringComparison.Ordinal);

@@ -28,6 +28,7 @@ internal sealed class RelayMetrics
             new HistogramConfiguration { Buckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400] });
         var queued = factory.CreateGauge("relay_queue_depth", "Messages waiting for delivery.");
         var oldest = factory.CreateGauge("relay_queue_oldest_age_seconds", "Age of the oldest message waiting for delivery (0 when none).");
+        var accountQueued = factory.CreateGauge("relay_account_queue_depth", "Messages waiting for delivery as each account (one account's backlog while the others flow).", "account");
         var dead = factory.CreateGauge("relay_dead_letters", "Messages in the dead-letter folder.");
         var held = factory.CreateGauge("relay_delivery_held", "1 while an account's delivery is held, by reason.", "reason", "account");
         var authorized = factory.CreateGauge("relay_account_authorized", "1 when an account is authorized and its token usable.", "account");
@@ -56,9 +57,11 @@ internal sealed class RelayMetrics
             oldest.Set(waiting.Count == 0 ? 0 : (time.GetUtcNow() - waiting.Min(e => e.ReceivedAt)).TotalSeconds);
             dead.Set(spool.DeadCount);
             spoolWritable.Set(spool.WriteProbe() is null ? 1 : 0);
+            var byAccount = waiting.CountBy(entry => accounts.For(entry)?.Name ?? "").ToDictionary(StringComparer.OrdinalIgnoreCase);
             foreach (var account in accounts.All)
             {
                 var name = account.Name;
+                accountQueued.WithLabels(name).Set(byAccount.GetValueOrDefault(name));
                 var hold = account.Gate.State.Reason;
                 foreach (var reason in Enum.GetValues<HoldReason>().Where(r => r != HoldReason.None))
                 {
