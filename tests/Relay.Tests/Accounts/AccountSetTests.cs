@@ -60,27 +60,4 @@ public sealed class AccountSetTests
         Assert.Equal("quota.json", Path.GetFileName(QuotaGuard.PathIn("/data", "default")));
         Assert.Equal("quota.scanner.json", Path.GetFileName(QuotaGuard.PathIn("/data", "scanner")));
     }
-
-    private sealed class FixedTokens(string? account) : IAccessTokenSource
-    {
-        public string? Account => account;
-        public TokenStatus Status => new(account, "test", null, null, null, null);
-        public string Remedy => "authorize again";
-        public bool Authorizable => true;
-
-        public event Action? Changed
-        {
-            add { }
-            remove { }
-        }
-
-        public void Load()
-        {
-        }
-
-        public Task<string> GetAccessTokenAsync(CancellationToken cancellationToken) => Task.FromResult("token");
-        public Task<string> RefreshRejectedAsync(string rejectedToken, CancellationToken cancellationToken) => Task.FromResult("token");
-        public Task<string> RefreshNowAsync(CancellationToken cancellationToken) => Task.FromResult("token");
-        public Task RevokeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

@@ -31,7 +31,7 @@ public sealed class OutcomeRecorderTests : IDisposable
         _events.Recorded += (_, outcome) => _published.Add(outcome);
         _recorder = new OutcomeRecorder(_spool, new RetrySchedule(Options.Create(_outbound), _clock), _events, Options.Create(_outbound), _clock, NullLogger<OutcomeRecorder>.Instance);
         var settings = new Relay.Accounts.Account("default", "relay@example.com", [], Relay.Accounts.AccountTransport.Smtp, null, null, null, null, [], [], []);
-        _account = new Relay.Accounts.RelayAccount(settings, new NoTokens(), null, _gate, new QuotaGuard(Options.Create(new QuotaOptions()), Path.Combine(_data, "quota.json"), _clock, () => "relay@example.com"));
+        _account = new Relay.Accounts.RelayAccount(settings, new FixedTokens("relay@example.com"), null, _gate, new QuotaGuard(Options.Create(new QuotaOptions()), Path.Combine(_data, "quota.json"), _clock, () => "relay@example.com"));
     }
 
     public void Dispose() => Directory.Delete(_data, recursive: true);
@@ -146,32 +146,5 @@ public sealed class OutcomeRecorderTests : IDisposable
         Assert.Equal(["later@example.org"], Assert.Single(_spool.Waiting()).Recipients);
         Assert.Equal(["gone@example.org"], _spool.List().Single(e => e.State == SpoolState.Dead).Recipients);
         Assert.Null(_spool.Find(entry.Id));
-    }
-
-    private sealed class NoTokens : IAccessTokenSource
-    {
-        public string? Account => "relay@example.com";
-        public TokenStatus Status => new(Account, "test", null, null, null, null);
-        public string Remedy => "authorize again";
-
-        public event Action? Changed
-        {
-            add { }
-            remove { }
-        }
-
-        public void Load()
-        {
-        }
-
-        public Task<string> GetAccessTokenAsync(CancellationToken cancellationToken) => Task.FromResult("token");
-
-        public Task<string> RefreshRejectedAsync(string rejectedToken, CancellationToken cancellationToken) => Task.FromResult("token");
-
-        public Task<string> RefreshNowAsync(CancellationToken cancellationToken) => Task.FromResult("token");
-
-        public bool Authorizable => false;
-
-        public Task RevokeAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
