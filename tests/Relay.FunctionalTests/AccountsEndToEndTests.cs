@@ -7,6 +7,7 @@ using System.Text.Json.Nodes;
 using MailKit.Net.Smtp;
 using MimeKit;
 using Relay.Outbound;
+using Relay.Spool;
 using Relay.Testing;
 
 namespace Relay.FunctionalTests;
@@ -324,6 +325,44 @@ public sealed class AccountsEndToEndTests : HarnessTest
         await web.PostFormAsync("/queue/release?account=scanner", "/queue/release?account=scanner", new Dictionary<string, string>());
         Assert.Equal(HoldReason.None, scanner.State.Reason);
         Assert.Equal(HoldReason.Quota, helpdesk.State.Reason);
+    }
+
+    [Fact]
+    public async Task MessageOfAnAccountNoLongerConfigured_Waits_ThenExpiresToTheDeadLettersWithTheReason()
+    {
+        string id;
+        await using (var before = await Harness.StartRelayAsync(TwoAccounts(s => s["Relay:Accounts:1:Senders:0"] = "@scan.example.com", scannerTokenKnown: false)))
+        {
+            await before.SendAsync(Message("scan", "Copier <copier@scan.example.com>"));
+            var (held, _) = await before.NextOutcomeAsync(o => o.Result == DeliveryResult.NeedsAuthorization);
+            id = held.Id;
+        }
+
+        // The scanner account is removed: its message waits, as a hold would keep it...
+        Action<Dictionary<string, string?>> helpdeskOnly = TwoAccounts(s =>
+        {
+            foreach (var key in s.Keys.Where(key => key.StartsWith("Relay:Accounts:1:", StringComparison.Ordinal)).ToList())
+            {
+                s.Remove(key);
+            }
+        });
+        await using (var waiting = await Harness.StartRelayAsync(helpdeskOnly))
+        {
+            Assert.Equal("scanner", Assert.Single(waiting.Spool.Waiting()).Account);
+            Assert.Contains("1 queued message(s) go out as the account \"scanner\", which is not configured", waiting.Logs.All, StringComparison.Ordinal);
+        }
+
+        // ...until it is older than Relay:Outbound:MaxAge, like any message: then a dead letter that says why.
+        await using var expiring = await Harness.StartRelayAsync(s =>
+        {
+            helpdeskOnly(s);
+            s["Relay:Outbound:MaxAge"] = "00:00:00.001";
+        });
+        var (expired, outcome) = await expiring.NextOutcomeAsync(o => o.Result == DeliveryResult.Rejected);
+        Assert.Equal(id, expired.Id);
+        Assert.Contains("'scanner', which is not configured", outcome.Reply, StringComparison.Ordinal);
+        Assert.Empty(expiring.Spool.Waiting());
+        Assert.Equal(SpoolState.Dead, expiring.Spool.Find(id)?.State);
     }
 
     [Fact]

@@ -15,10 +15,15 @@ internal sealed class DeliveryWorker(
     FileSpool spool,
     AccountSet accounts,
     OutcomeRecorder recorder,
+    DeliveryEvents events,
     IOptions<OutboundOptions> outbound,
     IServiceProvider services,
+    TimeProvider time,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
+    /// <summary>How often messages of an account that is no longer configured are looked at for <see cref="OutboundOptions.MaxAge"/>.</summary>
+    public static readonly TimeSpan UnroutedCheckInterval = TimeSpan.FromHours(1);
+
     /// <summary>On shutdown, how long a message already being sent may take to finish before it is cut off (and sent again after the restart).</summary>
     public static readonly TimeSpan InFlightGrace = TimeSpan.FromSeconds(20);
 
@@ -30,7 +35,43 @@ internal sealed class DeliveryWorker(
         // so that a "docker stop" does not cut a message Gmail may already have, which would then go out twice.
         using var sendAbort = new CancellationTokenSource();
         await using var _ = stoppingToken.Register(() => sendAbort.CancelAfter(InFlightGrace));
-        await Task.WhenAll(accounts.All.Select(account => RunAccountAsync(account, stoppingToken, sendAbort.Token)));
+        await Task.WhenAll(accounts.All.Select(account => RunAccountAsync(account, stoppingToken, sendAbort.Token)).Append(ExpireUnroutedAsync(stoppingToken)));
+    }
+
+    /// <summary>
+    /// Messages of an account that is no longer configured wait, as a hold would keep them; like any message they leave
+    /// the queue for the dead letters once older than <see cref="OutboundOptions.MaxAge"/> (checked at start, then hourly).
+    /// </summary>
+    private async Task ExpireUnroutedAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(UnroutedCheckInterval, time);
+        try
+        {
+            do
+            {
+                var maxAge = outbound.Value.MaxAge;
+                foreach (var entry in spool.Waiting().Where(entry => accounts.For(entry) is null && time.GetUtcNow() - entry.QueuedAt >= maxAge))
+                {
+                    var reason = $"Expired after {maxAge.TotalDays:0.#} day(s) in the queue: it goes out as the account '{entry.Account ?? "(default)"}', which is not configured (Relay:Accounts, Relay:Routing:Default).";
+                    try
+                    {
+                        if ((await spool.ExpireAsync(entry.Id, reason, stoppingToken)).Result == SpoolChangeResult.Done)
+                        {
+                            OutboundLog.Expired(logger, entry.Id, entry.Attempts, time.GetUtcNow() - entry.QueuedAt, reason);
+                            events.Publish(entry, DeliveryOutcome.Rejected(reason));
+                        }
+                    }
+                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                    {
+                        OutboundLog.RecordFailed(logger, entry.Id, ex.Message); // it waits; the next check tries again
+                    }
+                }
+            }
+            while (await timer.WaitForNextTickAsync(stoppingToken));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
     }
 
     private async Task RunAccountAsync(RelayAccount account, CancellationToken stoppingToken, CancellationToken sendAbort)

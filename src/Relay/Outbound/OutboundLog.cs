@@ -48,7 +48,7 @@ internal static partial class OutboundLog
     [LoggerMessage(4008, LogLevel.Information, "Delivering as {Account} (the relay's account {RelayAccount}) through {Transport} with {Concurrency} loop(s)")]
     public static partial void Started(ILogger logger, string relayAccount, string account, string transport, int concurrency);
 
-    [LoggerMessage(4016, LogLevel.Warning, "{Count} queued message(s) go out as the account {RelayAccount}, which is not configured: they wait. Add the account back to Relay:Accounts, or delete them with 'relay queue delete'")]
+    [LoggerMessage(4016, LogLevel.Warning, "{Count} queued message(s) go out as the account {RelayAccount}, which is not configured: they wait, and go to the dead letters once older than Relay:Outbound:MaxAge. Add the account back to Relay:Accounts, or delete them with 'relay queue delete'")]
     public static partial void AccountMissing(ILogger logger, int count, string relayAccount);
 
     [LoggerMessage(4009, LogLevel.Error, "The outcome of {SpoolId} could not be written to the spool ({Reason}); it stays queued as it was")]

@@ -88,6 +88,29 @@ internal sealed partial class FileSpool
         return Task.FromResult(change);
     }
 
+    /// <summary>
+    /// Moves a waiting entry that no delivery loop takes (its account is no longer configured) to the dead letters with
+    /// <paramref name="reason"/>; <see cref="SpoolChangeResult.Busy"/> when it is being delivered after all.
+    /// </summary>
+    public async Task<SpoolChange> ExpireAsync(string id, string reason, CancellationToken cancellationToken)
+    {
+        var change = Index.TryRemoveWaiting(id);
+        if (change is not { Result: SpoolChangeResult.Done, Entry: { } entry })
+        {
+            return change ?? SpoolChange.NotFound;
+        }
+
+        try
+        {
+            return SpoolChange.Done(await DeadLetterAsync(entry, reason, cancellationToken));
+        }
+        catch
+        {
+            Index.Requeue(entry); // its files are where they were: it waits as before
+            throw;
+        }
+    }
+
     /// <summary>The header block of an entry's message (read up to its end, not the body); null when the file cannot be read.</summary>
     public async Task<MimeKit.HeaderList?> ReadHeadersAsync(SpoolEntry entry, CancellationToken cancellationToken)
     {
