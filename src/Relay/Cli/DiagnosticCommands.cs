@@ -45,8 +45,13 @@ internal static class DiagnosticCommands
         command.SetAction((parse, ct) => WithRelayAsync(parse, async (services, report) =>
         {
             var accounts = services.GetRequiredService<AccountSet>();
-            if (Chosen(accounts, parse.GetValue(account) ?? accounts.Default?.Name, report).FirstOrDefault() is not { } relayAccount
-                || !SpoolProbe(services, report) | !await ProbeAsync(services, relayAccount, report, ct))
+            if (Chosen(accounts, parse.GetValue(account) ?? accounts.Default?.Name, report).FirstOrDefault() is not { } relayAccount)
+            {
+                return false;
+            }
+
+            var spoolOk = SpoolProbe(services, report); // every check runs and says what it found, then the send if all passed
+            if (!await ProbeAsync(services, relayAccount, report, ct) || !spoolOk)
             {
                 return false;
             }
