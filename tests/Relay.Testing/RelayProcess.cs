@@ -186,6 +186,8 @@ internal sealed partial class RelayProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        // A test's relay lives seconds: profile-guided re-compilation would only cost CPU the other tests need.
+        start.Environment["DOTNET_TieredPGO"] = "0";
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "relay.dll"));
         foreach (var arg in args)
         {
