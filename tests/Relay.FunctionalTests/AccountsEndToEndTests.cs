@@ -325,6 +325,9 @@ public sealed class AccountsEndToEndTests : HarnessTest
         await web.PostFormAsync("/queue/release?account=scanner", "/queue/release?account=scanner", new Dictionary<string, string>());
         Assert.Equal(HoldReason.None, scanner.State.Reason);
         Assert.Equal(HoldReason.Quota, helpdesk.State.Reason);
+        var unknownPage = await web.PostFormAsync("/queue/release", "/queue/release?account=nobody", new Dictionary<string, string>());
+        Assert.Equal(HttpStatusCode.NotFound, unknownPage.StatusCode);
+        Assert.Equal(HoldReason.Quota, helpdesk.State.Reason);
     }
 
     [Fact]
@@ -349,7 +352,9 @@ public sealed class AccountsEndToEndTests : HarnessTest
         await using (var waiting = await Harness.StartRelayAsync(helpdeskOnly))
         {
             Assert.Equal("scanner", Assert.Single(waiting.Spool.Waiting()).Account);
-            Assert.Contains("1 queued message(s) go out as the account \"scanner\", which is not configured", waiting.Logs.All, StringComparison.Ordinal);
+            // Said once the delivery worker runs (its ExecuteAsync may start after StartAsync returned): waited for, not polled.
+            var said = await waiting.Logs.WaitForAsync(line => line.Contains("go out as the account \"scanner\", which is not configured", StringComparison.Ordinal));
+            Assert.Contains("1 queued message(s) go out as the account \"scanner\", which is not configured", said, StringComparison.Ordinal);
         }
 
         // ...until it is older than Relay:Outbound:MaxAge, like any message: then a dead letter that says why.

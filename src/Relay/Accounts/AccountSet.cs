@@ -11,14 +11,12 @@ namespace Relay.Accounts;
 /// </summary>
 internal sealed class AccountSet
 {
-    private readonly EffectiveAccounts _effective;
-
     public AccountSet(IReadOnlyList<RelayAccount> all, string? defaultName)
     {
         All = all;
-        _effective = new EffectiveAccounts([.. all.Select(account => account.Settings)], defaultName);
-        Router = new AccountRouter(_effective);
+        Router = new AccountRouter(new EffectiveAccounts([.. all.Select(account => account.Settings)], defaultName));
         Default = defaultName is null ? null : Find(defaultName);
+        RoutesBySender = all.Any(account => account.Settings.Senders.Count > 0);
     }
 
     /// <summary>Every account of the configuration with its token source (and flow), hold and quota.</summary>
@@ -64,7 +62,7 @@ internal sealed class AccountSet
     public bool Several => All.Count > 1 || !All[0].Settings.IsDefaultName;
 
     /// <summary>Whether any account routes by the original sender: the header From, known only at the end of DATA, may then route a message.</summary>
-    public bool RoutesBySender => _effective.Accounts.Any(account => account.Senders.Count > 0);
+    public bool RoutesBySender { get; }
 
     /// <summary>
     /// The account the relay's own e-mail (Relay:Notify) goes out as: the default, or else the first, unless it cannot
@@ -79,6 +77,21 @@ internal sealed class AccountSet
 
             static bool CanSend(RelayAccount account) => account.Tokens.Status.Usable && account.Gate.State.Reason == Outbound.HoldReason.None;
         }
+    }
+
+    /// <summary>
+    /// Ends the hold of the account named <paramref name="name"/>, or of every account when null (an operator's Release);
+    /// returns the accounts released, or null when no account has that name.
+    /// </summary>
+    public IReadOnlyList<RelayAccount>? Release(string? name)
+    {
+        IReadOnlyList<RelayAccount>? released = name is null ? All : Find(name) is { } found ? [found] : null;
+        foreach (var account in released ?? [])
+        {
+            account.Gate.Open();
+        }
+
+        return released;
     }
 
     public RelayAccount? Find(string? name) =>

@@ -41,11 +41,16 @@ internal static class DiagnosticCommands
     {
         var to = new Option<string>("--to") { Description = "Where to send the test message.", Required = true };
         var account = AccountOption("Send as this account of the relay (its Name in Relay:Accounts); default: the default account.");
-        var command = new Command("send-test", "Send one message through the real outbound path (rewrite, then STARTTLS and XOAUTH2, or the Gmail API) and print the reply.") { to, account };
+        var command = new Command("send-test", "Send one test message as the account (over STARTTLS and XOAUTH2, or through the Gmail API), after the checks of 'relay check', and print the reply.") { to, account };
         command.SetAction((parse, ct) => WithRelayAsync(parse, async (services, report) =>
         {
             var accounts = services.GetRequiredService<AccountSet>();
-            if (Chosen(accounts, parse.GetValue(account) ?? accounts.Default?.Name, report).FirstOrDefault() is not { } relayAccount)
+            if ((parse.GetValue(account) ?? accounts.Default?.Name) is not { } name)
+            {
+                return report(false, "Account", $"there is no default account (Relay:Routing:Default): name one with --account ({string.Join(", ", accounts.All.Select(a => a.Name))}).");
+            }
+
+            if (Chosen(accounts, name, report).FirstOrDefault() is not { } relayAccount)
             {
                 return false;
             }

@@ -18,24 +18,25 @@ internal static class BareLineFeedDots
             return message;
         }
 
+        // Compacted in place (one copy of the message, not two): a write never passes the byte being read, and the two
+        // bytes before it are kept as they were read.
         var bytes = message.ToArray();
-        var output = new byte[bytes.Length];
         var length = 0;
+        byte before = 0, beforeThat = 0;
         for (var i = 0; i < bytes.Length; i++)
         {
-            if (bytes[i] == (byte)'.' && IsStuffedAfterBareLineFeed(bytes, i))
+            var current = bytes[i];
+            var stuffed = current == (byte)'.' && i >= 1 && before == (byte)'\n' && (i < 2 || beforeThat != (byte)'\r')
+                && i + 1 < bytes.Length && bytes[i + 1] == (byte)'.';
+            (beforeThat, before) = (before, current);
+            if (!stuffed)
             {
-                continue;
+                bytes[length++] = current;
             }
-
-            output[length++] = bytes[i];
         }
 
-        return new ReadOnlySequence<byte>(output, 0, length);
+        return new ReadOnlySequence<byte>(bytes, 0, length);
     }
-
-    private static bool IsStuffedAfterBareLineFeed(byte[] bytes, int i) =>
-        i >= 1 && bytes[i - 1] == (byte)'\n' && (i < 2 || bytes[i - 2] != (byte)'\r') && i + 1 < bytes.Length && bytes[i + 1] == (byte)'.';
 
     private static bool HasStuffedBareLine(ReadOnlySequence<byte> message)
     {

@@ -9,13 +9,9 @@ namespace Relay.Inbound;
 /// in a header line. <see cref="Senders"/> are every address the header From and Sender name, for the sender allowlist;
 /// <see cref="Headers"/> the parsed block, for routing and the header-addressed transports.
 /// </summary>
-internal sealed record HeaderCheck(string? Problem, IReadOnlyList<string?> Senders, HeaderList? Headers = null)
+/// <param name="From">The first address of the header From, for routing by sender; null when there is none that parses.</param>
+internal sealed record HeaderCheck(string? Problem, IReadOnlyList<string?> Senders, HeaderList? Headers = null, string? From = null)
 {
-    /// <summary>The first address of the header From, for routing by sender; null when there is none that parses.</summary>
-    public string? From => Headers?.FirstOrDefault(h => h.Id == HeaderId.From) is { } from && InternetAddressList.TryParse(from.Value, out var list)
-        ? list.Mailboxes.FirstOrDefault()?.Address
-        : null;
-
     /// <summary>How much of the message is read for its header block.</summary>
     public const int MaxHeaderBlock = 1024 * 1024;
 
@@ -50,10 +46,12 @@ internal sealed record HeaderCheck(string? Problem, IReadOnlyList<string?> Sende
             return new HeaderCheck($"The message has {Math.Max(from.Count, sender.Count)} {field} headers; RFC 5322 allows one", []);
         }
 
-        var senders = from.Concat(sender)
-            .SelectMany(header => InternetAddressList.TryParse(header.Value, out var list) ? list.Mailboxes.Select(m => (string?)m.Address) : [null])
-            .ToList();
-        return new HeaderCheck(null, senders.Count == 0 ? [null] : senders, headers);
+        var fromAddresses = Addresses(from);
+        var senders = fromAddresses.Concat(Addresses(sender)).ToList();
+        return new HeaderCheck(null, senders.Count == 0 ? [null] : senders, headers, fromAddresses.FirstOrDefault());
+
+        static List<string?> Addresses(List<Header> fields) =>
+            [.. fields.SelectMany(header => InternetAddressList.TryParse(header.Value, out var list) ? list.Mailboxes.Select(m => (string?)m.Address) : [null])];
     }
 
     /// <summary>The bytes up to and with the empty line that ends the header block (at most <see cref="MaxHeaderBlock"/>): the body is not copied.</summary>

@@ -67,7 +67,8 @@ internal sealed class InboundPolicy(InboundDrain drain, AccountSet accounts, IOp
 
         // Without a route now (AUTH user, envelope sender, client network, default), only the header From could give one,
         // at the end of DATA: refuse here unless some account routes by sender.
-        if (!accounts.RoutesBySender && Route(context, sender is SmtpPath mail ? mail.Address : null, null) is null)
+        // Once per transaction: the route does not depend on the recipient.
+        if (count == 0 && !accounts.RoutesBySender && Route(context, sender is SmtpPath mail ? mail.Address : null, null) is null)
         {
             InboundLog.Refused(logger, context.ClientAddress(), "no account of Relay:Accounts takes mail from this client, login or sender, and there is no Relay:Routing:Default");
             throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.MailboxUnavailable, NoAccountReply));

@@ -155,7 +155,7 @@ internal sealed class NotifyWatcher(
     {
         var (what, fix) = state.Reason == HoldReason.Quota
             ? ("Gmail's sending limit is reached", "Nothing, if the limit frees by itself (a rolling 24 hours). If it does not, send less, or set Relay:Quota to the account's real limit.")
-            : ("the account's token is refused", $"{Sentence(remedy)} Until then this e-mail waits in the queue too; the webhook is the channel that works meanwhile.");
+            : ("the account's token is refused", $"{Sentence(remedy)} Until then this e-mail waits in the queue too, unless another account of the relay can send it; the webhook is the channel that works meanwhile.");
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Delivery through {account ?? "(no account)"} has been held since {since:yyyy-MM-dd HH:mm} UTC ({Minutes(now - since)}): {what}.")
             .AppendLine(CultureInfo.InvariantCulture, $"Detail: {state.Detail}")

@@ -217,7 +217,9 @@ internal sealed partial class FileSpool
             throw;
         }
 
-        await _syncs[folder].SyncAsync(cancellationToken);
+        // The entry exists now: the wait for its folder's sync is not given up, or the caller would record as failed
+        // (and the index say otherwise than the disk) what is already there.
+        await _syncs[folder].SyncAsync(CancellationToken.None);
     }
 
     /// <summary>Moves an entry to another folder with its new envelope: the envelope rewritten in place, then the message moved, then the envelope (see <see cref="SpoolRecovery"/>).</summary>
@@ -227,7 +229,7 @@ internal sealed partial class FileSpool
         await DurableFile.ReplaceAsync(SpoolFolders.Envelope(from, entry.Id), Serialize(entry), cancellationToken);
         File.Move(SpoolFolders.Message(from, entry.Id), SpoolFolders.Message(to, entry.Id), overwrite: true);
         File.Move(SpoolFolders.Envelope(from, entry.Id), SpoolFolders.Envelope(to, entry.Id), overwrite: true);
-        await _syncs[to].SyncAsync(cancellationToken);
+        await _syncs[to].SyncAsync(CancellationToken.None); // moved: as in PublishAsync, the wait is not given up
     }
 
     private static byte[] Serialize(SpoolEntry entry) => JsonSerializer.SerializeToUtf8Bytes(entry, SpoolJson.Options);

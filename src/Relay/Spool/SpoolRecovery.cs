@@ -107,6 +107,19 @@ internal static class SpoolRecovery
                 File.Move(envelope, SpoolFolders.Envelope(to, id)); // a message leaving the queue (dead, or archived)
             }
         }
+        // A copy split off for the dead letters is written there message first: cut before its envelope, it was never
+        // published (the original still holds those recipients), and no envelope anywhere names it.
+        if (Directory.Exists(folders.Dead))
+        {
+            foreach (var message in Directory.EnumerateFiles(folders.Dead, "*.eml"))
+            {
+                var id = Path.GetFileNameWithoutExtension(message);
+                if (!File.Exists(SpoolFolders.Envelope(folders.Dead, id)) && !File.Exists(SpoolFolders.Envelope(folders.Queue, id)))
+                {
+                    File.Delete(message);
+                }
+            }
+        }
     }
 
     private static void MoveAsideCorrupt(SpoolFolders folders, string id, ILogger logger)

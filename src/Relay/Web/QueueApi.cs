@@ -20,20 +20,9 @@ internal static class QueueApi
         queue.MapPost("/retry-dead", async (FileSpool spool, CancellationToken cancellationToken) =>
             TypedResults.Ok(new RetriedCount(await spool.RetryAllDeadAsync(cancellationToken))));
         queue.MapPost("/release", IResult (string? account, Accounts.AccountSet accounts) =>
-        {
-            if (account is not null && accounts.Find(account) is null)
-            {
-                return AdminApi.Problem($"There is no account named '{account}' in Relay:Accounts.", 404);
-            }
-
-            var released = account is null ? accounts.All : [accounts.Find(account)!];
-            foreach (var one in released)
-            {
-                one.Gate.Open();
-            }
-
-            return TypedResults.Ok(released.Select(one => new { one.Name, Delivery = one.Gate.State }).ToList());
-        });
+            accounts.Release(account) is { } released
+                ? TypedResults.Ok(released.Select(one => new { one.Name, Delivery = one.Gate.State }).ToList())
+                : AdminApi.Problem($"There is no account named '{account}' in Relay:Accounts.", 404));
         queue.MapDelete("/{id}", async Task<IResult> (string id, FileSpool spool, CancellationToken cancellationToken) =>
             Answer(id, await spool.DeleteAsync(id, cancellationToken), _ => TypedResults.NoContent()));
     }

@@ -50,9 +50,9 @@ internal static class QueuePages
         queue.MapPost("/release", (string? account, AccountSet accounts) =>
         {
             // One account's Release touches only its hold: another may be held on purpose (Google's Retry-After).
-            foreach (var one in accounts.All.Where(one => account is null || string.Equals(one.Name, account, StringComparison.OrdinalIgnoreCase)))
+            if (accounts.Release(account) is null)
             {
-                one.Gate.Open();
+                return Page("Not found", Banner("warn", $"There is no account named '{E(account)}' in Relay:Accounts.") + """<p><a href="/queue">Back to the queue</a></p>""", StatusCodes.Status404NotFound);
             }
 
             return Page("Hold released", Banner("ok", "The hold is released: delivery is tried now.") + """<p><a href="/queue">Back to the queue</a></p>""");

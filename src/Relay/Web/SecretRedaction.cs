@@ -24,7 +24,8 @@ internal sealed partial class SecretRedaction : ILogEventEnricher
         }
     }
 
-    // code: Google's one-time authorization code on /oauth/callback (useless without PKCE, but a credential all the same).
-    [GeneratedRegex("(?<![A-Za-z])(?<name>secret|secretValue|code)=[^&#\\s]*", RegexOptions.IgnoreCase)]
+    // secret: also at the end of a longer name (clientSecret=, loginSecret=). code: Google's one-time authorization code
+    // on /oauth/callback (useless without PKCE, but a credential all the same), and only as a whole name (not postcode=).
+    [GeneratedRegex("(?<name>secret|secretValue|(?<![A-Za-z])code)=[^&#\\s]*", RegexOptions.IgnoreCase)]
     private static partial Regex SecretParameter();
 }

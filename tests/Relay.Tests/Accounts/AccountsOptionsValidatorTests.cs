@@ -11,6 +11,21 @@ public sealed class AccountsOptionsValidatorTests
             .Validate(null, options).Failures ?? [];
 
     [Fact]
+    public void Validate_LoginRoutedToAnAccountThatDoesNotExist_IsNamed_NotSilentlySentAsTheDefault()
+    {
+        var inbound = new Relay.Inbound.InboundOptions { Users = [new() { Name = "glpi", Password = "pw", Account = "helpdsk" }] };
+        var list = new AccountsOptions { Accounts = [new() { Name = "helpdesk", Address = "helpdesk@example.com" }] };
+
+        var errors = new AccountsOptionsValidator(Options.Create(new RoutingOptions()), Options.Create(new AccountOptions()), Options.Create(new GoogleOptions { ClientId = "id" }), Options.Create(inbound))
+            .Validate(null, list).Failures ?? [];
+        var single = new AccountsOptionsValidator(Options.Create(new RoutingOptions()), Options.Create(new AccountOptions()), Options.Create(new GoogleOptions()), Options.Create(inbound))
+            .Validate(null, new AccountsOptions()).Failures ?? [];
+
+        Assert.Contains(errors, e => e.Contains("Inbound:Users:0:Account", StringComparison.Ordinal) && e.Contains("'helpdsk'", StringComparison.Ordinal));
+        Assert.Contains(single, e => e.Contains("Inbound:Users:0:Account", StringComparison.Ordinal) && e.Contains("Relay:Accounts is empty", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validate_SingleAccountConfiguration_IsValid()
     {
         Assert.Empty(Errors(new AccountsOptions(), new AccountOptions { Address = "relay@example.com" }, new GoogleOptions { RefreshToken = "1//r", ClientId = "id" }));

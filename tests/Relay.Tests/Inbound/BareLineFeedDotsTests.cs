@@ -11,6 +11,7 @@ public sealed class BareLineFeedDotsTests
     [InlineData("Subject: a\r\n\r\n..kept: SmtpServer already undid CRLF stuffing\r\n", "Subject: a\r\n\r\n..kept: SmtpServer already undid CRLF stuffing\r\n")]
     [InlineData("Subject: a\n\na.b..c\n.\n", "Subject: a\n\na.b..c\n.\n")]
     [InlineData("Subject: a\n\n..\nlast", "Subject: a\n\n.\nlast")]
+    [InlineData("Subject: a\n\n..\n..\n...z\r\n..crlf\n..w", "Subject: a\n\n.\n.\n..z\r\n..crlf\n.w")]
     public void TheStuffingDotOfABareLfLine_IsRemoved_AndNothingElse(string received, string stored)
     {
         var bytes = Encoding.ASCII.GetBytes(received);

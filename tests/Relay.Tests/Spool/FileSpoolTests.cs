@@ -135,6 +135,23 @@ public sealed class FileSpoolTests : IDisposable
     }
 
     [Fact]
+    public async Task Recovery_DropsADeadLetterCopyCutBeforeItsEnvelope_AndKeepsTheOriginal()
+    {
+        var spool = NewSpool();
+        var original = await EnqueueAsync(spool, "Subject: split\r\n\r\nbody");
+        var dead = Path.Combine(_data, "spool", "dead");
+        Directory.CreateDirectory(dead);
+        var orphan = Path.Combine(dead, "0123456789abcdef0123456789abcdef.eml"); // a split's message, written before its envelope
+        await File.WriteAllTextAsync(orphan, "Subject: split\r\n\r\nbody");
+
+        var restarted = NewSpool();
+
+        Assert.False(File.Exists(orphan));
+        Assert.Equal(original.Id, Assert.Single(restarted.Waiting()).Id);
+        Assert.Equal(0, restarted.DeadCount);
+    }
+
+    [Fact]
     public async Task ManyMessagesAtOnce_EachIsDurableWhenEnqueueReturns()
     {
         var spool = NewSpool();

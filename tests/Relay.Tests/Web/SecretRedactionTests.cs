@@ -11,6 +11,7 @@ public sealed class SecretRedactionTests
     [InlineData("?secret=abc123&x=1", "?secret=(redacted)&x=1")]
     [InlineData("?state=s1&code=4/0AfJohXn-SECRET&scope=x", "?state=s1&code=(redacted)&scope=x")]
     [InlineData("?postcode=75001", "?postcode=75001")]
+    [InlineData("?clientSecret=GOCSPX-abc&loginSecret=xyz", "?clientSecret=(redacted)&loginSecret=(redacted)")]
     public void QueryValuesThatAreCredentials_AreRedacted_OthersKept(string query, string expected)
     {
         var logEvent = new LogEvent(DateTimeOffset.UtcNow, LogEventLevel.Information, null, new MessageTemplateParser().Parse("{QueryString}"),
