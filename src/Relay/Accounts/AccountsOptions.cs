@@ -8,11 +8,16 @@ internal enum AccountTransport
 
     /// <summary>The Gmail API's messages.send over HTTPS; needs only the sensitive scope gmail.send.</summary>
     GmailApi,
+
+    /// <summary>Microsoft Graph's sendMail with the MIME message over HTTPS (Mail.Send); a request is capped at 4 MB.</summary>
+    Graph,
 }
 
+/// <summary>Who the account belongs to: Google (Gmail, Google Workspace) or Microsoft (Microsoft 365, Outlook.com).</summary>
 internal enum AccountProvider
 {
     Google,
+    Microsoft,
 }
 
 /// <summary><c>Relay:Accounts</c>: the accounts mail goes out as, each with its routing rules.</summary>
@@ -38,17 +43,17 @@ internal sealed class AccountSettings
     /// <summary>Names the account in logs, metrics, commands and its token file: letters, digits, '.', '_', '-'.</summary>
     public string Name { get; set; } = "";
 
-    /// <summary>The Google account; header From and envelope MAIL FROM become this address.</summary>
+    /// <summary>The mailbox (Google account, Microsoft 365 or Outlook.com mailbox); header From and envelope MAIL FROM become this address.</summary>
     public string? Address { get; set; }
 
-    /// <summary>Verified Gmail "send mail as" aliases: a From with one of these is left as it is.</summary>
+    /// <summary>Verified Gmail "send mail as" aliases, or Microsoft "Send As" addresses: a From with one of these is left as it is.</summary>
     public List<string> Aliases { get; set; } = [];
 
     public AccountProvider Provider { get; set; } = AccountProvider.Google;
 
     public AccountTransport Transport { get; set; } = AccountTransport.Smtp;
 
-    /// <summary>This account's Google OAuth client; empty: the one in <c>Relay:Google</c>.</summary>
+    /// <summary>This account's OAuth client (Google) or app registration's application ID (Microsoft); empty: the one in <c>Relay:Google</c> or <c>Relay:Microsoft</c>.</summary>
     public string? ClientId { get; set; }
 
     /// <summary>Secret: give it through the environment or a file, never in a committed appsettings.</summary>
@@ -62,6 +67,28 @@ internal sealed class AccountSettings
 
     /// <summary>Google Workspace only: a service account's JSON key with domain-wide delegation; it acts as <see cref="Address"/>.</summary>
     public string? ServiceAccountKeyFile { get; set; }
+
+    /// <summary>
+    /// Microsoft only: the Entra ID tenant to sign in with: <c>organizations</c> (any work or school account, the
+    /// default), <c>consumers</c> (Outlook.com), or the tenant's ID or domain (required for <see cref="AppOnly"/>).
+    /// Empty: <c>Relay:Microsoft:Tenant</c>.
+    /// </summary>
+    public string? Tenant { get; set; }
+
+    /// <summary>
+    /// Microsoft only: the app sends as <see cref="Address"/> with its own credentials (client credentials: the
+    /// <see cref="ClientSecret"/> or <see cref="CertificateFile"/>), with no person's consent; needs an admin's grant.
+    /// </summary>
+    public bool AppOnly { get; set; }
+
+    /// <summary>Microsoft app-only: a PEM (certificate and private key) or PKCS#12 file the app proves itself with, instead of a client secret.</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>Microsoft Graph only: messages over Graph's 4 MB request limit go by smtp.office365.com (needs the SMTP permission too) instead of being refused at DATA.</summary>
+    public bool LargeMessagesBySmtp { get; set; }
+
+    /// <summary>This account's sending limits; empty: <c>Relay:Quota</c>, whose preset follows the provider (Microsoft365 for Microsoft).</summary>
+    public Outbound.QuotaOptions? Quota { get; set; }
 
     /// <summary>Routing: local AUTH user names whose mail goes out as this account.</summary>
     public List<string> Users { get; set; } = [];

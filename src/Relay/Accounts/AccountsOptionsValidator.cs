@@ -10,8 +10,12 @@ namespace Relay.Accounts;
 /// that the single-account keys are not mixed with the list: with a list, the account and its token belong in an entry.
 /// </summary>
 internal sealed partial class AccountsOptionsValidator(
-    IOptions<RoutingOptions> routing, IOptions<AccountOptions> legacyAccount, IOptions<GoogleOptions> google, IOptions<Inbound.InboundOptions> inbound) : IValidateOptions<AccountsOptions>
+    IOptions<RoutingOptions> routing, IOptions<AccountOptions> legacyAccount, IOptions<GoogleOptions> google, IOptions<Inbound.InboundOptions> inbound,
+    IOptions<MicrosoftOptions>? microsoft = null) : IValidateOptions<AccountsOptions>
 {
+    /// <summary>The tenants that name a kind of account rather than one organisation: app-only needs the organisation's own.</summary>
+    private static readonly string[] SharedTenants = ["organizations", "common", "consumers"];
+
     public ValidateOptionsResult Validate(string? name, AccountsOptions options)
     {
         var errors = new OptionsErrors(AccountsOptions.Section);
@@ -65,34 +69,13 @@ internal sealed partial class AccountsOptionsValidator(
                 errors.Email($"{key}:Aliases:{a}", account.Aliases[a]);
             }
 
-            var hasClient = !string.IsNullOrEmpty(account.ClientId) || !string.IsNullOrEmpty(google.Value.ClientId);
-            var hasServiceAccount = !string.IsNullOrEmpty(account.ServiceAccountKeyFile);
-            if (account.Transport == AccountTransport.GmailApi && !hasClient && !hasServiceAccount)
+            if (account.Provider == AccountProvider.Microsoft)
             {
-                errors.Add($"{key}:ClientId", $"is needed: account '{account.Name}' sends through the Gmail API, which needs a Google OAuth client (ClientId and ClientSecret here or in Relay:Google) or a service account (ServiceAccountKeyFile).");
+                ValidateMicrosoft(errors, key, account);
             }
-
-            if (!string.IsNullOrEmpty(account.ClientId) && string.IsNullOrEmpty(account.ClientSecret))
+            else
             {
-                errors.Add($"{key}:ClientSecret", $"is required with Relay:{key}:ClientId: give the secret of that Google OAuth client (through the environment, not a committed file).");
-            }
-
-            if (!string.IsNullOrEmpty(account.RefreshToken) && string.IsNullOrEmpty(account.Address))
-            {
-                errors.Add($"{key}:Address", $"is required with Relay:{key}:RefreshToken: give the Google account the token belongs to.");
-            }
-
-            if (hasServiceAccount)
-            {
-                if (!File.Exists(account.ServiceAccountKeyFile))
-                {
-                    errors.Add($"{key}:ServiceAccountKeyFile", $"names '{account.ServiceAccountKeyFile}', which does not exist. Give the JSON key of the service account (IAM → Service accounts → Keys).");
-                }
-
-                if (string.IsNullOrEmpty(account.Address))
-                {
-                    errors.Add($"{key}:Address", "is required with a service account: give the Workspace account it sends as.");
-                }
+                ValidateGoogle(errors, key, account);
             }
 
             for (var u = 0; u < account.Users.Count; u++)
@@ -154,6 +137,122 @@ internal sealed partial class AccountsOptionsValidator(
         }
 
         return errors.Result;
+    }
+
+    /// <summary>The rules of a Google account: no Microsoft settings, its client or service account.</summary>
+    private void ValidateGoogle(OptionsErrors errors, string key, AccountSettings account)
+    {
+        if (account.Transport == AccountTransport.Graph)
+        {
+            errors.Add($"{key}:Transport", $"is Graph, which sends through Microsoft 365: set Relay:{key}:Provider to Microsoft, or use Smtp or GmailApi for a Google account.");
+        }
+
+        foreach (var (field, value) in new[] { ("Tenant", account.Tenant), ("CertificateFile", account.CertificateFile) })
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                errors.Add($"{key}:{field}", $"is for Microsoft accounts only: set Relay:{key}:Provider to Microsoft, or remove it.");
+            }
+        }
+
+        if (account.AppOnly)
+        {
+            errors.Add($"{key}:AppOnly", $"is for Microsoft accounts only; a Google Workspace account sends without a person's consent through a service account (ServiceAccountKeyFile).");
+        }
+
+        var hasClient = !string.IsNullOrEmpty(account.ClientId) || !string.IsNullOrEmpty(google.Value.ClientId);
+        var hasServiceAccount = !string.IsNullOrEmpty(account.ServiceAccountKeyFile);
+        if (account.Transport == AccountTransport.GmailApi && !hasClient && !hasServiceAccount)
+        {
+            errors.Add($"{key}:ClientId", $"is needed: account '{account.Name}' sends through the Gmail API, which needs a Google OAuth client (ClientId and ClientSecret here or in Relay:Google) or a service account (ServiceAccountKeyFile).");
+        }
+
+        if (!string.IsNullOrEmpty(account.ClientId) && string.IsNullOrEmpty(account.ClientSecret))
+        {
+            errors.Add($"{key}:ClientSecret", $"is required with Relay:{key}:ClientId: give the secret of that Google OAuth client (through the environment, not a committed file).");
+        }
+
+        if (!string.IsNullOrEmpty(account.RefreshToken) && string.IsNullOrEmpty(account.Address))
+        {
+            errors.Add($"{key}:Address", $"is required with Relay:{key}:RefreshToken: give the Google account the token belongs to.");
+        }
+
+        if (hasServiceAccount)
+        {
+            if (!File.Exists(account.ServiceAccountKeyFile))
+            {
+                errors.Add($"{key}:ServiceAccountKeyFile", $"names '{account.ServiceAccountKeyFile}', which does not exist. Give the JSON key of the service account (IAM → Service accounts → Keys).");
+            }
+
+            if (string.IsNullOrEmpty(account.Address))
+            {
+                errors.Add($"{key}:Address", "is required with a service account: give the Workspace account it sends as.");
+            }
+        }
+    }
+
+    /// <summary>The rules of a Microsoft account: its transport, its app registration, and what app-only needs.</summary>
+    private void ValidateMicrosoft(OptionsErrors errors, string key, AccountSettings account)
+    {
+        var shared = microsoft?.Value ?? new MicrosoftOptions();
+        if (account.Transport == AccountTransport.GmailApi)
+        {
+            errors.Add($"{key}:Transport", "is GmailApi, which is Google's: a Microsoft account sends with Smtp (smtp.office365.com) or Graph.");
+        }
+
+        if (account.LargeMessagesBySmtp && account.Transport != AccountTransport.Graph)
+        {
+            errors.Add($"{key}:LargeMessagesBySmtp", "applies to the Graph transport only (its messages over 4 MB go by SMTP): remove it, or set Transport to Graph.");
+        }
+
+        foreach (var (field, value) in new[] { ("ServiceAccountKeyFile", account.ServiceAccountKeyFile), ("RefreshToken", account.RefreshToken) })
+        {
+            if (!string.IsNullOrEmpty(value))
+            {
+                errors.Add($"{key}:{field}", field == "RefreshToken"
+                    ? "is for Google accounts only: authorize a Microsoft account on the page or with 'relay authorize', or make it AppOnly."
+                    : "is for Google accounts only: a Microsoft account sends without a person's consent with AppOnly and a ClientSecret or CertificateFile.");
+            }
+        }
+
+        if (string.IsNullOrEmpty(account.ClientId) && string.IsNullOrEmpty(shared.ClientId))
+        {
+            errors.Add($"{key}:ClientId", $"is needed: account '{account.Name}' signs in with Microsoft, which needs the Application (client) ID of an Entra ID app registration (here or in Relay:Microsoft:ClientId).");
+        }
+
+        var tenant = string.IsNullOrWhiteSpace(account.Tenant) ? shared.Tenant : account.Tenant;
+        if (!string.IsNullOrEmpty(account.CertificateFile))
+        {
+            if (!account.AppOnly)
+            {
+                errors.Add($"{key}:CertificateFile", "is used by app-only sending: set AppOnly to true, or remove it (a person's authorization uses the client secret).");
+            }
+            else if (!File.Exists(account.CertificateFile))
+            {
+                errors.Add($"{key}:CertificateFile", $"names '{account.CertificateFile}', which does not exist. Give the PEM (certificate and private key) or PKCS#12 file whose certificate is uploaded to the app registration.");
+            }
+        }
+
+        if (!account.AppOnly)
+        {
+            return;
+        }
+
+        if (string.IsNullOrEmpty(account.Address))
+        {
+            errors.Add($"{key}:Address", "is required with AppOnly: give the mailbox the app sends as.");
+        }
+
+        if (SharedTenants.Contains(tenant, StringComparer.OrdinalIgnoreCase))
+        {
+            errors.Add($"{key}:Tenant", $"is '{tenant}', but app-only sending signs in to one organisation: give its tenant ID or domain (Entra ID → Overview → Tenant ID).");
+        }
+
+        var ownSecret = string.IsNullOrEmpty(account.ClientId) ? shared.ClientSecret : account.ClientSecret;
+        if (string.IsNullOrEmpty(ownSecret) && string.IsNullOrEmpty(account.CertificateFile))
+        {
+            errors.Add($"{key}:ClientSecret", "or CertificateFile is required with AppOnly: the app proves itself with one of them (Entra ID → App registrations → Certificates & secrets).");
+        }
     }
 
     /// <summary>The local logins; none when Relay:Inbound itself is invalid (its own validator reports that).</summary>

@@ -13,7 +13,8 @@ internal sealed record EffectiveAccounts(IReadOnlyList<Account> Accounts, string
     /// Call after validation: a network that does not parse is left out here, and the validator reports it.
     /// </summary>
     /// <param name="users">The local logins; one that names an account (<c>Relay:Inbound:Users:N:Account</c>) routes to it.</param>
-    public static EffectiveAccounts Build(AccountsOptions options, RoutingOptions routing, AccountOptions legacyAccount, GoogleOptions google, IReadOnlyList<Inbound.LocalUserOptions>? users = null)
+    public static EffectiveAccounts Build(
+        AccountsOptions options, RoutingOptions routing, AccountOptions legacyAccount, GoogleOptions google, IReadOnlyList<Inbound.LocalUserOptions>? users = null, MicrosoftOptions? microsoft = null)
     {
         if (options.Accounts.Count == 0)
         {
@@ -23,18 +24,32 @@ internal sealed record EffectiveAccounts(IReadOnlyList<Account> Accounts, string
             return new EffectiveAccounts([single], Account.DefaultName);
         }
 
-        var accounts = options.Accounts.Select(settings => new Account(
-            settings.Name,
-            settings.Address,
-            [.. settings.Aliases],
-            settings.Transport,
-            Blank(settings.ClientId) ?? google.ClientId,
-            Blank(settings.ClientId) is null ? google.ClientSecret : settings.ClientSecret,
-            Blank(settings.RefreshToken),
-            Blank(settings.ServiceAccountKeyFile),
-            [.. settings.Users, .. (users ?? []).Where(user => string.Equals(user.Account, settings.Name, StringComparison.OrdinalIgnoreCase)).Select(user => user.Name)],
-            [.. settings.Senders],
-            Networks(settings.Networks))).ToList();
+        microsoft ??= new MicrosoftOptions();
+        var accounts = options.Accounts.Select(settings =>
+        {
+            var isMicrosoft = settings.Provider == AccountProvider.Microsoft;
+            var (sharedId, sharedSecret) = isMicrosoft ? (microsoft.ClientId, microsoft.ClientSecret) : (google.ClientId, google.ClientSecret);
+            return new Account(
+                settings.Name,
+                settings.Address,
+                [.. settings.Aliases],
+                settings.Transport,
+                Blank(settings.ClientId) ?? sharedId,
+                Blank(settings.ClientId) is null ? sharedSecret : settings.ClientSecret,
+                Blank(settings.RefreshToken),
+                Blank(settings.ServiceAccountKeyFile),
+                [.. settings.Users, .. (users ?? []).Where(user => string.Equals(user.Account, settings.Name, StringComparison.OrdinalIgnoreCase)).Select(user => user.Name)],
+                [.. settings.Senders],
+                Networks(settings.Networks))
+            {
+                Provider = settings.Provider,
+                Tenant = isMicrosoft ? Blank(settings.Tenant) ?? microsoft.Tenant : null,
+                AppOnly = settings.AppOnly,
+                CertificateFile = Blank(settings.CertificateFile),
+                LargeMessagesBySmtp = settings.LargeMessagesBySmtp,
+                Quota = settings.Quota,
+            };
+        }).ToList();
         var defaultName = Blank(routing.Default) ?? (accounts.Count == 1 ? accounts[0].Name : null);
         var match = accounts.FirstOrDefault(account => string.Equals(account.Name, defaultName, StringComparison.OrdinalIgnoreCase));
         return new EffectiveAccounts(accounts, match?.Name);
@@ -45,7 +60,8 @@ internal sealed record EffectiveAccounts(IReadOnlyList<Account> Accounts, string
         services.GetRequiredService<IOptions<RoutingOptions>>().Value,
         services.GetRequiredService<IOptions<AccountOptions>>().Value,
         services.GetRequiredService<IOptions<GoogleOptions>>().Value,
-        services.GetRequiredService<IOptions<Inbound.InboundOptions>>().Value.Users);
+        services.GetRequiredService<IOptions<Inbound.InboundOptions>>().Value.Users,
+        services.GetRequiredService<IOptions<MicrosoftOptions>>().Value);
 
     public Account? Find(string name) => Accounts.FirstOrDefault(account => string.Equals(account.Name, name, StringComparison.OrdinalIgnoreCase));
 
