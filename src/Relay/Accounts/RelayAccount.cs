@@ -7,7 +7,7 @@ namespace Relay.Accounts;
 /// One account of the relay at run time: its settings and everything that is per account, the token source (and, for
 /// an account a person authorizes, its authorization flow), the hold of its messages and its sending quota.
 /// </summary>
-internal sealed class RelayAccount(Account settings, IAccessTokenSource tokens, AuthorizationFlow? flow, DeliveryGate gate, QuotaGuard quota)
+internal sealed class RelayAccount(Account settings, IAccessTokenSource tokens, AuthorizationFlow? flow, DeliveryGate gate, QuotaGuard quota, IAccessTokenSource? smtpTokens = null)
 {
     public Account Settings { get; } = settings;
 
@@ -23,4 +23,9 @@ internal sealed class RelayAccount(Account settings, IAccessTokenSource tokens, 
 
     public QuotaGuard Quota { get; } = quota;
 
+    /// <summary>
+    /// A Microsoft Graph account with <see cref="Account.LargeMessagesBySmtp"/>: tokens for smtp.office365.com (another
+    /// resource than Graph's), from the same authorization; null for every other account.
+    /// </summary>
+    public IAccessTokenSource? SmtpTokens { get; } = smtpTokens;
 }
