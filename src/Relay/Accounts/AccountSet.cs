@@ -41,7 +41,7 @@ internal sealed class AccountSet
             {
                 var store = new TokenStore(TokenStore.PathIn(dataPath, settings.Name), box, loggers.CreateLogger<TokenStore>());
                 var userTokens = new GoogleAccessTokenSource(settings, google.Value, store, time, loggers.CreateLogger<GoogleAccessTokenSource>());
-                flow = new AuthorizationFlow(google, userTokens, time, loggers.CreateLogger<AuthorizationFlow>());
+                flow = new AuthorizationFlow(new GoogleAuthorization(google.Value, userTokens, time), time, loggers.CreateLogger<AuthorizationFlow>());
                 tokens = userTokens;
             }
 

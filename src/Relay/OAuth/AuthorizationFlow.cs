@@ -1,19 +1,13 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
-using Google.Apis.Auth.OAuth2;
-using Google.Apis.Auth.OAuth2.Flows;
-using Google.Apis.Auth.OAuth2.Responses;
 using Microsoft.AspNetCore.WebUtilities;
-using Microsoft.Extensions.Options;
 
 namespace Relay.OAuth;
 
 /// <summary>
 /// The outcome of an authorization, in words for the person doing it. <paramref name="ConfirmState"/> is set when the
 /// consent was for another account than the authorized one and waits for the operator to confirm the replacement;
-/// <paramref name="HandedOver"/> when Google's redirect for a <c>relay authorize</c> flow was passed to that command.
+/// <paramref name="HandedOver"/> when the provider's redirect for a <c>relay authorize</c> flow was passed to that command.
 /// </summary>
 internal sealed record AuthorizationResult(bool Succeeded, string? Account, string Message, string? ConfirmState = null, bool HandedOver = false);
 
@@ -21,25 +15,25 @@ internal sealed record AuthorizationResult(bool Succeeded, string? Account, stri
 internal sealed record AuthorizationStart(string Url, string State, string RedirectUri);
 
 /// <summary>
-/// Google's authorization-code flow with PKCE (S256), <c>access_type=offline</c> and <c>prompt=consent</c> (so a refresh
-/// token comes back every time), scopes <c>openid email</c> and the account's Gmail scope (<c>https://mail.google.com/</c>
-/// for SMTP, <c>gmail.send</c> for the Gmail API; the Google account is read from the ID token, not typed). One flow per
-/// account of the relay. The <c>state</c> is random, single-use and expires after ten minutes. Each way a user can fail is
-/// turned into a sentence that says what to do. A flow can only be finished by who started it (<see cref="FlowOwner"/>),
-/// and a consent for another account than the authorized one replaces it only once the operator confirms; the replaced
-/// authorization is then revoked at Google.
+/// A browser authorization of one account of the relay: authorization code with PKCE (S256) and <c>state</c>, with what
+/// is Google's or Microsoft's behind <see cref="IAuthorizationProvider"/> (the address, the code exchange, the sentences).
+/// The <c>state</c> is random, single-use and expires after ten minutes. Each way a user can fail is turned into a
+/// sentence that says what to do. A flow can only be finished by who started it (<see cref="FlowOwner"/>), and a consent
+/// for another account than the authorized one replaces it only once the operator confirms; the replaced authorization
+/// is then revoked at Google (Microsoft has no revocation for an app: it is forgotten).
 /// </summary>
 internal sealed class AuthorizationFlow(
-    IOptions<GoogleOptions> google,
-    GoogleAccessTokenSource tokens,
+    IAuthorizationProvider provider,
     TimeProvider time,
     ILogger<AuthorizationFlow> logger)
 {
     public static readonly TimeSpan StateLifetime = TimeSpan.FromMinutes(10);
-    private readonly string[] _scopes = [tokens.Settings.Scope, "openid", "email"];
+
+    /// <summary>Google or Microsoft: the provider whose words the page and the commands use for this account.</summary>
+    public string Provider => provider.Name;
 
     /// <summary>The client id and secret for a new authorization: those entered on the page last time, else configuration.</summary>
-    public (string? ClientId, string? ClientSecret) Client => tokens.Client;
+    public (string? ClientId, string? ClientSecret) Client => provider.Client;
 
     /// <summary>Whether <paramref name="state"/> was issued by this flow and may still be finished or confirmed here.</summary>
     public bool Knows(string state) => _pending.ContainsKey(state) || _unconfirmed.ContainsKey(state) || _finished.ContainsKey(state);
@@ -52,7 +46,7 @@ internal sealed class AuthorizationFlow(
     /// <param name="clientSecret">The secret to use.</param>
     /// <param name="keepSecret">True when it was entered by the user (then it is stored, encrypted, with the token); false when it comes from configuration.</param>
     /// <param name="owner">Who started it: only they can finish it.</param>
-    public AuthorizationStart Start(string redirectUri, string clientId, string clientSecret, bool keepSecret, FlowOwner owner)
+    public async Task<AuthorizationStart> StartAsync(string redirectUri, string clientId, string clientSecret, bool keepSecret, FlowOwner owner, CancellationToken cancellationToken)
     {
         foreach (var expired in _pending.Where(p => p.Value.ExpiresAt <= time.GetUtcNow()).ToList())
         {
@@ -66,18 +60,16 @@ internal sealed class AuthorizationFlow(
 
         _finished.Clear(); // results are only kept for whoever waits on a flow in progress
 
-        var flow = Flow(clientId, clientSecret);
-        var request = flow.CreateAuthorizationCodeRequest(redirectUri, out var codeVerifier);
         var state = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(24));
-        request.State = state;
+        var (url, codeVerifier) = await provider.AuthorizationUrlAsync(redirectUri, clientId, clientSecret, state, cancellationToken);
         _pending[state] = new Pending(codeVerifier, redirectUri, clientId, clientSecret, keepSecret, owner, time.GetUtcNow() + StateLifetime,
             new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously));
-        return new AuthorizationStart(request.Build().AbsoluteUri, state, redirectUri);
+        return new AuthorizationStart(url, state, redirectUri);
     }
 
     /// <summary>
     /// For a flow the admin API started (<c>relay authorize</c>): waits up to <paramref name="timeout"/> for it to be
-    /// finished, by a pasted address or by Google's redirect reaching <c>/oauth/callback</c> (then completes it here). The
+    /// finished, by a pasted address or by the provider's redirect reaching <c>/oauth/callback</c> (then completes it here). The
     /// answer says whether the state is known at all (never issued, or long expired: not), and the result once there is one.
     /// </summary>
     public async Task<FlowWait> WaitAsync(string state, TimeSpan timeout, CancellationToken cancellationToken)
@@ -108,13 +100,13 @@ internal sealed class AuthorizationFlow(
         }
     }
 
-    /// <summary>Completes from the address Google sent the browser back to, pasted by the user.</summary>
+    /// <summary>Completes from the address the provider sent the browser back to, pasted by the user.</summary>
     public Task<AuthorizationResult> CompleteFromPastedAsync(string pasted, FlowCaller caller, CancellationToken cancellationToken)
     {
         if (!Uri.TryCreate(pasted.Trim(), UriKind.Absolute, out var url) || string.IsNullOrEmpty(url.Query))
         {
             return Task.FromResult(Failure(
-                "That is not the address Google sent you back to. After you allowed access, copy the whole address from the browser's " +
+                $"That is not the address {provider.Name} sent you back to. After you allowed access, copy the whole address from the browser's " +
                 "address bar (it starts with http://localhost and contains code= and state=) and paste it here, even if the page did not load."));
         }
 
@@ -124,7 +116,7 @@ internal sealed class AuthorizationFlow(
 
     /// <summary>
     /// Completes from the callback's query (<c>code</c>, <c>state</c>, or <c>error</c>), when <paramref name="caller"/>
-    /// started the flow. Google's redirect for a flow of the admin API is handed to the command waiting on it.
+    /// started the flow. The provider's redirect for a flow of the admin API is handed to the command waiting on it.
     /// </summary>
     public async Task<AuthorizationResult> CompleteAsync(IReadOnlyDictionary<string, string> query, FlowCaller caller, CancellationToken cancellationToken)
     {
@@ -138,7 +130,7 @@ internal sealed class AuthorizationFlow(
             if (!pending.Owner.IsBrowser && caller.Callback && pending.Caught.TrySetResult(query))
             {
                 return new AuthorizationResult(false, null,
-                    "Google's answer reached the relay. The 'relay authorize' command that started this authorization finishes it: look at its terminal. You can close this page.",
+                    $"{provider.Name}'s answer reached the relay. The 'relay authorize' command that started this authorization finishes it: look at its terminal. You can close this page.",
                     HandedOver: true);
             }
 
@@ -184,7 +176,7 @@ internal sealed class AuthorizationFlow(
 
     /// <summary>
     /// The operator's answer to "replace the authorized account?" for a consent that waits on it: replace (and revoke the
-    /// replaced authorization at Google), or keep the current one (and revoke the new, unused one).
+    /// replaced authorization at the provider), or keep the current one (and revoke the new, unused one).
     /// </summary>
     public async Task<AuthorizationResult> ConfirmAsync(string state, bool replace, FlowCaller caller, CancellationToken cancellationToken)
     {
@@ -200,109 +192,70 @@ internal sealed class AuthorizationFlow(
         }
 
         await RevokeUnusedAsync(waiting.Authorization, cancellationToken);
-        return Failure($"Nothing changed: the relay still sends as {tokens.Account ?? "no account"}. The authorization for {waiting.Authorization.Account} was revoked at Google.");
+        return Failure($"Nothing changed: the relay still sends as {provider.Account ?? "no account"}. The authorization for {waiting.Authorization.Account} was {provider.RevokedWords}.");
     }
 
     private async Task<AuthorizationResult> ExchangeAsync(IReadOnlyDictionary<string, string> query, string state, Pending pending, CancellationToken cancellationToken)
     {
-        if (query.TryGetValue("error", out var error))
+        if (query.ContainsKey("error"))
         {
-            return Failure(error == "access_denied"
-                ? "Google reports that access was denied. Either you clicked Cancel, or the app's consent screen is in Testing and this " +
-                  "account is not one of its test users: add it under Audience → Test users, or publish the app (In production)."
-                : $"Google reports an error: {error}. Start again; if it persists, check the OAuth client in the Google Cloud console.");
+            return Failure(provider.DescribeError(query));
         }
 
         if (!query.TryGetValue("code", out var code) || code.Length == 0)
         {
-            return Failure("The address has no authorization code. Copy the whole address of the page Google sent you back to.");
+            return Failure($"The address has no authorization code. Copy the whole address of the page {provider.Name} sent you back to.");
         }
 
-        TokenResponse token;
-        try
+        var exchange = await provider.ExchangeAsync(
+            new CodeRequest(code, pending.CodeVerifier, pending.RedirectUri, pending.ClientId, pending.ClientSecret, pending.KeepSecret), cancellationToken);
+        if (exchange.Authorization is not { } authorization)
         {
-            token = await Flow(pending.ClientId, pending.ClientSecret)
-                .ExchangeCodeForTokenAsync("relay", code, pending.CodeVerifier, pending.RedirectUri, cancellationToken);
-        }
-        catch (TokenResponseException ex)
-        {
-            return Failure(ex.Error?.Error switch
-            {
-                "invalid_grant" => "Google refused the authorization code (it expires within minutes and works once). Start again.",
-                "redirect_uri_mismatch" => $"Google refused the redirect address {pending.RedirectUri}. Use a Desktop client, or register exactly this address in the Web client.",
-                "invalid_client" or "unauthorized_client" => "Google refused the client ID or secret. Copy both again from the Google Cloud console (Clients).",
-                _ => $"Google refused the exchange ({ex.Error?.Error}: {ex.Error?.ErrorDescription}).",
-            });
-        }
-        catch (HttpRequestException ex)
-        {
-            return Failure($"Google's token endpoint could not be reached ({ex.Message}). Check the relay's network access and start again.");
+            return Failure(exchange.Failure!);
         }
 
-        if (string.IsNullOrEmpty(token.RefreshToken))
+        var email = authorization.Account;
+        var settings = provider.Settings;
+        if (settings.Address is { Length: > 0 } expected && !string.Equals(expected, email, StringComparison.OrdinalIgnoreCase))
         {
-            return Failure(
-                "Google returned no refresh token, so the relay could not keep sending after an hour. Remove the app's access at " +
-                "https://myaccount.google.com/permissions and authorize again (the relay always asks with prompt=consent).");
+            return Failure(settings.IsDefaultName
+                ? $"You consented as {email}, but this relay sends as {expected} (Relay:Account:Address). Sign in to {provider.Name} as {expected} and authorize again."
+                : $"You consented as {email}, but the relay's account '{settings.Name}' sends as {expected} (its Address in Relay:Accounts). Sign in to {provider.Name} as {expected} and authorize again.");
         }
 
-        if (EmailFromIdToken(token.IdToken) is not { } email)
-        {
-            return Failure("Google did not say which account consented (no email in the ID token). Keep the openid and email scopes on the consent screen.");
-        }
-
-        if (token.Scope is { } scope && !scope.Split(' ').Contains(tokens.Settings.Scope))
-        {
-            return Failure("The Gmail permission was not granted: on Google's consent page, tick the box that lets the app send mail, then authorize again.");
-        }
-
-        if (tokens.Settings.Address is { Length: > 0 } expected && !string.Equals(expected, email, StringComparison.OrdinalIgnoreCase))
-        {
-            return Failure(tokens.Settings.IsDefaultName
-                ? $"You consented as {email}, but this relay sends as {expected} (Relay:Account:Address). Sign in to Google as {expected} and authorize again."
-                : $"You consented as {email}, but the relay's account '{tokens.Settings.Name}' sends as {expected} (its Address in Relay:Accounts). Sign in to Google as {expected} and authorize again.");
-        }
-
-        var authorization = new StoredAuthorization
-        {
-            Account = email,
-            RefreshToken = token.RefreshToken,
-            ClientId = pending.ClientId,
-            ClientSecret = pending.KeepSecret ? pending.ClientSecret : null,
-            AuthorizedAt = time.GetUtcNow(),
-        };
-        if (tokens.Account is { } current && !SameAccount(current, email) && !pending.Owner.ReplaceConfirmed)
+        if (provider.Account is { } current && !SameAccount(current, email) && !pending.Owner.ReplaceConfirmed)
         {
             if (pending.Owner.IsBrowser)
             {
                 _unconfirmed[state] = new Unconfirmed(authorization, pending.Owner, time.GetUtcNow() + StateLifetime);
                 OAuthLog.ReplacementAwaitingConfirmation(logger, email, current);
                 return new AuthorizationResult(false, email,
-                    $"You consented as {email}, but the relay sends as {current}. Replace {current} by {email}? {current}'s authorization is then revoked at Google.",
+                    $"You consented as {email}, but the relay sends as {current}. Replace {current} by {email}? {current}'s authorization is then {provider.RevokedWords}.",
                     ConfirmState: state);
             }
 
             await RevokeUnusedAsync(authorization, cancellationToken);
             return Failure($"You consented as {email}, but the relay sends as {current}. To replace {current}, run 'relay authorize --replace'. " +
-                           $"The authorization for {email} was revoked at Google.");
+                           $"The authorization for {email} was {provider.RevokedWords}.");
         }
 
         return await StoreAsync(authorization, cancellationToken);
     }
 
-    /// <summary>Keeps the new authorization; the one it replaces, if for another account, is revoked at Google (one for the same account is the same grant at Google: revoking it would revoke the new one).</summary>
+    /// <summary>Keeps the new authorization; the one it replaces, if for another account, is revoked at the provider (one for the same account is the same grant there: revoking it would revoke the new one).</summary>
     private async Task<AuthorizationResult> StoreAsync(StoredAuthorization authorization, CancellationToken cancellationToken)
     {
-        var previous = await tokens.ReplaceAsync(authorization, cancellationToken);
+        var previous = await provider.ReplaceAsync(authorization, cancellationToken);
         if (previous is not null && !SameAccount(previous.Account, authorization.Account))
         {
             try
             {
-                if (await tokens.RevokeTokenAsync(previous.RefreshToken, cancellationToken))
+                var revoked = await provider.RevokeAsync(previous, cancellationToken);
+                if (revoked == true)
                 {
                     OAuthLog.ReplacedAndRevoked(logger, authorization.Account, previous.Account);
                 }
-                else
+                else if (revoked == false)
                 {
                     OAuthLog.ReplacedRevokeFailed(logger, authorization.Account, previous.Account, null);
                 }
@@ -313,7 +266,7 @@ internal sealed class AuthorizationFlow(
             }
         }
 
-        var forAccount = tokens.Settings.IsDefaultName ? "" : $" for the account '{tokens.Settings.Name}'";
+        var forAccount = provider.Settings.IsDefaultName ? "" : $" for the account '{provider.Settings.Name}'";
         return new AuthorizationResult(true, authorization.Account, $"{authorization.Account} is authorized{forAccount}. Mail waiting in the queue goes out now.");
     }
 
@@ -321,51 +274,21 @@ internal sealed class AuthorizationFlow(
     {
         try
         {
-            if (await tokens.RevokeTokenAsync(authorization.RefreshToken, cancellationToken))
+            if (await provider.RevokeAsync(authorization, cancellationToken) == true)
             {
                 OAuthLog.UnusedRevoked(logger, authorization.Account);
             }
         }
         catch (HttpRequestException)
         {
-            // Unused, never stored: Google drops it after six months unused.
+            // Unused, never stored: Google drops it after six months unused (Microsoft after 90 days).
         }
     }
 
     private static bool SameAccount(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>
-    /// The ID token came straight from Google's token endpoint over TLS, so (as OpenID Connect allows) its signature is
-    /// not checked again here; only its payload is read.
-    /// </summary>
-    internal static string? EmailFromIdToken(string? idToken)
-    {
-        var parts = idToken?.Split('.');
-        if (parts is not { Length: 3 })
-        {
-            return null;
-        }
-
-        try
-        {
-            using var payload = JsonDocument.Parse(WebEncoders.Base64UrlDecode(parts[1]));
-            return payload.RootElement.TryGetProperty("email", out var email) ? email.GetString() : null;
-        }
-        catch (Exception ex) when (ex is JsonException or FormatException)
-        {
-            return null;
-        }
-    }
-
-    private PkceGoogleAuthorizationCodeFlow Flow(string clientId, string? clientSecret) =>
-        new(new GoogleAccessTokenSource.EndpointInitializer(google.Value.AuthorizationEndpoint, google.Value.TokenEndpoint, google.Value.RevocationEndpoint)
-        {
-            ClientSecrets = new ClientSecrets { ClientId = clientId, ClientSecret = clientSecret },
-            Scopes = _scopes,
-            Prompt = "consent",
-            LoginHint = tokens.Settings.Address,
-            Clock = new TimeProviderClock(time),
-        });
+    /// <summary>The email claim of a Google ID token (<see cref="GoogleAuthorization.EmailFromIdToken"/>).</summary>
+    internal static string? EmailFromIdToken(string? idToken) => GoogleAuthorization.EmailFromIdToken(idToken);
 
     private static AuthorizationResult Failure(string message) => new(false, null, message);
 

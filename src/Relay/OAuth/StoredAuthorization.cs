@@ -5,8 +5,14 @@ internal sealed record StoredAuthorization
 {
     public required string Account { get; init; }
 
-    /// <summary>Secret.</summary>
-    public required string RefreshToken { get; init; }
+    /// <summary>Google's refresh token; empty for a Microsoft account, whose refresh token is in <see cref="TokenCache"/>. Secret.</summary>
+    public string RefreshToken { get; init; } = "";
+
+    /// <summary>Microsoft: MSAL's token cache (<c>SerializeMsalV3</c>: refresh, access and ID tokens); null for Google. Secret.</summary>
+    public byte[]? TokenCache { get; init; }
+
+    /// <summary>Microsoft: MSAL's home account identifier (object ID and tenant) of the account that consented; null for Google.</summary>
+    public string? HomeAccountId { get; init; }
 
     public required string ClientId { get; init; }
 

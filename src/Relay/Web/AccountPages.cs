@@ -23,8 +23,8 @@ internal static class AccountPages
             : (string.IsNullOrEmpty(account) ? accounts.All.FirstOrDefault(a => a.Flow is not null) : accounts.Find(account)) is { Flow: not null } found
                 ? AuthorizeForm(context, found, accounts.Several, web.Value, null)
             : NoSuchAccount(accounts, account));
-        pages.MapPost("/authorize", (HttpContext context, [FromForm] string? account, [FromForm] string? clientId, [FromForm] string? clientSecret,
-            AccountSet accounts, IOptions<WebOptions> web) =>
+        pages.MapPost("/authorize", async (HttpContext context, [FromForm] string? account, [FromForm] string? clientId, [FromForm] string? clientSecret,
+            AccountSet accounts, IOptions<WebOptions> web, CancellationToken cancellationToken) =>
         {
             if (accounts.Find(account) is not { Flow: { } flow } found)
             {
@@ -37,7 +37,7 @@ internal static class AccountPages
             }
 
             var (owner, browserValue) = FlowOwner.NewBrowser();
-            var start = flow.Start(RedirectUri(context, web.Value), id, secret, keepSecret: entered, owner);
+            var start = await flow.StartAsync(RedirectUri(context, web.Value), id, secret, keepSecret: entered, owner, cancellationToken);
             context.Response.Cookies.Append(FlowCookie, browserValue, new CookieOptions
             {
                 HttpOnly = true,

@@ -18,11 +18,13 @@ internal static class AdminApi
         var api = app.MapGroup("/api").AddEndpointFilter(RequireLoginSecret).DisableAntiforgery().RequireRateLimiting(WebSecurity.ApiPolicy);
         api.MapQueueApi();
         api.MapGet("/status", (FileSpool spool, AccountSet accounts) => TypedResults.Ok(RelayStatus.Of(spool, accounts)));
-        api.MapPost("/authorize/start", (HttpContext context, [FromBody] ClientInput? input, AccountSet accounts, IOptions<WebOptions> web) =>
+        api.MapPost("/authorize/start", async (HttpContext context, [FromBody] ClientInput? input, AccountSet accounts, IOptions<WebOptions> web, CancellationToken cancellationToken) =>
             Authorizable(accounts, input?.Account) is not { } account ? Unknown(accounts, input?.Account)
             : AccountPages.ClientFor(account, input?.ClientId, input?.ClientSecret) is var (id, secret, entered)
-                ? TypedResults.Ok(account.Flow!.Start(AccountPages.RedirectUri(context, web.Value), id, secret, entered, FlowOwner.AdminApi(input?.Replace == true)))
-                : Problem("Give the client ID and secret of the Google OAuth client (--client-id, --client-secret), or set Relay:Google:ClientId and ClientSecret.", 400));
+                ? TypedResults.Ok(await account.Flow!.StartAsync(AccountPages.RedirectUri(context, web.Value), id, secret, entered, FlowOwner.AdminApi(input?.Replace == true), cancellationToken))
+                : Problem(account.Settings.IsMicrosoft
+                    ? "Give the Application (client) ID and a client secret value of the Entra ID app registration (--client-id, --client-secret), or set Relay:Microsoft:ClientId and ClientSecret."
+                    : "Give the client ID and secret of the Google OAuth client (--client-id, --client-secret), or set Relay:Google:ClientId and ClientSecret.", 400));
         api.MapPost("/authorize/complete", async ([FromBody] PastedUrl input, AccountSet accounts, CancellationToken cancellationToken) =>
             await AccountPages.CompletePastedAsync(accounts, input.Url, FlowCaller.AdminApi, cancellationToken) is var result && result.Succeeded
                 ? Results.Ok(result)
