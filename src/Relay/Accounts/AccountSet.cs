@@ -32,8 +32,13 @@ internal sealed class AccountSet
         return new AccountSet([.. effective.Accounts.Select(settings =>
         {
             IAccessTokenSource tokens;
+            IAccessTokenSource? smtpTokens = null;
             AuthorizationFlow? flow = null;
-            if (settings.ServiceAccountKeyFile is { Length: > 0 })
+            if (settings.IsMicrosoft)
+            {
+                (tokens, smtpTokens, flow) = MicrosoftSources(services, settings, dataPath);
+            }
+            else if (settings.ServiceAccountKeyFile is { Length: > 0 })
             {
                 tokens = new ServiceAccountTokenSource(settings, time, loggers.CreateLogger<ServiceAccountTokenSource>());
             }
@@ -47,8 +52,34 @@ internal sealed class AccountSet
 
             var gate = ActivatorUtilities.CreateInstance<DeliveryGate>(services);
             var guard = new QuotaGuard(quota, QuotaGuard.PathIn(dataPath, settings.Name), time, () => tokens.Account);
-            return new RelayAccount(settings, tokens, flow, gate, guard);
+            return new RelayAccount(settings, tokens, flow, gate, guard, smtpTokens);
         })], effective.DefaultName);
+    }
+
+    /// <summary>
+    /// A Microsoft account's token source (app-only: client credentials; else MSAL with a person's authorization and its
+    /// flow) and, for a Graph account whose large messages go by SMTP, the source of its SMTP tokens.
+    /// </summary>
+    private static (IAccessTokenSource Tokens, IAccessTokenSource? SmtpTokens, AuthorizationFlow? Flow) MicrosoftSources(IServiceProvider services, Account settings, string dataPath)
+    {
+        var microsoft = services.GetRequiredService<IOptions<MicrosoftOptions>>().Value;
+        var http = services.GetRequiredService<OAuth.Microsoft.MsalHttpClientFactory>();
+        var time = services.GetRequiredService<TimeProvider>();
+        var loggers = services.GetRequiredService<ILoggerFactory>();
+        var bySmtp = settings is { Transport: AccountTransport.Graph, LargeMessagesBySmtp: true };
+        if (settings.AppOnly)
+        {
+            var logger = loggers.CreateLogger<OAuth.Microsoft.MicrosoftAppOnlyTokenSource>();
+            return (new OAuth.Microsoft.MicrosoftAppOnlyTokenSource(settings, OAuth.Microsoft.MicrosoftScopes.AppOnly(settings.Transport), microsoft, http, time, logger),
+                bySmtp ? new OAuth.Microsoft.MicrosoftAppOnlyTokenSource(settings, OAuth.Microsoft.MicrosoftScopes.SmtpApp, microsoft, http, time, logger) : null,
+                null);
+        }
+
+        var store = new TokenStore(TokenStore.PathIn(dataPath, settings.Name), services.GetRequiredService<SecretBox>(), loggers.CreateLogger<TokenStore>());
+        var signIn = new OAuth.Microsoft.MicrosoftSignIn(settings, microsoft, store, http, time, loggers.CreateLogger<OAuth.Microsoft.MicrosoftSignIn>());
+        return (new OAuth.Microsoft.MicrosoftAccessTokenSource(signIn, OAuth.Microsoft.MicrosoftScopes.Delegated(settings.Transport)),
+            bySmtp ? new OAuth.Microsoft.MicrosoftAccessTokenSource(signIn, OAuth.Microsoft.MicrosoftScopes.SmtpSend) : null,
+            new AuthorizationFlow(new OAuth.Microsoft.MicrosoftAuthorization(signIn, time), time, loggers.CreateLogger<AuthorizationFlow>()));
     }
 
     public IReadOnlyList<RelayAccount> All { get; }

@@ -38,4 +38,7 @@ internal static partial class OAuthLog
 
     [LoggerMessage(5011, LogLevel.Information, "Using the service account {ServiceAccount} to send as {Account} (domain-wide delegation)")]
     public static partial void ServiceAccount(ILogger logger, string serviceAccount, string account);
+
+    [LoggerMessage(5012, LogLevel.Warning, "The authorization of {Account} was forgotten (Microsoft has no revocation for an app: the consent stays until removed in My Apps or at account.live.com/consent/Manage); nothing is delivered until an account is authorized again")]
+    public static partial void Forgotten(ILogger logger, string account);
 }

@@ -8,6 +8,7 @@ internal static class OAuthRegistration
         services.AddRelayOptions<MicrosoftOptions>(MicrosoftOptions.Section);
         services.AddRelayOptions<SecretsOptions, SecretsOptionsValidator>(SecretsOptions.Section);
         services.AddSingleton<SecretBox>();
+        services.AddSingleton<Microsoft.MsalHttpClientFactory>();
         services.AddHostedService<TokenHealth>(); // token sources and flows are per account: Accounts.AccountSet
         return services;
     }

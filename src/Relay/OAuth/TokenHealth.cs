@@ -27,11 +27,12 @@ internal sealed class TokenHealth(AccountSet accounts, TimeProvider time, ILogge
     {
         foreach (var account in accounts.All)
         {
-            await CheckAsync(account.Tokens, cancellationToken);
+            await CheckAsync(account.Tokens, account.Settings.IsMicrosoft, cancellationToken);
         }
     }
 
-    private async Task CheckAsync(IAccessTokenSource tokens, CancellationToken cancellationToken)
+    /// <param name="microsoft">A Microsoft account: no Testing consent screen there (its refresh token lasts 90 days unused: the keep-alive applies).</param>
+    private async Task CheckAsync(IAccessTokenSource tokens, bool microsoft, CancellationToken cancellationToken)
     {
         var status = tokens.Status;
         if (status.Account is null || !tokens.Authorizable)
@@ -39,7 +40,7 @@ internal sealed class TokenHealth(AccountSet accounts, TimeProvider time, ILogge
             return;
         }
 
-        if (TestingWarning(status, time) is { } warning)
+        if (!microsoft && TestingWarning(status, time) is { } warning)
         {
             OAuthLog.TestingWarning(logger, warning);
         }

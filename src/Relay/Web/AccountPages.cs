@@ -211,7 +211,7 @@ internal static class AccountPages
             banners += Banner("warn", $"Delivery is on hold: Gmail's sending limit is reached ({E(hold.Detail)}). It resumes by itself; next try {E(When(hold.NextTryAt, time))}.");
         }
 
-        if (TokenHealth.TestingWarning(status, time) is { } warning)
+        if (!account.Settings.IsMicrosoft && TokenHealth.TestingWarning(status, time) is { } warning)
         {
             banners += Banner("warn", E(warning));
         }
