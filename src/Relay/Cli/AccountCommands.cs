@@ -9,11 +9,11 @@ internal static class AccountCommands
 {
     public static Command Authorize(Option<string?> url)
     {
-        var clientId = new Option<string?>("--client-id") { Description = "OAuth client ID (default: the one configured or entered before)." };
-        var clientSecret = new Option<string?>("--client-secret") { Description = "OAuth client secret (default: the one configured or entered before)." };
+        var clientId = new Option<string?>("--client-id") { Description = "OAuth client ID, or a Microsoft app registration's Application (client) ID (default: the one configured or entered before)." };
+        var clientSecret = new Option<string?>("--client-secret") { Description = "OAuth client secret, or a Microsoft client secret value (default: the one configured or entered before)." };
         var replace = new Option<bool>("--replace") { Description = "Allow the consent of another account to replace the one already authorized (whose authorization is then revoked at Google)." };
         var account = AccountOption("The relay's account to authorize (its Name in Relay:Accounts; default: the default account).");
-        var command = new Command("authorize", "Authorize the Google account Relay sends as: open the printed address in any browser, then paste back the address Google sends you to.")
+        var command = new Command("authorize", "Authorize the Google or Microsoft account Relay sends as: open the printed address in any browser, then paste back the address it sends you to.")
         {
             clientId,
             clientSecret,
@@ -27,7 +27,7 @@ internal static class AccountCommands
             Console.WriteLine();
             Console.WriteLine("  " + start.Url);
             Console.WriteLine();
-            Console.WriteLine($"Google then sends the browser to {start.RedirectUri}?… When that page does not load (the browser is on");
+            Console.WriteLine($"{start.Provider} then sends the browser to {start.RedirectUri}?… When that page does not load (the browser is on");
             Console.WriteLine("another machine), copy the whole address from the address bar and paste it here. Waiting…");
 
             using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -49,12 +49,12 @@ internal static class AccountCommands
     public static Command Revoke(Option<string?> url)
     {
         var account = AccountOption("The relay's account to revoke (its Name in Relay:Accounts; default: the default account).");
-        var command = new Command("revoke", "Revoke the relay's access at Google and forget the account.") { account };
+        var command = new Command("revoke", "Revoke the relay's access at Google and forget the account (Microsoft: forget it; the consent is removed in My Apps or at account.live.com).") { account };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(parse.GetValue(url), async client =>
         {
             var name = parse.GetValue(account);
-            await client.PostAsync<object>(name is null ? "api/account/revoke" : $"api/account/revoke?account={Uri.EscapeDataString(name)}", null, ct);
-            Console.WriteLine($"The authorization was revoked at Google and forgotten. Run 'relay authorize{(name is null ? "" : " --account " + name)}' to authorize an account again.");
+            var revoked = await client.PostAsync<RevokeResult>(name is null ? "api/account/revoke" : $"api/account/revoke?account={Uri.EscapeDataString(name)}", null, ct);
+            Console.WriteLine($"{revoked.Message} Run 'relay authorize{(name is null ? "" : " --account " + name)}' to authorize an account again.");
         }));
         return command;
     }

@@ -12,7 +12,7 @@ namespace Relay.OAuth;
 internal sealed record AuthorizationResult(bool Succeeded, string? Account, string Message, string? ConfirmState = null, bool HandedOver = false);
 
 /// <summary>A started authorization: where to send the browser, and the one-time state that comes back with the code.</summary>
-internal sealed record AuthorizationStart(string Url, string State, string RedirectUri);
+internal sealed record AuthorizationStart(string Url, string State, string RedirectUri, string Provider = "Google");
 
 /// <summary>
 /// A browser authorization of one account of the relay: authorization code with PKCE (S256) and <c>state</c>, with what
@@ -64,7 +64,7 @@ internal sealed class AuthorizationFlow(
         var (url, codeVerifier) = await provider.AuthorizationUrlAsync(redirectUri, clientId, clientSecret, state, cancellationToken);
         _pending[state] = new Pending(codeVerifier, redirectUri, clientId, clientSecret, keepSecret, owner, time.GetUtcNow() + StateLifetime,
             new(TaskCreationOptions.RunContinuationsAsynchronously), new(TaskCreationOptions.RunContinuationsAsynchronously));
-        return new AuthorizationStart(url, state, redirectUri);
+        return new AuthorizationStart(url, state, redirectUri, provider.Name);
     }
 
     /// <summary>

@@ -33,7 +33,7 @@ internal static class AccountPages
 
             if (ClientFor(found, clientId, clientSecret) is not var (id, secret, entered))
             {
-                return AuthorizeForm(context, found, accounts.Several, web.Value, "Give the client ID and the client secret of your Google OAuth client (Google Cloud console → Clients).");
+                return AuthorizeForm(context, found, accounts.Several, web.Value, ProviderText.MissingClient(found.Settings));
             }
 
             var (owner, browserValue) = FlowOwner.NewBrowser();
@@ -71,7 +71,7 @@ internal static class AccountPages
             var address = found.Tokens.Account;
             await found.Tokens.RevokeAsync(cancellationToken);
             var what = accounts.Several ? $"Nothing is delivered for the account '{found.Name}' until it is authorized again; the other accounts keep sending." : "Nothing is delivered until an account is authorized again.";
-            return Page(accounts.Several ? $"Account {found.Name}: authorization revoked" : "Authorization revoked", Banner("warn", $"{E(address)} was revoked at Google and forgotten. {E(what)}") +
+            return Page(accounts.Several ? $"Account {found.Name}: authorization revoked" : "Authorization revoked", Banner("warn", $"{E(ProviderText.Revoked(found.Settings, address))} {E(what)}") +
                 $"""<p><a href="{E(AuthorizeLink(found, accounts.Several))}">Authorize {(accounts.Several ? E(found.Name) : "an account")}</a><a href="/">Back to the status page</a></p>""");
         });
     }
@@ -97,9 +97,9 @@ internal static class AccountPages
     private static IResult ChooseAccount(AccountSet accounts)
     {
         var rows = string.Concat(accounts.All.Select(account => $"""
-            <tr><th>{E(account.Name)}</th><td>{E(account.Settings.Address ?? "any Google account")}</td><td>{E(account.Tokens.Status switch
+            <tr><th>{E(account.Name)}</th><td>{E(account.Settings.Address ?? $"any {ProviderText.Provider(account.Settings)} account")}</td><td>{E(account.Tokens.Status switch
             {
-                _ when account.Flow is null => "service account: nothing to authorize",
+                _ when account.Flow is null => account.Settings.IsMicrosoft ? "app-only: nothing to authorize" : "service account: nothing to authorize",
                 { Account: null } => "not authorized yet",
                 { Problem: not null } => $"{account.Tokens.Account}: to authorize again",
                 _ => $"{account.Tokens.Account}: authorized",
@@ -112,7 +112,7 @@ internal static class AccountPages
     }
 
     private static IResult NoSuchAccount(AccountSet accounts, string? name) => Page("No such account", Banner("bad", E(accounts.Find(name) is { } found
-        ? $"The account '{found.Name}' sends with a service account given in configuration: there is nothing to authorize or revoke here."
+        ? ProviderText.NothingToAuthorize(found.Settings)
         : $"There is no account named '{name ?? "(default)"}' to authorize. The accounts are: {string.Join(", ", accounts.All.Select(a => a.Name))}.")) +
         """<p><a href="/">Back to the status page</a></p>""", 404);
 
@@ -142,7 +142,7 @@ internal static class AccountPages
             ? publicUrl.TrimEnd('/') + "/oauth/callback"
             : $"http://localhost:{context.Request.Host.Port ?? context.Connection.LocalPort}/oauth/callback";
 
-    private static IResult Status(HttpContext context, AccountSet accounts, FileSpool spool, DeliveryEvents events, TimeProvider time)
+    private static IResult Status(HttpContext context, AccountSet accounts, FileSpool spool, DeliveryEvents events, TimeProvider time, IOptions<MicrosoftOptions> microsoft)
     {
         var recent = events.Recent;
         var several = accounts.Several;
@@ -151,7 +151,7 @@ internal static class AccountPages
             : string.Concat(recent.Select(r => $"<tr><td>{r.At:HH:mm:ss}</td><td><code>{E(r.SpoolId)}</code></td>" +
                 (several ? $"<td>{E(r.Account ?? accounts.Default?.Name ?? "-")}</td>" : "") + $"<td>{E(r.Result.ToString())}</td><td>{E(r.Reply)}</td></tr>"));
         return Page("Relay status", $"""
-            {string.Concat(accounts.All.Select(account => AccountBlock(context, account, accounts.Several ? Routed(account, ReferenceEquals(account, accounts.Default)) : null, time)))}
+            {string.Concat(accounts.All.Select(account => AccountBlock(context, account, accounts.Several ? Routed(account, ReferenceEquals(account, accounts.Default)) : null, time, microsoft.Value)))}
             <h2>Queue</h2>
             <p><a href="/queue">{spool.Count} waiting</a>, <a href="/queue?state=dead">{spool.DeadCount} dead letter(s)</a></p>
             <h2>Last delivery attempts</h2>
@@ -192,7 +192,7 @@ internal static class AccountPages
     /// One account on the status page: its banners, authorization, hold and quota, and its own Authorize / Revoke. With
     /// several accounts (<paramref name="routed"/> set) it is a section titled by its name that also says which mail it takes.
     /// </summary>
-    private static string AccountBlock(HttpContext context, RelayAccount account, string? routed, TimeProvider time)
+    private static string AccountBlock(HttpContext context, RelayAccount account, string? routed, TimeProvider time, MicrosoftOptions microsoft)
     {
         var several = routed is not null;
         var usage = account.Quota.Usage;
@@ -202,13 +202,13 @@ internal static class AccountPages
         var banners = status switch
         {
             { Account: null } when account.Flow is null => Banner("bad", $"The service account for {E(account.Settings.Address)} is not usable yet."),
-            { Account: null } => Banner("warn", $"""No Google account is authorized yet{(several ? $" for the account '{E(account.Name)}'" : "")}: mail is accepted and kept in the queue. <a href="{E(authorize)}">Authorize an account</a>."""),
+            { Account: null } => Banner("warn", $"""No {ProviderText.Provider(account.Settings)} account is authorized yet{(several ? $" for the account '{E(account.Name)}'" : "")}: mail is accepted and kept in the queue. <a href="{E(authorize)}">Authorize an account</a>."""),
             { Problem: { } problem } => Banner("bad", $"""The account needs to be authorized again: {E(problem)} {(account.Flow is null ? "" : $"""<a href="{E(authorize)}">Authorize again</a>. """)}Mail waits in the queue meanwhile."""),
             _ => "",
         };
         if (hold.Reason == HoldReason.Quota)
         {
-            banners += Banner("warn", $"Delivery is on hold: Gmail's sending limit is reached ({E(hold.Detail)}). It resumes by itself; next try {E(When(hold.NextTryAt, time))}.");
+            banners += Banner("warn", $"Delivery is on hold: {(account.Settings.IsMicrosoft ? "Exchange Online's" : "Gmail's")} sending limit is reached ({E(hold.Detail)}). It resumes by itself; next try {E(When(hold.NextTryAt, time))}.");
         }
 
         if (!account.Settings.IsMicrosoft && TokenHealth.TestingWarning(status, time) is { } warning)
@@ -219,16 +219,16 @@ internal static class AccountPages
         var title = several ? $"""<section id="account-{E(account.Name)}"><h2>Account {E(account.Name)}</h2>""" : "";
         var revoke = status.Account is null || account.Flow is null ? "" : $"""
               <form method="post" action="/revoke">{Antiforgery(context)}<input type="hidden" name="account" value="{E(account.Name)}">
-              <p>Revoking asks Google to cancel the relay's access and forgets the account here.</p><button type="submit">Revoke {E(status.Account)}</button></form>
+              <p>{E(ProviderText.RevokeExplained(account.Settings))}</p><button type="submit">Revoke {E(status.Account)}</button></form>
               """;
         var authorizeAction = account.Flow is null || status is { Account: not null, Problem: null } ? "" : $"""<p><a href="{E(authorize)}">Authorize{(several ? $" {E(account.Name)}" : "")}</a></p>""";
         return $"""
             {title}
             {banners}
             <table>
-              <tr><th>Account</th><td>{E(status.Account ?? (several && account.Flow is not null && account.Settings.Address is { } address ? $"none yet: sign in to Google as {address}" : "none"))}</td></tr>
+              <tr><th>Account</th><td>{E(status.Account ?? (several && account.Flow is not null && account.Settings.Address is { } address ? $"none yet: sign in to {ProviderText.Provider(account.Settings)} as {address}" : "none"))}</td></tr>
               {(several ? $"<tr><th>Mail routed here</th><td>{E(routed)}</td></tr>" : "")}
-              <tr><th>Sends through</th><td>{E(account.Settings.Transport == Accounts.AccountTransport.GmailApi ? "the Gmail API (HTTPS, send-only access)" : "SMTP (smtp.gmail.com, XOAUTH2)")}</td></tr>
+              <tr><th>Sends through</th><td>{E(ProviderText.SendsThrough(account.Settings, microsoft.SmtpHost))}</td></tr>
               <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none yet: authorize an account", { Problem: not null } => $"re-authorization needed (from {status.Source})", _ => $"valid (from {status.Source})" })}</td></tr>
               <tr><th>Authorized</th><td>{E(When(status.AuthorizedAt, time))}</td></tr>
               <tr><th>Last token refresh</th><td>{E(When(status.LastRefreshAt, time))}</td></tr>
@@ -246,6 +246,11 @@ internal static class AccountPages
 
     private static IResult AuthorizeForm(HttpContext context, RelayAccount account, bool several, WebOptions web, string? error)
     {
+        if (account.Settings.IsMicrosoft)
+        {
+            return MicrosoftAuthorizePage.Form(context, account, several, RedirectUri(context, web), error);
+        }
+
         var (clientId, clientSecret) = account.Flow!.Client;
         var redirect = RedirectUri(context, web);
         var permission = account.Settings.Transport == Accounts.AccountTransport.GmailApi

@@ -43,8 +43,9 @@ internal static class AdminApi
                 return Unknown(accounts, account);
             }
 
+            var address = found.Tokens.Account;
             await found.Tokens.RevokeAsync(cancellationToken);
-            return Results.NoContent();
+            return Results.Ok(new RevokeResult(ProviderText.Revoked(found.Settings, address)));
         });
     }
 
@@ -52,7 +53,7 @@ internal static class AdminApi
     private static Accounts.RelayAccount? Authorizable(AccountSet accounts, string? name) => accounts.Find(name) is { Flow: not null } account ? account : null;
 
     private static IResult Unknown(AccountSet accounts, string? name) => accounts.Find(name) is { } serviceAccount
-        ? Problem($"The account '{serviceAccount.Name}' sends with a service account given in configuration: there is nothing to authorize or revoke here.", 400)
+        ? Problem(ProviderText.NothingToAuthorize(serviceAccount.Settings), 400)
         : Problem(name is null
             ? $"There is no default account (Relay:Routing:Default): name the account to authorize with --account ({string.Join(", ", accounts.All.Select(a => a.Name))})."
             : $"There is no account named '{name}' in Relay:Accounts ({string.Join(", ", accounts.All.Select(a => a.Name))}).", 404);

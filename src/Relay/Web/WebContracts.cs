@@ -37,3 +37,6 @@ internal sealed record QueueEntryDetail(SpoolEntry Entry, IReadOnlyList<string> 
 
 /// <summary><c>POST /api/queue/retry-dead</c>.</summary>
 internal sealed record RetriedCount(int Count);
+
+/// <summary><c>POST /api/account/revoke</c>: what became of the authorization, in the provider's words.</summary>
+internal sealed record RevokeResult(string Message);
