@@ -1,0 +1,160 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Relay.Outbound;
+using Relay.Testing;
+
+namespace Relay.FunctionalTests;
+
+/// <summary>
+/// Microsoft accounts end to end: authorized on the page (with the paste-back) and with <c>relay authorize</c>, and
+/// app-only with a client secret or a certificate; each delivers through an SMTP server that takes only the fake
+/// identity platform's tokens for the mailbox.
+/// </summary>
+public sealed class MicrosoftAuthorizationTests : IAsyncLifetime
+{
+    private RelayHarness _harness = null!;
+    private FakeMicrosoftIdentityServer _identity = null!;
+    private FakeGmailServer _office = null!;
+
+    public async Task InitializeAsync()
+    {
+        _harness = await RelayHarness.StartAsync();
+        _identity = await FakeMicrosoftIdentityServer.StartAsync();
+        _office = new FakeGmailServer(TestCertificates.Server, _identity.IsValidFor);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _office.DisposeAsync();
+        await _identity.DisposeAsync();
+        await _harness.DisposeAsync();
+    }
+
+    /// <summary>One Microsoft account named <c>office</c>, delivering to the fake SMTP server (both upstream keys point at it).</summary>
+    private void Microsoft(Dictionary<string, string?> s, Action<Dictionary<string, string?>>? change = null)
+    {
+        s.Remove("Relay:Account:Address");
+        s.Remove("Relay:Google:RefreshToken");
+        _identity.Configure(s);
+        s["Relay:Outbound:Port"] = _office.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        s["Relay:Microsoft:SmtpHost"] = "localhost";
+        s["Relay:Microsoft:SmtpPort"] = s["Relay:Outbound:Port"];
+        s["Relay:Accounts:0:Name"] = "office";
+        s["Relay:Accounts:0:Provider"] = "Microsoft";
+        change?.Invoke(s);
+    }
+
+    [Fact]
+    public async Task Page_AuthorizesAMicrosoftAccount_WithThePastedAddress_AndQueuedMailGoesOut()
+    {
+        await using var relay = await _harness.StartRelayAsync(s => Microsoft(s));
+        await relay.SendAsync(Messages.Simple("waiting for Microsoft"));
+        using var browser = await WebSession.SignedInAsync(relay);
+        var status = WebUtility.HtmlDecode(await browser.GetTextAsync("/"));
+        Assert.Contains("No Microsoft account is authorized yet", status, StringComparison.Ordinal);
+        var form = WebUtility.HtmlDecode(await browser.GetTextAsync("/authorize?account=office"));
+        Assert.Contains("Application (client) ID", form, StringComparison.Ordinal);
+        Assert.Contains("Sign in with Microsoft", form, StringComparison.Ordinal);
+
+        var consent = await browser.StartAuthorizationAsync(new Dictionary<string, string> { ["account"] = "office" });
+        Assert.StartsWith(_identity.Instance + "/organizations/oauth2/v2.0/authorize?", consent, StringComparison.Ordinal);
+        var back = await FakeMicrosoftIdentityServer.ConsentAsync(consent); // the browser on another machine: this address does not load there
+        var done = WebUtility.HtmlDecode(await (await browser.PostFormAsync("/authorize?account=office", "/oauth/paste", new Dictionary<string, string> { ["pastedUrl"] = back })).Content.ReadAsStringAsync());
+
+        Assert.Contains($"{FakeMicrosoftIdentityServer.DefaultMailbox} is authorized for the account 'office'", done, StringComparison.Ordinal);
+        var delivered = await _office.NextMessageAsync();
+        Assert.Equal(FakeMicrosoftIdentityServer.DefaultMailbox, delivered.AuthUser);
+        Assert.Equal(FakeMicrosoftIdentityServer.SmtpScope, _identity.ScopeOf(delivered.AccessToken));
+        var stored = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(relay.TokenStore("office").FilePath));
+        Assert.DoesNotContain(_identity.IssuedRefreshTokens.Single(), stored, StringComparison.Ordinal);
+        Assert.DoesNotContain(_identity.IssuedRefreshTokens.Single(), relay.Logs.All, StringComparison.Ordinal);
+
+        var revoked = WebUtility.HtmlDecode(await (await browser.PostFormAsync("/", "/revoke", new Dictionary<string, string> { ["account"] = "office" })).Content.ReadAsStringAsync());
+        Assert.Contains($"{FakeMicrosoftIdentityServer.DefaultMailbox} was forgotten by the relay", revoked, StringComparison.Ordinal);
+        Assert.Contains("https://account.live.com/consent/Manage", revoked, StringComparison.Ordinal);
+        Assert.Null(relay.Account("office").Tokens.Account);
+    }
+
+    [Fact]
+    public async Task Page_ConsentAsAnotherMailbox_IsRefused_NamingBoth()
+    {
+        await using var relay = await _harness.StartRelayAsync(s => Microsoft(s, s => s["Relay:Accounts:0:Address"] = "shared@contoso.example"));
+        using var browser = await WebSession.SignedInAsync(relay);
+        var consent = await browser.StartAuthorizationAsync(new Dictionary<string, string> { ["account"] = "office" });
+
+        var page = WebUtility.HtmlDecode(await browser.GetTextAsync(await FakeMicrosoftIdentityServer.ConsentAsync(consent)));
+
+        Assert.Equal("shared@contoso.example", _identity.LastAuthorizationRequest!["login_hint"]);
+        Assert.Contains($"You consented as {FakeMicrosoftIdentityServer.DefaultMailbox}, but the relay's account 'office' sends as shared@contoso.example", page, StringComparison.Ordinal);
+        Assert.Contains("Sign in to Microsoft as shared@contoso.example", page, StringComparison.Ordinal);
+        Assert.Null(relay.Account("office").Tokens.Account);
+    }
+
+    [Fact]
+    public async Task AppOnly_WithTheClientSecret_DeliversAsTheConfiguredMailbox_NothingToAuthorize()
+    {
+        await using var relay = await _harness.StartRelayAsync(s => Microsoft(s, s =>
+        {
+            s["Relay:Accounts:0:AppOnly"] = "true";
+            s["Relay:Accounts:0:Address"] = FakeMicrosoftIdentityServer.AppMailbox;
+            s["Relay:Accounts:0:Tenant"] = "contoso.example";
+        }));
+
+        await relay.SendAsync(Messages.Simple("app-only, secret"));
+
+        var delivered = await _office.NextMessageAsync();
+        Assert.Equal((FakeMicrosoftIdentityServer.AppMailbox, FakeMicrosoftIdentityServer.SmtpAppScope, "secret"),
+            (delivered.AuthUser, _identity.ScopeOf(delivered.AccessToken), _identity.LastClientCredential));
+        Assert.Null(relay.Account("office").Flow);
+        using var browser = await WebSession.SignedInAsync(relay);
+        var authorize = await browser.GetAsync("/authorize?account=office");
+        Assert.Equal(HttpStatusCode.NotFound, authorize.StatusCode);
+        Assert.Contains("sends with the app's own credentials given in configuration (AppOnly)", WebUtility.HtmlDecode(await authorize.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AppOnly_WithACertificate_DeliversAsTheConfiguredMailbox()
+    {
+        using var key = RSA.Create(2048);
+        using var certificate = new CertificateRequest("CN=relay-app", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var file = Path.Combine(_harness.DataPath + "-keys", "app.pem");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        await File.WriteAllTextAsync(file, certificate.ExportCertificatePem() + "\n" + key.ExportPkcs8PrivateKeyPem());
+        _identity.TrustCertificate(certificate);
+        await using var relay = await _harness.StartRelayAsync(s => Microsoft(s, s =>
+        {
+            s.Remove("Relay:Microsoft:ClientSecret");
+            s["Relay:Accounts:0:AppOnly"] = "true";
+            s["Relay:Accounts:0:Address"] = FakeMicrosoftIdentityServer.AppMailbox;
+            s["Relay:Accounts:0:Tenant"] = FakeMicrosoftIdentityServer.TenantId;
+            s["Relay:Accounts:0:CertificateFile"] = file;
+        }));
+
+        await relay.SendAsync(Messages.Simple("app-only, certificate"));
+
+        var delivered = await _office.NextMessageAsync();
+        Assert.Equal((FakeMicrosoftIdentityServer.AppMailbox, "certificate"), (delivered.AuthUser, _identity.LastClientCredential));
+        Assert.StartsWith("app-only, certificate " + certificate.Thumbprint, relay.Account("office").Tokens.Status.Source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RefusedRefresh_HoldsTheAccount_AndKeepsItsAuthorization()
+    {
+        await using var relay = await _harness.StartRelayAsync(s => Microsoft(s));
+        using var browser = await WebSession.SignedInAsync(relay);
+        var consent = await browser.StartAuthorizationAsync(new Dictionary<string, string> { ["account"] = "office" });
+        Assert.Contains("is authorized", WebUtility.HtmlDecode(await browser.GetTextAsync(await FakeMicrosoftIdentityServer.ConsentAsync(consent))), StringComparison.Ordinal);
+        _identity.RefreshTokenRevoked = true;
+        _identity.Invalidate(_identity.Issued.Last()); // the upstream refuses the token: a refresh is asked for, and refused
+
+        await relay.SendAsync(Messages.Simple("after the refusal"));
+
+        var (entry, _) = await relay.NextOutcomeAsync(o => o.Result == DeliveryResult.NeedsAuthorization);
+        Assert.Equal("office", entry.Account);
+        Assert.Contains("invalid_grant", relay.Account("office").Tokens.Status.Problem, StringComparison.Ordinal);
+        Assert.True(File.Exists(relay.TokenStore("office").FilePath));
+        Assert.Contains("Microsoft refused the refresh token", WebUtility.HtmlDecode(await browser.GetTextAsync("/")), StringComparison.Ordinal);
+    }
+}
