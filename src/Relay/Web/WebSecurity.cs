@@ -67,7 +67,7 @@ internal static class WebSecurity
             app.UseForwardedHeaders();
         }
 
-        var policy = ContentSecurityPolicy(app.Services.GetRequiredService<IOptions<GoogleOptions>>().Value);
+        var policy = ContentSecurityPolicy(app.Services.GetRequiredService<IOptions<GoogleOptions>>().Value, app.Services.GetRequiredService<IOptions<MicrosoftOptions>>().Value);
         app.Use((context, next) =>
         {
             // At the last moment, so that no answer (404, 429, 500, a static file, health) goes out without them.
@@ -86,11 +86,13 @@ internal static class WebSecurity
 
     /// <summary>
     /// Nothing by default; the pages' one style sheet and the sign-in page's one script by their hashes; forms post to the
-    /// relay itself, whose Authorize form is redirected to Google's consent page; no framing, no &lt;base&gt;.
+    /// relay itself, whose Authorize form is redirected to Google's consent page or Microsoft's sign-in page (a redirect
+    /// after a form post is held to form-action too); no framing, no &lt;base&gt;.
     /// </summary>
-    internal static string ContentSecurityPolicy(GoogleOptions google) =>
+    internal static string ContentSecurityPolicy(GoogleOptions google, MicrosoftOptions? microsoft = null) =>
         $"default-src 'none'; style-src {Html.Hash(Html.Style)}; script-src {Html.Hash(Html.LoginScript)}; " +
-        $"form-action 'self' {new Uri(google.AuthorizationEndpoint).GetLeftPart(UriPartial.Authority)}; frame-ancestors 'none'; base-uri 'none'";
+        $"form-action 'self' {new Uri(google.AuthorizationEndpoint).GetLeftPart(UriPartial.Authority)} " +
+        $"{new Uri((microsoft ?? new MicrosoftOptions()).Instance).GetLeftPart(UriPartial.Authority)}; frame-ancestors 'none'; base-uri 'none'";
 
     /// <summary>
     /// After routing and authentication: a state-changing request to an endpoint of the pages to the pages (not <c>/api</c>, which takes only the Bearer secret,

@@ -75,7 +75,7 @@ public sealed class WebOptionsTests
         Assert.StartsWith("default-src 'none';", policy, StringComparison.Ordinal);
         Assert.Contains("style-src " + Html.Hash(Html.Style) + ";", policy, StringComparison.Ordinal);
         Assert.Contains("script-src " + Html.Hash(Html.LoginScript) + ";", policy, StringComparison.Ordinal);
-        Assert.Contains("form-action 'self' https://accounts.google.com;", policy, StringComparison.Ordinal);
+        Assert.Contains("form-action 'self' https://accounts.google.com https://login.microsoftonline.com;", policy, StringComparison.Ordinal);
         Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
     }
 
