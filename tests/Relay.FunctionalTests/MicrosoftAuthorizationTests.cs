@@ -78,6 +78,37 @@ public sealed class MicrosoftAuthorizationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RelayAuthorize_ForAMicrosoftAccount_TakesThePastedAddress_AndRevokeSaysWhereTheConsentIsRemoved()
+    {
+        await using var relay = await RelayProcess.StartAsync(_harness, s => Microsoft(s));
+
+        var (exitCode, output) = await relay.RunInteractiveAsync(
+            async line => line.Trim().StartsWith(_identity.Instance, StringComparison.Ordinal)
+                ? await FakeMicrosoftIdentityServer.ConsentAsync(line.Trim()) // the browser on another machine; the address is pasted back
+                : null,
+            "authorize", "--account", "office");
+
+        Assert.True(exitCode == 0, output);
+        Assert.Contains("Microsoft then sends the browser to", output, StringComparison.Ordinal);
+        Assert.Contains($"{FakeMicrosoftIdentityServer.DefaultMailbox} is authorized for the account 'office'", output, StringComparison.Ordinal);
+        await SendAsync(relay.SmtpPort);
+        Assert.Equal(FakeMicrosoftIdentityServer.DefaultMailbox, (await _office.NextMessageAsync()).AuthUser);
+
+        var revoke = await relay.RunCommandAsync("revoke", "--account", "office");
+        Assert.True(revoke.ExitCode == 0, revoke.Output + revoke.Error);
+        Assert.Contains($"{FakeMicrosoftIdentityServer.DefaultMailbox} was forgotten by the relay", revoke.Output, StringComparison.Ordinal);
+        Assert.Contains("https://myapps.microsoft.com", revoke.Output, StringComparison.Ordinal);
+    }
+
+    private static async Task SendAsync(int port)
+    {
+        using var client = new MailKit.Net.Smtp.SmtpClient();
+        await client.ConnectAsync("127.0.0.1", port, MailKit.Security.SecureSocketOptions.None);
+        await client.SendAsync(Messages.Simple("after relay authorize"));
+        await client.DisconnectAsync(true);
+    }
+
+    [Fact]
     public async Task Page_ConsentAsAnotherMailbox_IsRefused_NamingBoth()
     {
         await using var relay = await _harness.StartRelayAsync(s => Microsoft(s, s => s["Relay:Accounts:0:Address"] = "shared@contoso.example"));
