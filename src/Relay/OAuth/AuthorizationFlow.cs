@@ -259,6 +259,10 @@ internal sealed class AuthorizationFlow(
                 {
                     OAuthLog.ReplacedRevokeFailed(logger, authorization.Account, previous.Account, null);
                 }
+                else
+                {
+                    OAuthLog.ReplacedAndForgotten(logger, authorization.Account, previous.Account);
+                }
             }
             catch (HttpRequestException ex)
             {

@@ -16,4 +16,7 @@ internal static partial class OAuthLog
 
     [LoggerMessage(5105, LogLevel.Information, "The authorization for {Account} was not used (not confirmed) and was revoked at Google")]
     public static partial void UnusedRevoked(ILogger logger, string account);
+
+    [LoggerMessage(5106, LogLevel.Warning, "{Account} replaced {Previous}; the replaced authorization was forgotten. Microsoft has no revocation for an app: remove its consent at https://myapps.microsoft.com (or https://account.live.com/consent/Manage) signed in as the replaced account")]
+    public static partial void ReplacedAndForgotten(ILogger logger, string account, string previous);
 }

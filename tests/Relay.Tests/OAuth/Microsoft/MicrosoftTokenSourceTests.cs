@@ -149,6 +149,21 @@ public sealed class MicrosoftTokenSourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnotherMailbox_DoesNotReplaceTheAuthorizedOne_WithoutConfirmation_AndSaysWhereItsConsentIsRemoved()
+    {
+        var signIn = SignIn(Settings());
+        Assert.True((await AuthorizeAsync(signIn)).Succeeded);
+        _identity.ConsentMailbox = "someone.else@contoso.example";
+
+        var result = await AuthorizeAsync(signIn);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains($"You consented as someone.else@contoso.example, but the relay sends as {FakeMicrosoftIdentityServer.DefaultMailbox}", result.Message, StringComparison.Ordinal);
+        Assert.Contains("was forgotten by the relay (Microsoft has no way for an app to revoke its own access: remove the consent at https://myapps.microsoft.com", result.Message, StringComparison.Ordinal);
+        Assert.Equal(FakeMicrosoftIdentityServer.DefaultMailbox, signIn.Account);
+    }
+
+    [Fact]
     public async Task GraphAccount_WithLargeMessagesBySmtp_GetsTokensForBothResources_FromOneAuthorization()
     {
         var signIn = SignIn(Settings(settings => (settings.Transport, settings.LargeMessagesBySmtp) = (AccountTransport.Graph, true)));
