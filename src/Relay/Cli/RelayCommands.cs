@@ -7,7 +7,7 @@ internal static class RelayCommands
 {
     public static RootCommand Create(Func<string[], Task<int>> runRelay)
     {
-        var root = new RootCommand("Relay: a local SMTP relay that sends through Gmail / Google Workspace with OAuth 2.0.");
+        var root = new RootCommand("Relay: a local SMTP relay that sends through Gmail / Google Workspace or Microsoft 365 / Outlook.com with OAuth 2.0.");
         root.SetAction((parse, _) => runRelay([]));
 
         var run = new Command("run", "Run the relay (the default when no command is given).") { TreatUnmatchedTokensAsErrors = false };

@@ -163,6 +163,18 @@ public sealed class MicrosoftTokenSourceTests : IAsyncLifetime
         Assert.Equal(FakeMicrosoftIdentityServer.DefaultMailbox, signIn.Account);
     }
 
+    [Theory]
+    [InlineData("AADSTS65004: User declined to consent to access the app.", "you clicked Cancel (or No) on the consent page")]
+    [InlineData("AADSTS65001: The user or administrator has not consented to use the application.", "an administrator grants it: Entra ID → App registrations → the app → API permissions → Grant admin consent")]
+    public void RefusedConsent_SaysWhatToDo(string description, string expected)
+    {
+        var authorization = new MicrosoftAuthorization(SignIn(Settings()), TimeProvider.System);
+
+        var sentence = authorization.DescribeError(new Dictionary<string, string> { ["error"] = "access_denied", ["error_description"] = description });
+
+        Assert.Contains(expected, sentence, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task GraphAccount_WithLargeMessagesBySmtp_GetsTokensForBothResources_FromOneAuthorization()
     {
