@@ -171,6 +171,44 @@ public sealed class MicrosoftAuthorizationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Accounts_GetTheSourceOfTheirKind_AGraphAccountWithLargeMessagesBySmtp_AlsoSmtpTokens()
+    {
+        await using var relay = await _harness.StartRelayAsync(s => Microsoft(s, s =>
+        {
+            s["Relay:Accounts:0:Transport"] = "Graph";
+            s["Relay:Accounts:0:LargeMessagesBySmtp"] = "true";
+            s["Relay:Accounts:1:Name"] = "app";
+            s["Relay:Accounts:1:Provider"] = "Microsoft";
+            s["Relay:Accounts:1:Transport"] = "Graph";
+            s["Relay:Accounts:1:AppOnly"] = "true";
+            s["Relay:Accounts:1:Address"] = FakeMicrosoftIdentityServer.AppMailbox;
+            s["Relay:Accounts:1:Tenant"] = FakeMicrosoftIdentityServer.TenantId;
+            s["Relay:Accounts:2:Name"] = "gmail";
+            s["Relay:Accounts:2:Address"] = RelayHarness.Account;
+            s["Relay:Accounts:2:RefreshToken"] = FakeGoogleOAuthServer.RefreshToken;
+            s["Relay:Routing:Default"] = "gmail";
+        }));
+        using var browser = await WebSession.SignedInAsync(relay);
+        var toMicrosoft = await browser.PostFormAsync("/authorize?account=office", "/authorize", new Dictionary<string, string> { ["account"] = "office" });
+        Assert.Equal(HttpStatusCode.Redirect, toMicrosoft.StatusCode);
+        var back = await FakeMicrosoftIdentityServer.ConsentAsync(toMicrosoft.Headers.Location!.ToString());
+        Assert.Contains("is authorized", WebUtility.HtmlDecode(await browser.GetTextAsync(back)), StringComparison.Ordinal);
+
+        var office = relay.Account("office");
+        Assert.Equal(FakeMicrosoftIdentityServer.GraphScope, _identity.ScopeOf(await office.Tokens.GetAccessTokenAsync(CancellationToken.None)));
+        Assert.Equal(FakeMicrosoftIdentityServer.SmtpScope, _identity.ScopeOf(await office.SmtpTokens!.GetAccessTokenAsync(CancellationToken.None)));
+        var app = relay.Account("app");
+        Assert.Null(app.Flow);
+        Assert.Null(app.SmtpTokens);
+        Assert.Equal(FakeMicrosoftIdentityServer.GraphAppScope, _identity.ScopeOf(await app.Tokens.GetAccessTokenAsync(CancellationToken.None)));
+        Assert.Equal(FakeMicrosoftIdentityServer.AppMailbox, app.Tokens.Status.Account);
+        Assert.Null(relay.Account("gmail").SmtpTokens);
+        Assert.IsType<Relay.OAuth.GoogleAccessTokenSource>(relay.Account("gmail").Tokens);
+        var status = WebUtility.HtmlDecode(await browser.GetTextAsync("/"));
+        Assert.Contains("Microsoft Graph (HTTPS, sendMail); large messages by SMTP (localhost, XOAUTH2)", status, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RefusedRefresh_HoldsTheAccount_AndKeepsItsAuthorization()
     {
         await using var relay = await _harness.StartRelayAsync(s => Microsoft(s));

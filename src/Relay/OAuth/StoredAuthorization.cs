@@ -24,4 +24,11 @@ internal sealed record StoredAuthorization
 
     /// <summary>Why the account must be authorized again (e.g. invalid_grant); null while it works. Kept for diagnosis until replaced.</summary>
     public string? Problem { get; init; }
+
+    /// <summary>The record's text (in a log scope, an assertion message) leaves the refresh token, the client secret and the token cache out.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Account = {Account}, ClientId = {ClientId}, AuthorizedAt = {AuthorizedAt}, LastRefreshAt = {LastRefreshAt}, Problem = {Problem}");
+        return true;
+    }
 }
