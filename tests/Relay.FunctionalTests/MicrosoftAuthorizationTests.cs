@@ -68,8 +68,11 @@ public sealed class MicrosoftAuthorizationTests : IAsyncLifetime
         Assert.Equal(FakeMicrosoftIdentityServer.DefaultMailbox, delivered.AuthUser);
         Assert.Equal(FakeMicrosoftIdentityServer.SmtpScope, _identity.ScopeOf(delivered.AccessToken));
         var stored = Encoding.Latin1.GetString(await File.ReadAllBytesAsync(relay.TokenStore("office").FilePath));
-        Assert.DoesNotContain(_identity.IssuedRefreshTokens.Single(), stored, StringComparison.Ordinal);
-        Assert.DoesNotContain(_identity.IssuedRefreshTokens.Single(), relay.Logs.All, StringComparison.Ordinal);
+        foreach (var secret in _identity.IssuedRefreshTokens.Concat(_identity.Issued).Append(FakeMicrosoftIdentityServer.ClientSecret))
+        {
+            Assert.DoesNotContain(secret, relay.Logs.All, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, stored, StringComparison.Ordinal);
+        }
 
         var revoked = WebUtility.HtmlDecode(await (await browser.PostFormAsync("/", "/revoke", new Dictionary<string, string> { ["account"] = "office" })).Content.ReadAsStringAsync());
         Assert.Contains($"{FakeMicrosoftIdentityServer.DefaultMailbox} was forgotten by the relay", revoked, StringComparison.Ordinal);
