@@ -77,7 +77,7 @@ internal static class DiagnosticCommands
                     return report(sent.GmailId is not null, "Test message", $"to {recipient}: {sent.Outcome.Reply}");
                 }
 
-                await using var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services, relayAccount.Tokens);
+                await using var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services, relayAccount.Tokens, relayAccount.Settings.Provider);
                 var raw = new MemoryStream();
                 await message.WriteToAsync(format, raw, ct);
                 raw.Position = 0;
@@ -184,7 +184,7 @@ internal static class DiagnosticCommands
         }
 
         var connected = false;
-        await using var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services, tokens);
+        await using var connection = ActivatorUtilities.CreateInstance<GmailConnection>(services, tokens, relayAccount.Settings.Provider);
         try
         {
             await connection.ProbeAsync(detail => connected = report(true, "Upstream connection", detail), login: tokenOk, cancellationToken);
