@@ -197,7 +197,7 @@ internal sealed class GmailConnection(
         {
             await DropAsync();
             throw Office365Replies.Unfixable(ex.Message, account) ?? new UpstreamAuthenticationException(provider == AccountProvider.Microsoft
-                ? $"Office 365 refused the token of {account} even after a refresh ({ex.Message.ReplaceLineEndings(" ")}). " +
+                ? $"Office 365 refused the token of {account} even after a refresh ({Office365Replies.LoginReply(ex.Message)}). " +
                   "Check that the app registration has the permission SMTP.Send (delegated; SMTP.SendAsApp with New-ServicePrincipal and Add-MailboxPermission for app-only) " +
                   "and that the token is for https://outlook.office.com (a Graph token is refused), then authorize the account again."
                 : $"The upstream refused the token of {account} even after a refresh ({ex.Message.ReplaceLineEndings(" ")}; challenge {second.ErrorJson ?? "(none)"}). " +

@@ -23,7 +23,7 @@ internal static class Office365Replies
     /// </summary>
     public static UpstreamAuthenticationException? Unfixable(string reply, string mailbox)
     {
-        var text = DeliveryClassifier.OneLine(reply);
+        var text = LoginReply(reply);
         if (text.Contains("5.7.139", StringComparison.Ordinal))
         {
             var fix = string.Format(System.Globalization.CultureInfo.InvariantCulture, SmtpAuthFix, mailbox);
@@ -38,6 +38,18 @@ internal static class Office365Replies
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// The server's reply as MailKit's <see cref="MailKit.Security.AuthenticationException"/> words it ("535: 5.7.3 …"),
+    /// on one line and as the server wrote it ("535 5.7.3 …").
+    /// </summary>
+    public static string LoginReply(string message)
+    {
+        var text = DeliveryClassifier.OneLine(message);
+        return text.Length > 5 && char.IsAsciiDigit(text[0]) && char.IsAsciiDigit(text[1]) && char.IsAsciiDigit(text[2]) && text[3] == ':' && text[4] == ' '
+            ? string.Concat(text.AsSpan(0, 3), text.AsSpan(4))
+            : text;
     }
 
     private const string BasicAuthFix =
