@@ -121,24 +121,25 @@ internal sealed class GraphSender(
         }
 
         var error = GraphError.Parse(status, answer.Body);
+        var said = error.ToString().TrimEnd('.');
         var retry = answer.RetryAfter is { } after ? $" Graph asked to wait {after.TotalSeconds:0} s (Retry-After)." : "";
         return status switch
         {
-            400 => new(DeliveryOutcome.Rejected($"Microsoft Graph refused the message: {error}.")),
+            400 => new(DeliveryOutcome.Rejected($"Microsoft Graph refused the message: {said}.")),
             401 => new(DeliveryOutcome.NeedsAuthorization(
-                $"Microsoft Graph refused the access token of {mailbox} again after a refresh ({error}). Authorize the account again; " +
+                $"Microsoft Graph refused the access token of {mailbox} again after a refresh ({said}). Authorize the account again; " +
                 (appOnly ? "for app-only sending, check the client secret or certificate and the application permission Mail.Send." : "the authorization must include Mail.Send."))),
             403 when error.Is("ErrorSendAsDenied") => new(DeliveryOutcome.Rejected(
-                $"Microsoft Graph refused the sender ({error}): {Office365Replies.SendAsHint}.")),
+                $"Microsoft Graph refused the sender ({said}): {Office365Replies.SendAsHint}.")),
             403 => AccessDenied(error, mailbox, appOnly),
             404 => new(DeliveryOutcome.NeedsAuthorization(
-                $"Microsoft Graph does not know the mailbox {mailbox} ({error}). Check the account's Address: it must be an Exchange Online mailbox of the tenant.")),
-            413 => new(DeliveryOutcome.Rejected($"552 5.3.4 Microsoft Graph refused the message as too big ({error}).")),
-            429 => new(DeliveryOutcome.Deferred($"Microsoft Graph is throttling {mailbox} ({error}).{retry}") with { RetryAfter = answer.RetryAfter }),
-            503 or 504 => new(DeliveryOutcome.Deferred($"Microsoft Graph is unavailable ({error}).{retry}") with { RetryAfter = answer.RetryAfter }),
-            408 => new(DeliveryOutcome.Deferred($"Microsoft Graph timed out the request ({error}).")),
-            >= 400 and < 500 => new(DeliveryOutcome.Rejected($"Microsoft Graph refused the message: {error}.")),
-            >= 500 => new(DeliveryOutcome.Deferred($"Microsoft Graph failed ({error}).{retry}") with { RetryAfter = answer.RetryAfter }),
+                $"Microsoft Graph does not know the mailbox {mailbox} ({said}). Check the account's Address: it must be an Exchange Online mailbox of the tenant.")),
+            413 => new(DeliveryOutcome.Rejected($"552 5.3.4 Microsoft Graph refused the message as too big ({said}).")),
+            429 => new(DeliveryOutcome.Deferred($"Microsoft Graph is throttling {mailbox} ({said}).{retry}") with { RetryAfter = answer.RetryAfter }),
+            503 or 504 => new(DeliveryOutcome.Deferred($"Microsoft Graph is unavailable ({said}).{retry}") with { RetryAfter = answer.RetryAfter }),
+            408 => new(DeliveryOutcome.Deferred($"Microsoft Graph timed out the request ({said}).")),
+            >= 400 and < 500 => new(DeliveryOutcome.Rejected($"Microsoft Graph refused the message: {said}.")),
+            >= 500 => new(DeliveryOutcome.Deferred($"Microsoft Graph failed ({said}).{retry}") with { RetryAfter = answer.RetryAfter }),
             _ => new(DeliveryOutcome.Deferred($"Microsoft Graph answered {status}, which is neither success nor an error.")),
         };
     }
@@ -150,7 +151,7 @@ internal sealed class GraphSender(
             ? "give the app registration the application permission Mail.Send (Microsoft Graph) and grant admin consent; if an application access policy " +
               $"restricts the app, add {mailbox} to its group (check with Test-ApplicationAccessPolicy -Identity {mailbox} -AppId <client id>)"
             : "give the app registration the delegated permission Mail.Send (Microsoft Graph), grant admin consent if the tenant requires it, and authorize the account again";
-        return new(DeliveryOutcome.NeedsAuthorization($"Microsoft Graph refused to send as {mailbox} ({error}). To fix it, {fix}.") with { Remedy = fix });
+        return new(DeliveryOutcome.NeedsAuthorization($"Microsoft Graph refused to send as {mailbox} ({error.ToString().TrimEnd('.')}). To fix it, {fix}.") with { Remedy = fix });
     }
 
     private sealed record Answer(HttpStatusCode Status, string Body, TimeSpan? RetryAfter);

@@ -105,6 +105,8 @@ internal sealed class MicrosoftTransportKit : IAsyncDisposable
     /// <summary>The transport the delivery worker would use for <paramref name="account"/>.</summary>
     public IMessageTransport Transport(RelayAccount account) => IMessageTransport.For(account, _services);
 
+    public GraphSender GraphSender => _services.GetRequiredService<GraphSender>();
+
     /// <summary>Records outcomes as the delivery worker does (spool state, holds, log lines).</summary>
     public OutcomeRecorder Recorder => _services.GetRequiredService<OutcomeRecorder>();
 
