@@ -35,6 +35,16 @@ public sealed class MicrosoftRepliesTests
     }
 
     [Fact]
+    public void Classify_SubmissionQuotaExceeded_HoldsForTheQuota()
+    {
+        var outcome = DeliveryClassifier.Classify(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.TransactionFailed,
+            "5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException; Failed to process message due to a permanent exception with message Cannot submit message."));
+
+        Assert.Equal(DeliveryResult.QuotaReached, outcome.Result);
+        Assert.Contains("Office 365's sending limit for the mailbox is reached", outcome.Reply, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Classify_AnOrdinary550_StaysAPlainRejection()
     {
         var outcome = DeliveryClassifier.Classify(new SmtpCommandException(SmtpErrorCode.MessageNotAccepted, SmtpStatusCode.MailboxUnavailable, "5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found"));
