@@ -5,7 +5,8 @@ namespace Relay.Outbound;
 /// <c>535 5.7.3 Authentication unsuccessful</c> (no challenge, unlike Gmail), refuses any login with <c>535 5.7.139</c>
 /// while SMTP AUTH is off for the mailbox or the tenant (or security defaults are on), answers a password with
 /// <c>550 5.7.30</c>, and refuses a From the mailbox may not send as with <c>554 5.2.252 SendAsDenied</c>,
-/// <c>554 5.2.0 …SendAsDeniedException</c> or <c>550 5.7.60</c>.
+/// <c>554 5.2.0 …SendAsDeniedException</c> or <c>550 5.7.60</c>, and answers a mailbox over its sending limits with
+/// <c>554 5.2.0 …SubmissionQuotaExceededException</c>.
 /// </summary>
 internal static class Office365Replies
 {
@@ -74,6 +75,12 @@ internal static class Office365Replies
         if (IsSendAsDenied(code, text))
         {
             return DeliveryOutcome.Rejected($"{code} {text} Office 365 refused the sender: {SendAsHint}.");
+        }
+
+        if (code >= 500 && text.Contains("SubmissionQuotaExceeded", StringComparison.Ordinal))
+        {
+            // Exchange Online's sending limits (recipients a day, messages a minute): the account waits, its messages are kept.
+            return DeliveryOutcome.QuotaReached($"{code} {text} Office 365's sending limit for the mailbox is reached.");
         }
 
         return IsBasicAuthRefused(code, text)

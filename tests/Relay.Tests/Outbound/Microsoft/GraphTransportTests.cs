@@ -129,6 +129,8 @@ public sealed class GraphTransportTests : IAsyncLifetime
         Assert.Equal(2, _kit.Graph.RefusedTokens);
         Assert.Contains("401 InvalidAuthenticationToken", outcome.Reply, StringComparison.Ordinal);
         Assert.Equal(HoldReason.Authorization, account.Gate.State.Reason);
+        Assert.DoesNotContain("graph-1", _kit.Logs.All, StringComparison.Ordinal); // no token in any log line
+        Assert.DoesNotContain("graph-2", _kit.Logs.All, StringComparison.Ordinal);
     }
 
     [Theory]

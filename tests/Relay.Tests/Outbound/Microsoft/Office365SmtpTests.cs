@@ -66,6 +66,8 @@ public sealed class Office365SmtpTests : IAsyncLifetime
         Assert.DoesNotContain("mail.google.com", outcome.Reply, StringComparison.Ordinal);
         Assert.Equal(HoldReason.Authorization, account.Gate.State.Reason);
         Assert.Empty(_kit.Office365.Messages);
+        Assert.DoesNotContain("smtp-1", _kit.Logs.All, StringComparison.Ordinal); // no token in any log line
+        Assert.DoesNotContain("smtp-2", _kit.Logs.All, StringComparison.Ordinal);
     }
 
     [Theory]
