@@ -218,7 +218,8 @@ internal static class DiagnosticCommands
             var reason = DeliveryClassifier.Classify(ex).Reply;
             return connected
                 ? report(false, "Upstream login (XOAUTH2)", reason)
-                : report(false, "Upstream connection", reason + " Check Relay:Outbound:Host and Port, the network, and (for a TLS-inspecting proxy) Relay:Outbound:TrustedCaFile.");
+                : report(false, "Upstream connection", reason + (relayAccount.Settings.IsMicrosoft ? " Check Relay:Microsoft:SmtpHost and SmtpPort" : " Check Relay:Outbound:Host and Port") +
+                    ", the network, and (for a TLS-inspecting proxy) Relay:Outbound:TrustedCaFile.");
         }
 
         static void Skip(string step, string why) => Console.WriteLine($"SKIP  {step}: {why}");
