@@ -5,6 +5,7 @@ using MailKit.Net.Smtp;
 using Microsoft.Extensions.DependencyInjection;
 using MailKit.Security;
 using MimeKit;
+using Relay.Testing;
 
 namespace Relay.FunctionalTests;
 
@@ -101,6 +102,30 @@ public sealed class PolicyEndToEndTests : HarnessTest
         var first = await Harness.Gmail.NextMessageAsync();
         var second = await Harness.Gmail.NextMessageAsync();
         Assert.Equal(101, first.Recipients.Concat(second.Recipients).Distinct().Count());
+    }
+
+    [Fact]
+    public async Task AnAccountsOwnRecipientLimit_IsTheLimitAtRcpt_WhenTheRouteIsKnownThen()
+    {
+        await using var relay = await Harness.StartUnauthorizedRelayAsync(s =>
+        {
+            s.Remove("Relay:Account:Address");
+            s["Relay:Accounts:0:Name"] = "small";
+            s["Relay:Accounts:0:Address"] = RelayHarness.Account;
+            s["Relay:Accounts:0:Quota:MaxRecipientsPerMessage"] = "2";
+        });
+        using var smtp = await RawSmtp.ConnectAsync(relay.SmtpPort);
+        await smtp.SendAsync("HELO erp", "250");
+        await smtp.SendAsync("MAIL FROM:<erp@legacy.lan>", "250");
+        await smtp.SendAsync("RCPT TO:<one@example.org>", "250");
+        await smtp.SendAsync("RCPT TO:<two@example.org>", "250");
+
+        var refused = await smtp.SendAsync("RCPT TO:<three@example.org>", "452");
+
+        Assert.Contains("4.5.3 Too many recipients: at most 2 per message", refused, StringComparison.Ordinal);
+        await smtp.SendAsync("RSET", "250");
+        await smtp.SendAsync("MAIL FROM:<erp@legacy.lan>", "250"); // a new transaction starts from zero
+        await smtp.SendAsync("RCPT TO:<three@example.org>", "250");
     }
 
     [Fact]

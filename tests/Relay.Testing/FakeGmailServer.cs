@@ -18,6 +18,20 @@ public sealed record ReceivedMessage(string AuthUser, string AccessToken, string
     public string Text => Encoding.UTF8.GetString(Data);
 }
 
+/// <summary>Whose SMTP submission service the fake plays: its greeting, EHLO, replies and XOAUTH2 failure.</summary>
+public enum FakeSmtpFlavor
+{
+    /// <summary>smtp.gmail.com: a refused token gets 334 + base64 JSON, then 535 5.7.8.</summary>
+    Gmail,
+
+    /// <summary>
+    /// smtp.office365.com: Microsoft's greeting and EHLO (AUTH LOGIN XOAUTH2 after STARTTLS), a refused token gets a plain
+    /// <c>535 5.7.3 Authentication unsuccessful</c> (no challenge), and the header From must be the authenticated mailbox or
+    /// one of <see cref="FakeGmailServer.SendAs"/> (otherwise <c>554 5.2.252 SendAsDenied</c> at the end of DATA).
+    /// </summary>
+    Office365,
+}
+
 public enum FakeGmailMode
 {
     Normal,
@@ -28,7 +42,8 @@ public enum FakeGmailMode
 
 /// <summary>
 /// A Gmail-like submission server on 127.0.0.1 port 0: Gmail's greeting and EHLO, STARTTLS, AUTH XOAUTH2 with Gmail's
-/// failure sequence (334 base64 JSON, then 535 5.7.8), raw-byte DATA recording, and faults on demand.
+/// failure sequence (334 base64 JSON, then 535 5.7.8), raw-byte DATA recording, and faults on demand. With
+/// <see cref="FakeSmtpFlavor.Office365"/> (<see cref="Office365"/>) it answers as smtp.office365.com does instead.
 /// </summary>
 public sealed class FakeGmailServer : IAsyncDisposable
 {
@@ -58,8 +73,31 @@ public sealed class FakeGmailServer : IAsyncDisposable
         _accepting = AcceptAsync();
     }
 
+    /// <summary>An Office 365-shaped server (<see cref="FakeSmtpFlavor.Office365"/>): XOAUTH2 user= is the mailbox.</summary>
+    public static FakeGmailServer Office365(X509Certificate2 certificate, Func<string, string, bool> isValidToken) =>
+        new(certificate, isValidToken) { Flavor = FakeSmtpFlavor.Office365 };
+
+    /// <summary>Office 365's reply when SMTP AUTH is turned off for the tenant (or the mailbox).</summary>
+    public const string SmtpAuthDisabledReply =
+        "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant. Visit https://aka.ms/smtp_auth_disabled for more information. [AM0PR01CA0001.eurprd01.prod.exchangelabs.com 2026-11-30T20:00:00.000Z 08DD0000000000]";
+
+    /// <summary>Office 365's reply when security defaults block SMTP AUTH.</summary>
+    public const string SecurityDefaultsReply =
+        "535 5.7.139 Authentication unsuccessful, user is locked by your organization's security defaults policy. Contact your administrator. [AM0PR01CA0001.eurprd01.prod.exchangelabs.com]";
+
+    /// <summary>Office 365's reply to basic authentication (a password) once it is retired.</summary>
+    public const string BasicAuthReply = "550 5.7.30 Basic authentication is not supported for Client Submission.";
+
     public int Port { get; }
     public FakeGmailMode Mode { get; set; } = FakeGmailMode.Normal;
+
+    public FakeSmtpFlavor Flavor { get; init; } = FakeSmtpFlavor.Gmail;
+
+    /// <summary>When set, the reply to every AUTH, whatever the token (e.g. <see cref="SmtpAuthDisabledReply"/>); counted as a refused token.</summary>
+    public string? AuthReply { get; set; }
+
+    /// <summary>Office 365: the addresses the authenticated mailbox may also send as (Send As permission), besides itself.</summary>
+    public ConcurrentBag<string> SendAs { get; } = [];
 
     // RCPT faults: a recipient starting with "reject" gets 550 5.1.1, one starting with "busy" gets 450 4.2.1.
 
@@ -141,7 +179,9 @@ public sealed class FakeGmailServer : IAsyncDisposable
 
     private sealed class Session(FakeGmailServer server, Stream network)
     {
-        private const string Tail = "fake - gsmtp";
+        private string Tail => Microsoft ? "[AM0PR01CA0001.eurprd01.prod.exchangelabs.com]" : "fake - gsmtp";
+
+        private bool Microsoft => server.Flavor == FakeSmtpFlavor.Office365;
         private Stream _stream = network;
         private LineReader _reader = new(network);
         private bool _tls;
@@ -154,7 +194,9 @@ public sealed class FakeGmailServer : IAsyncDisposable
 
         public async Task RunAsync(CancellationToken cancellationToken)
         {
-            await WriteAsync($"220 smtp.gmail.com ESMTP {Tail}", cancellationToken);
+            await WriteAsync(Microsoft
+                ? "220 AM0PR01CA0001.outlook.office365.com Microsoft ESMTP MAIL Service ready at Mon, 30 Nov 2026 20:00:00 +0000 08DD0000000000"
+                : $"220 smtp.gmail.com ESMTP {Tail}", cancellationToken);
             while (await _reader.ReadLineAsync(cancellationToken) is { } raw)
             {
                 var line = Encoding.UTF8.GetString(raw);
@@ -162,6 +204,19 @@ public sealed class FakeGmailServer : IAsyncDisposable
                 var argument = line.Length > verb.Length ? line[(verb.Length + 1)..] : string.Empty;
                 switch (verb)
                 {
+                    case "EHLO" or "HELO" when Microsoft:
+                        await WriteAsync(string.Join("\r\n",
+                            "250-AM0PR01CA0001.outlook.office365.com Hello [127.0.0.1]",
+                            "250-SIZE 157286400",
+                            "250-PIPELINING",
+                            "250-DSN",
+                            "250-ENHANCEDSTATUSCODES",
+                            _tls ? "250-AUTH LOGIN XOAUTH2" : "250-STARTTLS",
+                            server.Offers8BitMime ? "250-8BITMIME" : "250-X-NO-8BITMIME",
+                            "250-BINARYMIME",
+                            server.OffersChunking ? "250-CHUNKING" : "250-X-NO-CHUNKING",
+                            server.OffersSmtpUtf8 ? "250 SMTPUTF8" : "250 X-NO-SMTPUTF8"), cancellationToken);
+                        break;
                     case "EHLO" or "HELO":
                         await WriteAsync(string.Join("\r\n",
                             "250-smtp.gmail.com at your service, [127.0.0.1]",
@@ -261,7 +316,7 @@ public sealed class FakeGmailServer : IAsyncDisposable
                             return;
                         }
 
-                        if (DataError(data) is { } dataRefusal)
+                        if ((DataError(data) ?? SendAsError(data)) is { } dataRefusal)
                         {
                             Reset();
                             await WriteAsync(dataRefusal, cancellationToken);
@@ -303,7 +358,7 @@ public sealed class FakeGmailServer : IAsyncDisposable
 
                         var whole = _chunks.ToArray();
                         _chunks.SetLength(0);
-                        if (DataError(whole) is { } chunkRefusal)
+                        if ((DataError(whole) ?? SendAsError(whole)) is { } chunkRefusal)
                         {
                             Reset();
                             await WriteAsync(chunkRefusal, cancellationToken);
@@ -356,6 +411,13 @@ public sealed class FakeGmailServer : IAsyncDisposable
                 initial = Encoding.ASCII.GetString(await _reader.ReadLineAsync(cancellationToken) ?? []);
             }
 
+            if (server.AuthReply is { } forced)
+            {
+                Interlocked.Increment(ref server._refusedTokens);
+                await WriteAsync(forced, cancellationToken);
+                return;
+            }
+
             var fields = Encoding.UTF8.GetString(Convert.FromBase64String(initial)).Split('\x01', StringSplitOptions.RemoveEmptyEntries);
             var user = fields.FirstOrDefault(f => f.StartsWith("user=", StringComparison.Ordinal))?[5..] ?? string.Empty;
             var token = fields.FirstOrDefault(f => f.StartsWith("auth=Bearer ", StringComparison.Ordinal))?[12..] ?? string.Empty;
@@ -368,6 +430,13 @@ public sealed class FakeGmailServer : IAsyncDisposable
             }
 
             Interlocked.Increment(ref server._refusedTokens);
+            if (Microsoft)
+            {
+                // Office 365 sends no challenge: the refusal comes at once, for an expired token as for a wrong one.
+                await WriteAsync($"535 5.7.3 Authentication unsuccessful {Tail}", cancellationToken);
+                return;
+            }
+
             await WriteAsync("334 " + Convert.ToBase64String(Encoding.UTF8.GetBytes(RefusedTokenJson)), cancellationToken);
             await _reader.ReadLineAsync(cancellationToken);
             await WriteAsync($"535-5.7.8 Username and Password not accepted. For more information, go to\r\n535 5.7.8  https://support.google.com/mail/?p=BadCredentials {Tail}", cancellationToken);
@@ -446,6 +515,21 @@ public sealed class FakeGmailServer : IAsyncDisposable
             return body.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0 && !Has("BODY=8BITMIME") && !Has("SMTPUTF8")
                 ? $"554 5.6.0 8-bit body without BODY=8BITMIME {Tail}"
                 : null;
+        }
+
+        /// <summary>Office 365: the header From must be the authenticated mailbox or an address it may send as.</summary>
+        private string? SendAsError(byte[] data)
+        {
+            if (!Microsoft)
+            {
+                return null;
+            }
+
+            using var stream = new MemoryStream(data);
+            var from = MimeKit.MimeMessage.Load(stream).From.Mailboxes.FirstOrDefault()?.Address ?? string.Empty;
+            return string.Equals(from, _user, StringComparison.OrdinalIgnoreCase) || server.SendAs.Contains(from, StringComparer.OrdinalIgnoreCase)
+                ? null
+                : $"554 5.2.252 SendAsDenied; {_user} not allowed to send as {from}; STOREDRV.Submission.Exception:SendAsDeniedException.MapiExceptionSendAsDenied; Failed to process message due to a permanent exception with message [BeginDiagnosticData]Cannot submit message. {Tail}";
         }
 
         /// <summary>Keeps a whole message and answers 250; true when the connection is then to be closed (<see cref="CloseAfterMessage"/>).</summary>

@@ -51,7 +51,7 @@ internal sealed class AccountSet
             }
 
             var gate = ActivatorUtilities.CreateInstance<DeliveryGate>(services);
-            var guard = new QuotaGuard(quota, QuotaGuard.PathIn(dataPath, settings.Name), time, () => tokens.Account);
+            var guard = new QuotaGuard(Options.Create(QuotaOptions.For(settings, quota.Value)), QuotaGuard.PathIn(dataPath, settings.Name), time, () => tokens.Account, settings.Provider);
             return new RelayAccount(settings, tokens, flow, gate, guard, smtpTokens);
         })], effective.DefaultName);
     }

@@ -69,6 +69,16 @@ internal sealed partial class AccountsOptionsValidator(
                 errors.Email($"{key}:Aliases:{a}", account.Aliases[a]);
             }
 
+            if (account.Quota is { } quota)
+            {
+                Outbound.QuotaOptionsValidator.Check(errors, quota, $"{key}:Quota:");
+                var microsoftPreset = quota.Preset == Outbound.QuotaPreset.Microsoft365;
+                if (quota.Preset is not null && microsoftPreset != (account.Provider == AccountProvider.Microsoft))
+                {
+                    errors.Add($"{key}:Quota:Preset", $"is {quota.Preset}, the limits of {(microsoftPreset ? "Microsoft 365" : "Gmail")}, but the account is a {account.Provider} account: use {(microsoftPreset ? "Workspace or Consumer" : "Microsoft365")}, or leave it out for the provider's.");
+                }
+            }
+
             if (account.Provider == AccountProvider.Microsoft)
             {
                 ValidateMicrosoft(errors, key, account);

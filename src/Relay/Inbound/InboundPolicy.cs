@@ -16,6 +16,7 @@ namespace Relay.Inbound;
 internal sealed class InboundPolicy(InboundDrain drain, AccountSet accounts, IOptions<InboundOptions> options, ILogger<InboundPolicy> logger) : IMailboxFilter
 {
     private const string RecipientCountKey = "Relay:RecipientCount";
+    private const string RecipientCapKey = "Relay:RecipientCap";
     private const string SenderKey = "Relay:Sender";
     private const string RecipientsKey = "Relay:Recipients";
 
@@ -31,6 +32,7 @@ internal sealed class InboundPolicy(InboundDrain drain, AccountSet accounts, IOp
         }
 
         context.Properties[RecipientCountKey] = 0;
+        context.Properties.Remove(RecipientCapKey);
         context.Properties[SenderKey] = path;
         context.Properties[RecipientsKey] = new List<string>();
         if (!IsAllowedSender(path.Address))
@@ -52,9 +54,10 @@ internal sealed class InboundPolicy(InboundDrain drain, AccountSet accounts, IOp
     public Task<bool> CanDeliverToAsync(ISessionContext context, IMailbox to, IMailbox from, CancellationToken cancellationToken)
     {
         var count = context.Properties.TryGetValue(RecipientCountKey, out var value) ? (int)value : 0;
-        if (count >= options.Value.MaxRecipients)
+        var cap = context.Properties.TryGetValue(RecipientCapKey, out var known) ? (int)known : options.Value.MaxRecipients;
+        if (count >= cap)
         {
-            throw new SmtpResponseException(new SmtpResponse((SmtpReplyCode)452, $"4.5.3 Too many recipients: at most {options.Value.MaxRecipients} per message, send the rest in another one"));
+            throw new SmtpResponseException(new SmtpResponse((SmtpReplyCode)452, $"4.5.3 Too many recipients: at most {cap} per message, send the rest in another one"));
         }
 
         var smtpUtf8 = context.Properties.TryGetValue(SenderKey, out var sender) && ((SmtpPath)sender).SmtpUtf8;
@@ -68,10 +71,16 @@ internal sealed class InboundPolicy(InboundDrain drain, AccountSet accounts, IOp
         // Without a route now (AUTH user, envelope sender, client network, default), only the header From could give one,
         // at the end of DATA: refuse here unless some account routes by sender.
         // Once per transaction: the route does not depend on the recipient.
-        if (count == 0 && !accounts.RoutesBySender && Route(context, sender is SmtpPath mail ? mail.Address : null, null) is null)
+        // The route known now also gives the account's own limit of recipients per message (Exchange Online: 500).
+        if (count == 0 && !accounts.RoutesBySender)
         {
-            InboundLog.Refused(logger, context.ClientAddress(), "no account of Relay:Accounts takes mail from this client, login or sender, and there is no Relay:Routing:Default");
-            throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.MailboxUnavailable, NoAccountReply));
+            if (Route(context, sender is SmtpPath mail ? mail.Address : null, null) is not { } account)
+            {
+                InboundLog.Refused(logger, context.ClientAddress(), "no account of Relay:Accounts takes mail from this client, login or sender, and there is no Relay:Routing:Default");
+                throw new SmtpResponseException(new SmtpResponse(SmtpReplyCode.MailboxUnavailable, NoAccountReply));
+            }
+
+            context.Properties[RecipientCapKey] = Math.Min(options.Value.MaxRecipients, account.Quota.RecipientsPerMessage ?? int.MaxValue);
         }
 
         context.Properties[RecipientCountKey] = count + 1;

@@ -5,6 +5,7 @@ using SmtpServer.Protocol;
 using SmtpServer.Storage;
 using Relay.Accounts;
 using Relay.Outbound;
+using Relay.Outbound.Graph;
 using Relay.Spool;
 
 namespace Relay.Inbound;
@@ -40,10 +41,16 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
             return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, InboundPolicy.NoAccountReply);
         }
 
-        if (account.Settings.Transport == AccountTransport.GmailApi && HeaderRefusal(recipients, headers) is { } refusal)
+        if (account.Settings.SendsToHeaderRecipients && HeaderRefusal(recipients, headers, account.Settings.Transport) is { } refusal)
         {
             InboundLog.Refused(logger, client, refusal);
             return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, $"5.7.1 {refusal}; nothing was stored");
+        }
+
+        if (GraphSizeRefusal(account.Settings, buffer.Length + LastLineBreak(buffer).Length) is { } tooBig)
+        {
+            InboundLog.Refused(logger, client, tooBig);
+            return new SmtpResponse((SmtpReplyCode)552, $"5.3.4 {tooBig}; nothing was stored");
         }
 
         try
@@ -77,10 +84,20 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
     /// For an account whose transport sends to the header recipients: why it cannot honour this envelope (a header
     /// recipient the envelope does not name, too many recipients), or null.
     /// </summary>
-    private static string? HeaderRefusal(IReadOnlyList<string> recipients, HeaderCheck headers) =>
+    private static string? HeaderRefusal(IReadOnlyList<string> recipients, HeaderCheck headers, AccountTransport transport) =>
         headers.Headers is { } list
-            ? HeaderAddressing.Decide(recipients, list).Refusal
-            : "this account sends through the Gmail API, which reads the recipients from the headers, and this message's header block cannot be read";
+            ? HeaderAddressing.Decide(recipients, list, HeaderTransport.For(transport)).Refusal
+            : $"{HeaderTransport.For(transport).Description}, and this message's header block cannot be read";
+
+    /// <summary>
+    /// For an account that sends through Microsoft Graph without <see cref="Account.LargeMessagesBySmtp"/>: why a message
+    /// of <paramref name="size"/> bytes cannot go (Graph's 4 MB request holds 3,145,728 bytes of message), or null.
+    /// </summary>
+    internal static string? GraphSizeRefusal(Account account, long size) =>
+        account.Transport == AccountTransport.Graph && !account.LargeMessagesBySmtp && size > GraphLimits.MaxMessageBytes
+            ? $"Message too big for this account: it is {size} bytes, and the account sends through Microsoft Graph, which takes at most " +
+              $"{GraphLimits.MaxMessageBytes} bytes of message (a 4 MB request); send it smaller, or have the relay's account send large messages by SMTP (LargeMessagesBySmtp)"
+            : null;
 
     /// <summary>The reply when the spool cannot take a message: 452 when the disk is full, 451 otherwise; either way the client keeps it.</summary>
     internal static SmtpResponse FailureReply(Exception exception) =>

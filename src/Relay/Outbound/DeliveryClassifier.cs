@@ -17,12 +17,14 @@ internal static class DeliveryClassifier
         RecipientsRefusedException refused when refused.Refusals.All(r => r.IsPermanent) =>
             DeliveryOutcome.Rejected(refused.Message),
         RecipientsRefusedException refused => DeliveryOutcome.Deferred(refused.Message),
+        SmtpCommandException { StatusCode: var code } smtp when Office365Replies.Classify((int)code, smtp.Message) is { } office365 => office365,
         SmtpCommandException { StatusCode: var code } smtp when IsQuotaReply((int)code, smtp.Message) =>
             DeliveryOutcome.QuotaReached($"{(int)code} {OneLine(smtp.Message)}"),
         SmtpCommandException { StatusCode: var code } smtp when (int)code >= 500 =>
             DeliveryOutcome.Rejected($"{(int)code} {OneLine(smtp.Message)}"),
         SmtpCommandException { StatusCode: var code } smtp =>
             DeliveryOutcome.Deferred($"{(int)code} {OneLine(smtp.Message)}"),
+        UpstreamAuthenticationException { Remedy: { } remedy } => DeliveryOutcome.NeedsAuthorization(exception.Message) with { Remedy = remedy },
         UpstreamAuthenticationException or AuthorizationRequiredException =>
             DeliveryOutcome.NeedsAuthorization(exception.Message),
         SslHandshakeException => DeliveryOutcome.Deferred($"TLS handshake with the upstream failed: {OneLine(exception.Message)}"),

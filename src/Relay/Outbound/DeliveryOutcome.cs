@@ -37,6 +37,12 @@ internal sealed record DeliveryOutcome(DeliveryResult Result, string Reply)
     /// <summary>How long the upstream asked to wait before the next try (an HTTP <c>Retry-After</c>); null when it did not say.</summary>
     public TimeSpan? RetryAfter { get; init; }
 
+    /// <summary>
+    /// For a hold: what the operator does about it, when it is not what the account's token source says (authorize
+    /// again), e.g. turn SMTP AUTH on; null otherwise.
+    /// </summary>
+    public string? Remedy { get; init; }
+
     public static DeliveryOutcome Delivered(string reply, IReadOnlyList<RecipientRefusal> refused) =>
         new(refused.Count == 0 ? DeliveryResult.Delivered : DeliveryResult.PartiallyDelivered, reply) { Refused = refused };
 

@@ -146,8 +146,7 @@ internal sealed class DeliveryWorker(
 
             if (quota.TryReserve(entry.Recipients.Count, out var reservation) is { } freesAt)
             {
-                var (messages, recipients, messageLimit, recipientLimit) = quota.Usage;
-                gate.Hold(HoldReason.Quota, $"{messages}/{messageLimit} messages and {recipients}/{recipientLimit} recipients in the last 24 hours (Relay:Quota)", sender, freesAt);
+                gate.Hold(HoldReason.Quota, $"{quota.Describe()} (Relay:Quota)", sender, freesAt);
                 spool.Release(entry); // after the hold, so no loop takes it back before the hold is seen
                 continue;
             }

@@ -3,6 +3,7 @@ using MailKit.Net.Smtp;
 using MailKit.Security;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using Relay.Accounts;
 using Relay.OAuth;
 using Relay.Rewrite;
 using AuthenticationException = MailKit.Security.AuthenticationException;
@@ -12,13 +13,16 @@ namespace Relay.Outbound;
 
 /// <summary>
 /// One upstream SMTP connection (STARTTLS + XOAUTH2), kept open across messages and checked with NOOP before reuse
-/// when it has been idle for <see cref="CheckAfterIdle"/> or the server may have closed it.
-/// Not thread-safe: each delivery loop owns one.
+/// when it has been idle for <see cref="CheckAfterIdle"/> or the server may have closed it. The upstream is the
+/// provider's: <c>Relay:Outbound:Host/Port</c> (smtp.gmail.com) for Google, <c>Relay:Microsoft:SmtpHost/SmtpPort</c>
+/// (smtp.office365.com) for Microsoft. Not thread-safe: each delivery loop owns one.
 /// </summary>
 internal sealed class GmailConnection(
     IOptions<OutboundOptions> options,
+    IOptions<MicrosoftOptions> microsoft,
     UpstreamCertificateValidator certificates,
     IAccessTokenSource tokens,
+    AccountProvider provider,
     TimeProvider time,
     ILogger<GmailConnection> logger) : IAsyncDisposable
 {
@@ -26,6 +30,9 @@ internal sealed class GmailConnection(
     public static readonly TimeSpan CheckAfterIdle = TimeSpan.FromSeconds(10);
 
     private readonly OutboundOptions _options = options.Value;
+    private readonly (string Host, int Port) _upstream = provider == AccountProvider.Microsoft
+        ? (microsoft.Value.SmtpHost, microsoft.Value.SmtpPort)
+        : (options.Value.Host, options.Value.Port);
     private long _lastUsed;
     private Socket? _socket;
     private RecordingSmtpClient? _client;
@@ -103,7 +110,7 @@ internal sealed class GmailConnection(
     public async Task ProbeAsync(Action<string> connected, bool login, CancellationToken cancellationToken)
     {
         var client = await ConnectAsync(cancellationToken);
-        connected($"{_options.Host}:{_options.Port}, STARTTLS, {client.SslProtocol}, {client.SslCipherSuite}");
+        connected($"{_upstream.Host}:{_upstream.Port}, STARTTLS, {client.SslProtocol}, {client.SslCipherSuite}");
         if (login)
         {
             await AuthenticateAsync(client, cancellationToken);
@@ -123,7 +130,7 @@ internal sealed class GmailConnection(
         };
         _client = client;
         _socket = await OpenSocketAsync(cancellationToken);
-        await client.ConnectAsync(_socket, _options.Host, _options.Port, SecureSocketOptions.StartTls, cancellationToken);
+        await client.ConnectAsync(_socket, _upstream.Host, _upstream.Port, SecureSocketOptions.StartTls, cancellationToken);
         return client;
     }
 
@@ -138,13 +145,13 @@ internal sealed class GmailConnection(
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(_options.Timeout);
-            await socket.ConnectAsync(_options.Host, _options.Port, timeout.Token);
+            await socket.ConnectAsync(_upstream.Host, _upstream.Port, timeout.Token);
             return socket;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             socket.Dispose();
-            throw new TimeoutException($"No connection to {_options.Host}:{_options.Port} within {_options.Timeout}.");
+            throw new TimeoutException($"No connection to {_upstream.Host}:{_upstream.Port} within {_options.Timeout}.");
         }
         catch
         {
@@ -153,10 +160,13 @@ internal sealed class GmailConnection(
         }
     }
 
-    /// <summary>XOAUTH2; on a refused token (Gmail: 334 JSON, then 535 5.7.8) refresh once and try once more.</summary>
+    /// <summary>
+    /// XOAUTH2; on a refused token (Gmail: 334 JSON, then 535 5.7.8; Office 365: 535 5.7.3) refresh once and try once
+    /// more. A refusal no token fixes (Office 365's 5.7.139, SMTP AUTH off; 5.7.30) holds the account at once, with its fix.
+    /// </summary>
     private async Task AuthenticateAsync(SmtpClient client, CancellationToken cancellationToken)
     {
-        var account = tokens.Account ?? throw new AuthorizationRequiredException("No Google account is authorized yet.");
+        var account = tokens.Account ?? throw new AuthorizationRequiredException($"No {provider} account is authorized yet.");
         var token = await tokens.GetAccessTokenAsync(cancellationToken);
         var first = new XOAuth2Mechanism(account, token);
         try
@@ -167,6 +177,12 @@ internal sealed class GmailConnection(
         }
         catch (AuthenticationException ex)
         {
+            if (Office365Replies.Unfixable(ex.Message, account) is { } unfixable)
+            {
+                await DropAsync();
+                throw unfixable;
+            }
+
             OutboundLog.TokenRejected(logger, account, first.ErrorJson ?? "(none)", ex.Message.ReplaceLineEndings(" "));
         }
 
@@ -180,9 +196,12 @@ internal sealed class GmailConnection(
         catch (AuthenticationException ex)
         {
             await DropAsync();
-            throw new UpstreamAuthenticationException(
-                $"The upstream refused the token of {account} even after a refresh ({ex.Message.ReplaceLineEndings(" ")}; challenge {second.ErrorJson ?? "(none)"}). " +
-                "Check that the account authorized the https://mail.google.com/ scope, or authorize it again.");
+            throw Office365Replies.Unfixable(ex.Message, account) ?? new UpstreamAuthenticationException(provider == AccountProvider.Microsoft
+                ? $"Office 365 refused the token of {account} even after a refresh ({Office365Replies.LoginReply(ex.Message)}). " +
+                  "Check that the app registration has the permission SMTP.Send (delegated; SMTP.SendAsApp with New-ServicePrincipal and Add-MailboxPermission for app-only) " +
+                  "and that the token is for https://outlook.office.com (a Graph token is refused), then authorize the account again."
+                : $"The upstream refused the token of {account} even after a refresh ({ex.Message.ReplaceLineEndings(" ")}; challenge {second.ErrorJson ?? "(none)"}). " +
+                  "Check that the account authorized the https://mail.google.com/ scope, or authorize it again.");
         }
     }
 

@@ -9,6 +9,18 @@ internal sealed record HeaderAddressingResult(string? Refusal, HeaderList? Heade
     public static HeaderAddressingResult Refuse(string reason) => new(reason, null, []);
 }
 
+/// <summary>A transport that sends to the header recipients, as the refusals name it, and its recipients-per-message limit.</summary>
+internal sealed record HeaderTransport(string Description, int MaxRecipients)
+{
+    /// <summary>Google's limit for one message is 100, the same for the Gmail API as for SMTP.</summary>
+    public static readonly HeaderTransport GmailApi = new("this account sends through the Gmail API, which sends to every address in To, Cc and Bcc", 100);
+
+    /// <summary>Exchange Online takes at most 500 recipients per message.</summary>
+    public static readonly HeaderTransport Graph = new("this account sends through Microsoft Graph, which sends to every address in To, Cc and Bcc", 500);
+
+    public static HeaderTransport For(Accounts.AccountTransport transport) => transport == Accounts.AccountTransport.Graph ? Graph : GmailApi;
+}
+
 /// <summary>
 /// The envelope rule for transports that send to the header recipients (the Gmail API sends to every address in To, Cc
 /// and Bcc, and takes no envelope): every header recipient must be an envelope recipient (otherwise the message is
@@ -18,13 +30,12 @@ internal sealed record HeaderAddressingResult(string? Refusal, HeaderList? Heade
 /// </summary>
 internal static class HeaderAddressing
 {
-    /// <summary>Google's limit for one message, the same for the Gmail API as for SMTP.</summary>
-    public const int MaxRecipients = 100;
-
-    private const string Transport = "this account sends through the Gmail API, which sends to every address in To, Cc and Bcc";
-
-    public static HeaderAddressingResult Decide(IReadOnlyList<string> envelopeRecipients, HeaderList headers, int maxRecipients = MaxRecipients)
+    /// <param name="transport">The transport (its name in the refusals, its limit); the Gmail API when null.</param>
+    public static HeaderAddressingResult Decide(IReadOnlyList<string> envelopeRecipients, HeaderList headers, HeaderTransport? transport = null)
     {
+        transport ??= HeaderTransport.GmailApi;
+        var maxRecipients = transport.MaxRecipients;
+        var described = transport.Description;
         var envelope = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var recipient in envelopeRecipients)
         {
@@ -33,7 +44,7 @@ internal static class HeaderAddressing
 
         if (envelope.Count > maxRecipients)
         {
-            return HeaderAddressingResult.Refuse($"{Transport}, at most {maxRecipients} per message; this message has {envelope.Count} recipients. Send it in several messages.");
+            return HeaderAddressingResult.Refuse($"{described}, at most {maxRecipients} per message; this message has {envelope.Count} recipients. Send it in several messages.");
         }
 
         var visible = new HashSet<string>(StringComparer.Ordinal);
@@ -46,7 +57,7 @@ internal static class HeaderAddressing
 
             if (!InternetAddressList.TryParse(ParserOptions.Default, header.RawValue, out var list))
             {
-                return HeaderAddressingResult.Refuse($"{Transport}; the {header.Field} header cannot be read as a list of addresses. Fix the {header.Field} header the application writes.");
+                return HeaderAddressingResult.Refuse($"{described}; the {header.Field} header cannot be read as a list of addresses. Fix the {header.Field} header the application writes.");
             }
 
             foreach (var mailbox in list.Mailboxes)
@@ -54,7 +65,7 @@ internal static class HeaderAddressing
                 var key = Key(mailbox.Address);
                 if (!envelope.ContainsKey(key))
                 {
-                    return HeaderAddressingResult.Refuse($"{Transport}; {mailbox.Address} is in the {header.Field} header but not among the RCPT TO recipients.");
+                    return HeaderAddressingResult.Refuse($"{described}; {mailbox.Address} is in the {header.Field} header but not among the RCPT TO recipients.");
                 }
 
                 if (header.Id != HeaderId.Bcc)
@@ -71,7 +82,7 @@ internal static class HeaderAddressing
         }
         catch (ParseException ex)
         {
-            return HeaderAddressingResult.Refuse($"{Transport}; a RCPT TO recipient cannot be written in a Bcc header ({ex.Message}).");
+            return HeaderAddressingResult.Refuse($"{described}; a RCPT TO recipient cannot be written in a Bcc header ({ex.Message}).");
         }
     }
 

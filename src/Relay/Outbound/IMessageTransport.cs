@@ -1,5 +1,6 @@
 using Relay.Accounts;
 using Relay.Outbound.GmailApi;
+using Relay.Outbound.Graph;
 using Relay.Spool;
 
 namespace Relay.Outbound;
@@ -20,6 +21,7 @@ internal interface IMessageTransport : IAsyncDisposable
     static IMessageTransport For(RelayAccount account, IServiceProvider services) => account.Settings.Transport switch
     {
         AccountTransport.GmailApi => ActivatorUtilities.CreateInstance<GmailApiTransport>(services, account),
-        _ => ActivatorUtilities.CreateInstance<SmtpTransport>(services, account),
+        AccountTransport.Graph => ActivatorUtilities.CreateInstance<GraphTransport>(services, account),
+        _ => ActivatorUtilities.CreateInstance<SmtpTransport>(services, account, account.Tokens),
     };
 }

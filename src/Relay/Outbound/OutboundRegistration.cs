@@ -1,4 +1,5 @@
 using Relay.Outbound.GmailApi;
+using Relay.Outbound.Graph;
 
 namespace Relay.Outbound;
 
@@ -12,6 +13,7 @@ internal static class OutboundRegistration
         services.AddSingleton<DeliveryEvents>();
         services.AddRelayOptions<QuotaOptions, QuotaOptionsValidator>(QuotaOptions.Section);
         services.AddGmailApi();
+        services.AddGraph();
         services.AddSingleton<OutcomeRecorder>();
         services.AddHostedService<DeliveryWorker>();
         return services;

@@ -53,7 +53,7 @@ internal sealed class OutcomeRecorder(
                     OutboundLog.Rejected(logger, entry.Id, outcome.Reply);
                     break;
                 case DeliveryResult.NeedsAuthorization:
-                    gate.Hold(HoldReason.Authorization, outcome.Reply, sender, remedy: account.Tokens.Remedy);
+                    gate.Hold(HoldReason.Authorization, outcome.Reply, sender, remedy: outcome.Remedy ?? account.Tokens.Remedy);
                     spool.Release(entry); // after the hold: a worker already waiting for a message must not try it again at once
                     break;
                 case DeliveryResult.QuotaReached:

@@ -1,16 +1,19 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
+using Relay.Accounts;
 
 namespace Relay.Outbound;
 
 /// <summary>
-/// Counts what went out through one account over a rolling 24 hours (messages and recipients), kept in
-/// <c>&lt;DataPath&gt;/quota.json</c> (<see cref="PathIn"/>) so a restart does not forget. A message that would cross a limit is not sent: the
-/// queue is held until enough of the window has slid by.
+/// Counts what went out through one account over a rolling 24 hours (messages and recipients) and, where the provider
+/// limits it (Exchange Online), over a rolling minute; kept in <c>&lt;DataPath&gt;/quota.json</c> (<see cref="PathIn"/>) so
+/// a restart does not forget. A message that would cross a limit is not sent: the queue is held until enough of the
+/// window has slid by.
 /// </summary>
 internal sealed class QuotaGuard
 {
     public static readonly TimeSpan Window = TimeSpan.FromHours(24);
+    public static readonly TimeSpan MinuteWindow = TimeSpan.FromMinutes(1);
     public static readonly TimeSpan SaveInterval = TimeSpan.FromSeconds(5);
 
     private readonly QuotaOptions _options;
@@ -24,12 +27,15 @@ internal sealed class QuotaGuard
     private List<Sent> History => _loaded.Value;
 
     private readonly Func<string?> _account;
+    private readonly AccountProvider _provider;
 
     /// <param name="path">Where the counters are kept (<see cref="PathIn"/>).</param>
     /// <param name="account">The account sending now, whose address decides the preset when none is configured.</param>
-    public QuotaGuard(IOptions<QuotaOptions> options, string path, TimeProvider time, Func<string?> account)
+    /// <param name="provider">Whose limits apply when no preset is configured.</param>
+    public QuotaGuard(IOptions<QuotaOptions> options, string path, TimeProvider time, Func<string?> account, AccountProvider provider = AccountProvider.Google)
     {
         _account = account;
+        _provider = provider;
         _options = options.Value;
         _time = time;
         _path = Path.GetFullPath(path);
@@ -50,8 +56,26 @@ internal sealed class QuotaGuard
             lock (_lock)
             {
                 Slide();
-                return (History.Count, History.Sum(s => s.Recipients), _options.MessageLimit(_account()), _options.RecipientLimit(_account()));
+                return (History.Count, History.Sum(s => s.Recipients), MessageLimit, RecipientLimit);
             }
+        }
+    }
+
+    /// <summary>The recipients one message of this account may have (Exchange Online: 500); null: no limit of the provider's.</summary>
+    public int? RecipientsPerMessage => _options.PerMessageLimit(_provider);
+
+    private int MessageLimit => _options.MessageLimit(_account(), _provider);
+    private int RecipientLimit => _options.RecipientLimit(_account(), _provider);
+    private int? MinuteLimit => _options.MinuteLimit(_account(), _provider);
+
+    /// <summary>What holds the account while a message does not fit, in words for the page and the log.</summary>
+    public string Describe()
+    {
+        var (messages, recipients, messageLimit, recipientLimit) = Usage;
+        var daily = $"{messages}/{messageLimit} messages and {recipients}/{recipientLimit} recipients in the last 24 hours";
+        lock (_lock)
+        {
+            return MinuteLimit is { } perMinute ? $"{daily}, {SentInLastMinute()}/{perMinute} messages in the last minute" : daily;
         }
     }
 
@@ -65,10 +89,13 @@ internal sealed class QuotaGuard
         {
             Slide();
             var sentRecipients = History.Sum(s => s.Recipients);
-            if (History.Count + 1 > _options.MessageLimit(_account()) || sentRecipients + recipients > _options.RecipientLimit(_account()))
+            var daily = History.Count + 1 > MessageLimit || sentRecipients + recipients > RecipientLimit;
+            var minute = MinuteLimit is { } perMinute && SentInLastMinute() + 1 > perMinute;
+            if (daily || minute)
             {
                 reservation = this;
-                return FreesAt(recipients);
+                var freesAt = daily ? FreesAt(recipients) : _time.GetUtcNow();
+                return minute && MinuteFreesAt() is var minuteFrees && minuteFrees > freesAt ? minuteFrees : freesAt;
             }
 
             var sent = new Sent(_time.GetUtcNow(), recipients);
@@ -125,7 +152,7 @@ internal sealed class QuotaGuard
         {
             messages--;
             total -= sent.Recipients;
-            if (messages + 1 <= _options.MessageLimit(_account()) && total + recipients <= _options.RecipientLimit(_account()))
+            if (messages + 1 <= MessageLimit && total + recipients <= RecipientLimit)
             {
                 return sent.At + Window;
             }
@@ -133,6 +160,22 @@ internal sealed class QuotaGuard
 
         return _time.GetUtcNow() + Window; // a single message larger than the recipient limit: it will wait a full window
     }
+
+    /// <summary>The sends of the last minute (<see cref="History"/> is in the order of sending).</summary>
+    private int SentInLastMinute()
+    {
+        var start = _time.GetUtcNow() - MinuteWindow;
+        var count = 0;
+        for (var i = History.Count - 1; i >= 0 && History[i].At > start; i--)
+        {
+            count++;
+        }
+
+        return count;
+    }
+
+    /// <summary>When one more message fits in the minute: the send that must leave it, plus a minute.</summary>
+    private DateTimeOffset MinuteFreesAt() => History[History.Count - MinuteLimit!.Value].At + MinuteWindow;
 
     private void Slide()
     {

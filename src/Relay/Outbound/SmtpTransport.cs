@@ -1,17 +1,20 @@
 using Microsoft.Extensions.Options;
 using Relay.Accounts;
+using Relay.OAuth;
 using Relay.Rewrite;
 using Relay.Spool;
 
 namespace Relay.Outbound;
 
 /// <summary>
-/// An account's messages over SMTP (smtp.gmail.com, STARTTLS, XOAUTH2) on one reused <see cref="GmailConnection"/>:
-/// reads the message from the spool, rewrites it as the sender and sends it to the envelope recipients.
+/// An account's messages over SMTP (smtp.gmail.com or smtp.office365.com, STARTTLS, XOAUTH2 with <paramref name="tokens"/>)
+/// on one reused <see cref="GmailConnection"/>: reads the message from the spool, rewrites it as the sender and sends
+/// it to the envelope recipients.
 /// </summary>
-internal sealed class SmtpTransport(RelayAccount account, FileSpool spool, IOptions<RewriteOptions> rewrite, IServiceProvider services, ILogger<SmtpTransport> logger) : IMessageTransport
+internal sealed class SmtpTransport(
+    RelayAccount account, IAccessTokenSource tokens, FileSpool spool, IOptions<RewriteOptions> rewrite, IServiceProvider services, ILogger<SmtpTransport> logger) : IMessageTransport
 {
-    private readonly GmailConnection _connection = ActivatorUtilities.CreateInstance<GmailConnection>(services, account.Tokens);
+    private readonly GmailConnection _connection = ActivatorUtilities.CreateInstance<GmailConnection>(services, tokens, account.Settings.Provider);
 
     public async Task<DeliveryOutcome> SendAsync(string sender, SpoolEntry entry, CancellationToken cancellationToken)
     {

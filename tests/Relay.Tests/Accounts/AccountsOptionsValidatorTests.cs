@@ -107,4 +107,34 @@ public sealed class AccountsOptionsValidatorTests
     {
         Assert.Contains(Errors(new AccountsOptions(), defaultName: "helpdesk"), e => e.StartsWith("Relay:Routing:Default names 'helpdesk', but Relay:Accounts is empty", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void Validate_MicrosoftAccounts_NameEachMisfitAndItsFix()
+    {
+        var microsoft = Options.Create(new MicrosoftOptions());
+        var errors = new AccountsOptionsValidator(Options.Create(new RoutingOptions { Default = "ok" }), Options.Create(new AccountOptions()), Options.Create(new GoogleOptions { ClientId = "g" }),
+            Options.Create(new Relay.Inbound.InboundOptions()), microsoft).Validate(null, new AccountsOptions
+        {
+            Accounts =
+            [
+                new() { Name = "ok", Provider = AccountProvider.Microsoft, ClientId = "app", ClientSecret = "s", Transport = AccountTransport.Graph },
+                new() { Name = "noclient", Provider = AccountProvider.Microsoft },
+                new() { Name = "apionly", Provider = AccountProvider.Microsoft, ClientId = "app", Transport = AccountTransport.GmailApi },
+                new() { Name = "apponly", Provider = AccountProvider.Microsoft, ClientId = "app", AppOnly = true },
+                new() { Name = "googlegraph", Transport = AccountTransport.Graph, Tenant = "contoso.com" },
+                new() { Name = "quota", Provider = AccountProvider.Microsoft, ClientId = "app", ClientSecret = "s", Quota = new() { Preset = Relay.Outbound.QuotaPreset.Consumer, MaxMessagesPerMinute = 0 } },
+            ],
+        }).Failures ?? [];
+
+        Assert.DoesNotContain(errors, e => e.Contains("Accounts:0:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Accounts:1:ClientId", StringComparison.Ordinal) && e.Contains("Relay:Microsoft:ClientId", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Accounts:2:Transport", StringComparison.Ordinal) && e.Contains("Smtp", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Accounts:3:Address", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Accounts:3:Tenant", StringComparison.Ordinal) && e.Contains("'organizations'", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Accounts:3:ClientSecret", StringComparison.Ordinal) && e.Contains("CertificateFile", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Accounts:4:Transport", StringComparison.Ordinal) && e.Contains("Provider to Microsoft", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Accounts:4:Tenant", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Accounts:5:Quota:Preset", StringComparison.Ordinal) && e.Contains("Microsoft365", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Accounts:5:Quota:MaxMessagesPerMinute", StringComparison.Ordinal));
+    }
 }

@@ -85,4 +85,61 @@ public sealed class QuotaGuardTests : IDisposable
         Assert.Equal((2000, 10000), (new QuotaOptions().MessageLimit(null), new QuotaOptions().RecipientLimit(null)));
         Assert.Equal((500, 500), (consumer.MessageLimit(null), consumer.RecipientLimit(null)));
     }
+
+    [Fact]
+    public void Microsoft365_HoldsPastThirtyAMinute_UntilTheMinuteSlides_NotForADay()
+    {
+        var account = new Relay.Accounts.Account("m365", "helpdesk@contoso.com", [], Relay.Accounts.AccountTransport.Smtp, "app", "secret", null, null, [], [], [])
+        {
+            Provider = Relay.Accounts.AccountProvider.Microsoft,
+        };
+        var guard = new QuotaGuard(Options.Create(QuotaOptions.For(account, new QuotaOptions { Preset = QuotaPreset.Consumer })), Path.Combine(_data, "quota.m365.json"), _clock,
+            () => "helpdesk@contoso.com", account.Provider);
+        var start = _clock.GetUtcNow();
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Null(guard.TryReserve(1, out _));
+            _clock.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        // The 31st within the minute waits until the first send is a minute old, then goes.
+        Assert.Equal(start + QuotaGuard.MinuteWindow, guard.TryReserve(1, out _));
+        Assert.Contains("30/30 messages in the last minute", guard.Describe(), StringComparison.Ordinal);
+        _clock.Advance(start + QuotaGuard.MinuteWindow - _clock.GetUtcNow() - TimeSpan.FromMilliseconds(1));
+        Assert.NotNull(guard.TryReserve(1, out _)); // a moment before: the first send is still in the minute
+        _clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Null(guard.TryReserve(1, out _));
+        Assert.Equal((31, 31, 10000, 10000), guard.Usage);
+        Assert.Equal(500, guard.RecipientsPerMessage);
+    }
+
+    [Fact]
+    public void Microsoft365_TheDailyRecipientLimitHoldsForTheDay_EvenWithTheMinuteFree()
+    {
+        var guard = new QuotaGuard(Options.Create(new QuotaOptions { Preset = QuotaPreset.Microsoft365 }), Path.Combine(_data, "quota.json"), _clock, () => "a@contoso.com", Relay.Accounts.AccountProvider.Microsoft);
+        var start = _clock.GetUtcNow();
+        Assert.Null(guard.TryReserve(9_999, out _));
+
+        _clock.Advance(TimeSpan.FromMinutes(5));
+
+        Assert.Equal(start + QuotaGuard.Window, guard.TryReserve(2, out _));
+        Assert.Null(guard.TryReserve(1, out _));
+    }
+
+    [Fact]
+    public void ProviderDecidesThePreset_AndAGoogleAccountKeepsRelayQuota()
+    {
+        var shared = new QuotaOptions { MaxMessages = 7 };
+        var google = new Relay.Accounts.Account("g", "a@example.com", [], Relay.Accounts.AccountTransport.Smtp, "id", "s", null, null, [], [], []);
+        var microsoft = google with { Provider = Relay.Accounts.AccountProvider.Microsoft };
+        var own = microsoft with { Quota = new QuotaOptions { MaxMessagesPerMinute = 5 } };
+
+        Assert.Same(shared, QuotaOptions.For(google, shared));
+        Assert.Equal((10000, 10000, 30, 500), Limits(QuotaOptions.For(microsoft, shared), Relay.Accounts.AccountProvider.Microsoft));
+        Assert.Equal((10000, 10000, 5, 500), Limits(QuotaOptions.For(own, shared), Relay.Accounts.AccountProvider.Microsoft));
+        Assert.Equal((7, 10000, null, null), Limits(shared, Relay.Accounts.AccountProvider.Google));
+
+        static (int, int, int?, int?) Limits(QuotaOptions options, Relay.Accounts.AccountProvider provider) =>
+            (options.MessageLimit("a@example.com", provider), options.RecipientLimit("a@example.com", provider), options.MinuteLimit("a@example.com", provider), options.PerMessageLimit(provider));
+    }
 }
