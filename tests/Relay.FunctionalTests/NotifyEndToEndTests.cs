@@ -134,6 +134,43 @@ public sealed class NotifyEndToEndTests
     }
 
     [Fact]
+    public async Task AHoldNoTokenFixes_IsToldWithTheFixTheUpstreamNamed_NotAuthorizeAgain()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var harness = await RelayHarness.StartAsync(clock);
+        await using var webhook = await FakeWebhookServer.StartAsync();
+        await using var identity = await FakeMicrosoftIdentityServer.StartAsync(clock);
+        await using var office365 = FakeGmailServer.Office365(TestCertificates.Server, identity.IsValidFor);
+        office365.AuthReply = FakeGmailServer.SmtpAuthDisabledReply;
+        await using var relay = await harness.StartRelayAsync(s =>
+        {
+            s.Remove("Relay:Account:Address");
+            s.Remove("Relay:Google:RefreshToken");
+            identity.Configure(s);
+            s["Relay:Microsoft:SmtpHost"] = "localhost";
+            s["Relay:Microsoft:SmtpPort"] = office365.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            s["Relay:Accounts:0:Name"] = "office";
+            s["Relay:Accounts:0:Provider"] = "Microsoft";
+            s["Relay:Accounts:0:AppOnly"] = "true";
+            s["Relay:Accounts:0:Tenant"] = FakeMicrosoftIdentityServer.TenantId;
+            s["Relay:Accounts:0:Address"] = FakeMicrosoftIdentityServer.AppMailbox;
+            s["Relay:Notify:WebhookUrl"] = webhook.Url;
+        });
+        var checks = Checks(relay);
+
+        await relay.SendAsync(Messages.Simple());
+        await relay.NextOutcomeAsync(o => o.Result == DeliveryResult.NeedsAuthorization);
+        await TickAsync(clock, checks, minutes: 30);
+
+        using var json = JsonDocument.Parse(await webhook.NextAsync());
+        var text = json.RootElement.GetProperty("text").GetString()!;
+        Assert.Equal("held", json.RootElement.GetProperty("event").GetString());
+        Assert.Contains("5.7.139", text, StringComparison.Ordinal);
+        Assert.Contains("What to do: Turn SMTP AUTH on for the mailbox", text, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("authorize", text[text.IndexOf("What to do:", StringComparison.Ordinal)..], StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task InvalidNotifyOptions_StopTheStart_NamingEachKey()
     {
         await using var harness = await RelayHarness.StartAsync();

@@ -42,6 +42,9 @@ internal sealed record Account(
 
     public bool IsMicrosoft => Provider == AccountProvider.Microsoft;
 
+    /// <summary>"Google" or "Microsoft", for the sentences that name who holds the account.</summary>
+    public string ProviderName => IsMicrosoft ? "Microsoft" : "Google";
+
     /// <summary>True when the transport sends to the header recipients (the Gmail API, Microsoft Graph), not to an envelope.</summary>
     public bool SendsToHeaderRecipients => Transport is AccountTransport.GmailApi or AccountTransport.Graph;
 

@@ -85,14 +85,14 @@ internal sealed class NotifyWatcher(
         var status = tokens.Status;
         if (relayAccount.Gate.State is { Reason: not HoldReason.None, HeldSince: { } since } state && now - since >= options.Value.HeldAfter && Due(NotificationKind.Held, name, now))
         {
-            await TellAsync(Held(state, since, status.Account, tokens.Remedy, now), name, now, cancellationToken);
+            await TellAsync(Held(state, since, status.Account, state.Remedy ?? tokens.Remedy, now), name, now, cancellationToken);
         }
 
         if (status is { Account: { } account, Problem: { } problem } && Due(NotificationKind.Reauthorize, name, now))
         {
-            await TellAsync(Reauthorize(account, problem, tokens.Remedy, now), name, now, cancellationToken);
+            await TellAsync(Reauthorize(relayAccount.Settings.ProviderName, account, problem, tokens.Remedy, now), name, now, cancellationToken);
         }
-        else if (tokens.Authorizable && TokenHealth.TestingWarning(status, time) is { } warning && Due(NotificationKind.TestingLimit, name, now))
+        else if (tokens.Authorizable && !relayAccount.Settings.IsMicrosoft && TokenHealth.TestingWarning(status, time) is { } warning && Due(NotificationKind.TestingLimit, name, now))
         {
             await TellAsync(new Notification(NotificationKind.TestingLimit, now, status.Account, $"Relay: the authorization of {status.Account} may end soon", warning), name, now, cancellationToken);
         }
@@ -154,8 +154,8 @@ internal sealed class NotifyWatcher(
     private Notification Held(GateState state, DateTimeOffset since, string? account, string remedy, DateTimeOffset now)
     {
         var (what, fix) = state.Reason == HoldReason.Quota
-            ? ("Gmail's sending limit is reached", "Nothing, if the limit frees by itself (a rolling 24 hours). If it does not, send less, or set Relay:Quota to the account's real limit.")
-            : ("the account's token is refused", $"{Sentence(remedy)} Until then this e-mail waits in the queue too, unless another account of the relay can send it; the webhook is the channel that works meanwhile.");
+            ? ("the account's sending limit is reached", "Nothing, if the limit frees by itself (a rolling 24 hours, or a minute). If it does not, send less, or set the account's Quota (Relay:Quota) to its real limit.")
+            : ("the upstream refuses the account's authorization", $"{Sentence(remedy)} Until then this e-mail waits in the queue too, unless another account of the relay can send it; the webhook is the channel that works meanwhile.");
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture, $"Delivery through {account ?? "(no account)"} has been held since {since:yyyy-MM-dd HH:mm} UTC ({Minutes(now - since)}): {what}.")
             .AppendLine(CultureInfo.InvariantCulture, $"Detail: {state.Detail}")
@@ -170,10 +170,10 @@ internal sealed class NotifyWatcher(
         };
     }
 
-    private Notification Reauthorize(string account, string problem, string remedy, DateTimeOffset now)
+    private Notification Reauthorize(string provider, string account, string problem, string remedy, DateTimeOffset now)
     {
         var fix = Sentence(remedy);
-        var text = $"Google no longer accepts the authorization of {account}: {problem}{Environment.NewLine}" +
+        var text = $"{provider} no longer accepts the authorization of {account}: {problem}{Environment.NewLine}" +
                    $"Mail is kept in the queue ({spool.Count} message(s)) and goes out once this is fixed.{Environment.NewLine}What to do: {fix}{Environment.NewLine}";
         return new Notification(NotificationKind.Reauthorize, now, account, $"Relay: {account} must be authorized again", text) { Queued = spool.Count };
     }

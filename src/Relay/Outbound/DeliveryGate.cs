@@ -10,7 +10,8 @@ internal enum HoldReason
 }
 
 /// <summary>The state of the gate, for the status page, readiness and logs.</summary>
-internal sealed record GateState(HoldReason Reason, string? Detail, DateTimeOffset? HeldSince, DateTimeOffset? NextTryAt);
+/// <param name="Remedy">For an authorization hold: what the operator does about it, when the upstream's answer says (else the token source's).</param>
+internal sealed record GateState(HoldReason Reason, string? Detail, DateTimeOffset? HeldSince, DateTimeOffset? NextTryAt, string? Remedy = null);
 
 /// <summary>
 /// Holds the whole queue while delivering cannot work for any message (the account needs authorizing again, Gmail's
@@ -50,7 +51,7 @@ internal sealed class DeliveryGate(TimeProvider time, IOptions<OutboundOptions> 
         {
             starting = _state.Reason != reason;
             remind = !starting && now - _lastReminder >= ReminderInterval;
-            _state = new GateState(reason, detail, starting ? now : _state.HeldSince, now + delay);
+            _state = new GateState(reason, detail, starting ? now : _state.HeldSince, now + delay, remedy);
             _holds++;
             if (starting || remind)
             {

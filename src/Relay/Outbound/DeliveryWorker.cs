@@ -90,7 +90,7 @@ internal sealed class DeliveryWorker(
         {
             if (accounts.Several)
             {
-                OutboundLog.NoAccountFor(logger, account.Name);
+                OutboundLog.NoAccountFor(logger, account.Settings.ProviderName, account.Name);
             }
             else
             {
@@ -140,7 +140,7 @@ internal sealed class DeliveryWorker(
             // Read per message: the account may be authorized again, replaced or revoked while the relay runs.
             if (account.Tokens.Account is not { } sender)
             {
-                await recorder.RecordAsync(account, "(no account)", entry, DeliveryOutcome.NeedsAuthorization($"No Google account is authorized for the relay's account '{account.Name}'."));
+                await recorder.RecordAsync(account, "(no account)", entry, DeliveryOutcome.NeedsAuthorization($"No {account.Settings.ProviderName} account is authorized for the relay's account '{account.Name}'."));
                 continue;
             }
 

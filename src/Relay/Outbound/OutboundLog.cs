@@ -41,9 +41,9 @@ internal static partial class OutboundLog
         "Authorize one on the web page (the link is in this log), with 'relay authorize', or give Relay:Account:Address and Relay:Google:RefreshToken.")]
     public static partial void NoAccount(ILogger logger);
 
-    [LoggerMessage(4017, LogLevel.Warning, "No Google account is authorized yet for the relay's account {RelayAccount}, so nothing is delivered for it: its mail is accepted and kept in the spool until one is. " +
-        "Authorize it on the web page (the link is in this log), with 'relay authorize --account {RelayAccount}', or give its Address and RefreshToken in Relay:Accounts.")]
-    public static partial void NoAccountFor(ILogger logger, string relayAccount);
+    [LoggerMessage(4017, LogLevel.Warning, "No {Provider} account is authorized yet for the relay's account {RelayAccount}, so nothing is delivered for it: its mail is accepted and kept in the spool until one is. " +
+        "Authorize it on the web page (the link is in this log) or with 'relay authorize --account {RelayAccount}'.")]
+    public static partial void NoAccountFor(ILogger logger, string provider, string relayAccount);
 
     [LoggerMessage(4008, LogLevel.Information, "Delivering as {Account} (the relay's account {RelayAccount}) through {Transport} with {Concurrency} loop(s)")]
     public static partial void Started(ILogger logger, string relayAccount, string account, string transport, int concurrency);
@@ -54,8 +54,8 @@ internal static partial class OutboundLog
     [LoggerMessage(4009, LogLevel.Error, "The outcome of {SpoolId} could not be written to the spool ({Reason}); it stays queued as it was")]
     public static partial void RecordFailed(ILogger logger, string spoolId, string reason);
 
-    [LoggerMessage(4010, LogLevel.Warning, "Delivery is on hold: Gmail's sending limit for {Account} is reached ({Reason}). Mail keeps being accepted and spooled; " +
-        "delivery resumes by itself when Gmail's window frees (up to 24 h). The next try is at {NextTryAt:u}.")]
+    [LoggerMessage(4010, LogLevel.Warning, "Delivery is on hold: the sending limit for {Account} is reached ({Reason}). Mail keeps being accepted and spooled; " +
+        "delivery resumes by itself when the limit's window frees (up to 24 h). The next try is at {NextTryAt:u}.")]
     public static partial void HeldForQuota(ILogger logger, string account, string reason, DateTimeOffset nextTryAt);
 
     [LoggerMessage(4011, LogLevel.Information, "Delivery resumes: the hold for {HoldReason} that began at {HeldSince:u} is over")]

@@ -27,7 +27,7 @@ internal static class HealthEndpoints
                 var status = account.Tokens.Status;
                 if (status.Account is null)
                 {
-                    problems.Add(label + "no Google account is authorized: open the web page and authorize one");
+                    problems.Add(label + $"no {account.Settings.ProviderName} account is authorized: open the web page and authorize one");
                 }
                 else if (status.Problem is { } problem)
                 {

@@ -12,8 +12,8 @@ internal static class MicrosoftAuthorizePage
         var settings = account.Settings;
         var (clientId, clientSecret) = account.Flow!.Client;
         var permissions = settings.Transport == AccountTransport.Graph
-            ? $"the delegated permission <code>Mail.Send</code> of Microsoft Graph{(settings.LargeMessagesBySmtp ? " (and <code>SMTP.Send</code> of Office 365 Exchange Online, for messages too large for Graph)" : "")}, and sends through Graph"
-            : "the delegated permission <code>SMTP.Send</code> of Office 365 Exchange Online, and sends through smtp.office365.com";
+            ? $"the delegated permission <code>Mail.Send</code> of Microsoft Graph{(settings.LargeMessagesBySmtp ? " (and <code>SMTP.Send</code>, listed under Microsoft Graph too, for messages too large for Graph)" : "")}, and sends through Graph"
+            : "the delegated permission <code>SMTP.Send</code> (listed under Microsoft Graph in the portal), and sends through smtp.office365.com";
         var who = settings.Tenant switch
         {
             "consumers" => "an Outlook.com (personal Microsoft) account",
@@ -43,7 +43,7 @@ internal static class MicrosoftAuthorizePage
             <p>Entra ID → App registrations → New registration. Under <i>Authentication</i>, add the <b>Web</b> platform with exactly
             <code>{E(redirect)}</code> as redirect URI (Microsoft takes http only for localhost; behind a reverse proxy set
             <code>Relay:Web:PublicUrl</code>). Under <i>Certificates &amp; secrets</i>, make a client secret and copy its <b>Value</b>.
-            Under <i>API permissions</i>, add the delegated permission {(settings.Transport == AccountTransport.Graph ? "Microsoft Graph → <code>Mail.Send</code>" : "Office 365 Exchange Online → <code>SMTP.Send</code>")}
+            Under <i>API permissions</i>, add the delegated permission {(settings.Transport == AccountTransport.Graph ? "Microsoft Graph → <code>Mail.Send</code>" + (settings.LargeMessagesBySmtp ? " and <code>SMTP.Send</code>" : "") : "Microsoft Graph → <code>SMTP.Send</code>")}
             (<code>offline_access</code>, <code>openid</code> and <code>profile</code> are asked for too).</p>
             <h2>What can go wrong</h2>
             <table>

@@ -6,7 +6,7 @@ namespace Relay.Web;
 /// <summary>The words of the pages and the commands for an account's provider: Google's, or Microsoft's (Entra ID).</summary>
 internal static class ProviderText
 {
-    public static string Provider(Account account) => account.IsMicrosoft ? "Microsoft" : "Google";
+    public static string Provider(Account account) => account.ProviderName;
 
     /// <summary>What sends without a person's authorization: a Google service account, or a Microsoft app's own credentials.</summary>
     public static string NothingToAuthorize(Account account) => account.IsMicrosoft

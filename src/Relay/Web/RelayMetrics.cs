@@ -24,7 +24,7 @@ internal sealed class RelayMetrics
         var factory = Metrics.WithCustomRegistry(Registry);
         _received = factory.CreateCounter("relay_messages_received_total", "Messages accepted from clients (answered 250 after the spool write).");
         _outcomes = factory.CreateCounter("relay_delivery_attempts_total", "Delivery attempts by outcome: delivered, partiallydelivered, deferred, rejected (dead letter), needsauthorization, quotareached.", "outcome", "account");
-        _latency = factory.CreateHistogram("relay_delivery_latency_seconds", "From acceptance to Gmail's 250.",
+        _latency = factory.CreateHistogram("relay_delivery_latency_seconds", "From acceptance to the upstream's acceptance (Gmail's or Office 365's 250, the Gmail API's or Microsoft Graph's answer).",
             new HistogramConfiguration { Buckets = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400] });
         var queued = factory.CreateGauge("relay_queue_depth", "Messages waiting for delivery.");
         var oldest = factory.CreateGauge("relay_queue_oldest_age_seconds", "Age of the oldest message waiting for delivery (0 when none).");

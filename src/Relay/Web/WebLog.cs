@@ -2,7 +2,7 @@ namespace Relay.Web;
 
 internal static partial class WebLog
 {
-    [LoggerMessage(6001, LogLevel.Warning, "Open {LoginUrl} to authorize a Google account and see the relay's status (the link signs you in; the page listens on this machine only unless Relay:Web:Address says otherwise, so from another machine open an SSH tunnel first, with the link's port: ssh -L 8025:localhost:8025 user@this-host). This link is printed once: the login secret is kept in {SecretPath}")]
+    [LoggerMessage(6001, LogLevel.Warning, "Open {LoginUrl} to authorize an account (Google or Microsoft) and see the relay's status (the link signs you in; the page listens on this machine only unless Relay:Web:Address says otherwise, so from another machine open an SSH tunnel first, with the link's port: ssh -L 8025:localhost:8025 user@this-host). This link is printed once: the login secret is kept in {SecretPath}")]
     public static partial void LoginLink(ILogger logger, string loginUrl, string secretPath);
 
     [LoggerMessage(6002, LogLevel.Information, "Web page: {LoginUrl} (sign in with Relay:Web:LoginSecret)")]
