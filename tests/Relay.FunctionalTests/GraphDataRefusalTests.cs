@@ -79,6 +79,28 @@ public sealed class GraphDataRefusalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task JustUnderGraphsLimitAsReceived_ButOverItAsItWouldBeSent_IsRefusedAtData_NotDeadLetteredLater()
+    {
+        await using var relay = await Harness.StartRelayAsync(GraphAccount());
+        var header = Encoding.ASCII.GetBytes($"From: {ClientShapedMessages.Sender}\r\nTo: alice@example.org\r\nSubject: report\r\n\r\n");
+        var message = new byte[Relay.Outbound.Graph.GraphLimits.MaxMessageBytes - 10];
+        header.CopyTo(message, 0);
+        for (var i = header.Length; i < message.Length; i++)
+        {
+            message[i] = (i - header.Length) % 78 is 76 ? (byte)'\r' : (i - header.Length) % 78 is 77 ? (byte)'\n' : (byte)'a';
+        }
+
+        message[^2] = (byte)'\r';
+        message[^1] = (byte)'\n';
+
+        // 10 bytes under as received; the Reply-To the rewrite adds and the Bcc for bob take it over as it would be sent.
+        var reply = await SendAsync(relay, message, "552", "alice@example.org", "bob@example.org");
+
+        Assert.StartsWith("552 5.3.4 Message too big for this account: it is ", reply, StringComparison.Ordinal);
+        Assert.Empty(relay.Spool.List());
+    }
+
+    [Fact]
     public async Task OverGraphsLimit_WithLargeMessagesBySmtp_IsQueued()
     {
         await using var relay = await Harness.StartRelayAsync(GraphAccount(largeMessagesBySmtp: true));

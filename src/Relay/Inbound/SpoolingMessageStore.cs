@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.Options;
 using SmtpServer;
 using SmtpServer.Mail;
 using SmtpServer.Protocol;
@@ -6,6 +7,7 @@ using SmtpServer.Storage;
 using Relay.Accounts;
 using Relay.Outbound;
 using Relay.Outbound.Graph;
+using Relay.Rewrite;
 using Relay.Spool;
 
 namespace Relay.Inbound;
@@ -14,7 +16,8 @@ namespace Relay.Inbound;
 /// Receives each message and answers 250 only once it is durably in the spool. It never throws: SmtpServer would
 /// then send no reply at all and leave the client hanging; a failure to store returns 451 so the client keeps the message.
 /// </summary>
-internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy, InboundCounters counters, TimeProvider time, ILogger<SpoolingMessageStore> logger) : MessageStore
+internal sealed class SpoolingMessageStore(
+    FileSpool spool, InboundPolicy policy, InboundCounters counters, IOptions<RewriteOptions> rewrite, TimeProvider time, ILogger<SpoolingMessageStore> logger) : MessageStore
 {
     public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
@@ -47,7 +50,8 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
             return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, $"5.7.1 {refusal}; nothing was stored");
         }
 
-        if (GraphSizeRefusal(account.Settings, buffer.Length + LastLineBreak(buffer).Length) is { } tooBig)
+        if (account.Settings is { Transport: AccountTransport.Graph, LargeMessagesBySmtp: false }
+            && GraphSizeRefusal(account.Settings, await GraphSizeAsync(account, buffer, recipients)) is { } tooBig)
         {
             InboundLog.Refused(logger, client, tooBig);
             return new SmtpResponse((SmtpReplyCode)552, $"5.3.4 {tooBig}; nothing was stored");
@@ -98,6 +102,38 @@ internal sealed class SpoolingMessageStore(FileSpool spool, InboundPolicy policy
             ? $"Message too big for this account: it is {size} bytes, and the account sends through Microsoft Graph, which takes at most " +
               $"{GraphLimits.MaxMessageBytes} bytes of message (a 4 MB request); send it smaller, or have the relay's account send large messages by SMTP (LargeMessagesBySmtp)"
             : null;
+
+    /// <summary>
+    /// What Graph's request limit counts for this message: its size as it will be sent, From rewritten, Reply-To and
+    /// Bcc added, long lines re-encoded (which a size near the limit can cross). The mailbox is the authorized one, else
+    /// the configured Address, else as long as an address can be. The raw size when it is over the limit already, or
+    /// when the message cannot be read that way (delivery then says why).
+    /// </summary>
+    private async Task<long> GraphSizeAsync(RelayAccount account, ReadOnlySequence<byte> buffer, IReadOnlyList<string> recipients)
+    {
+        var raw = buffer.Length + LastLineBreak(buffer).Length;
+        if (raw > GraphLimits.MaxMessageBytes)
+        {
+            return raw;
+        }
+
+        var bytes = new byte[raw];
+        buffer.CopyTo(bytes);
+        LastLineBreak(buffer).Span.CopyTo(bytes.AsSpan((int)buffer.Length));
+        var sender = account.Tokens.Account ?? account.Settings.Address ?? LongestAddress;
+        try
+        {
+            using var message = HeaderRecipientsMessage.Prepare(new MemoryStream(bytes, writable: false), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, recipients, HeaderTransport.Graph);
+            return await GraphTransport.SizeAsync(message, CancellationToken.None);
+        }
+        catch (Exception)
+        {
+            return raw; // SaveAsync never throws; a message MimeKit cannot take this way is refused at delivery with the reason
+        }
+    }
+
+    /// <summary>An address of the greatest length SMTP allows (RFC 5321 §4.5.3.1: 64 + 1 + 189 octets of path).</summary>
+    private static readonly string LongestAddress = new string('x', 64) + "@" + new string('x', 185) + ".com";
 
     /// <summary>The reply when the spool cannot take a message: 452 when the disk is full, 451 otherwise; either way the client keeps it.</summary>
     internal static SmtpResponse FailureReply(Exception exception) =>

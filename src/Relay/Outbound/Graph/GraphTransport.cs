@@ -41,11 +41,7 @@ internal sealed class GraphTransport(
                 return DeliveryOutcome.Rejected($"550 5.7.1 {refusal}");
             }
 
-            await using (var counter = new CountingStream())
-            {
-                await message.WriteAsync(counter, cancellationToken);
-                size = counter.Count;
-            }
+            size = await SizeAsync(message, cancellationToken);
 
             if (size <= GraphLimits.MaxMessageBytes)
             {
@@ -73,6 +69,14 @@ internal sealed class GraphTransport(
         GraphLog.LargeBySmtp(logger, entry.Id, size, GraphLimits.MaxMessageBytes, sender);
         _smtp ??= ActivatorUtilities.CreateInstance<SmtpTransport>(services, account, smtpTokens);
         return await _smtp.SendAsync(sender, entry, cancellationToken);
+    }
+
+    /// <summary>The bytes of <paramref name="message"/> as Graph receives them (before base64): what its request limit counts.</summary>
+    public static async Task<long> SizeAsync(HeaderRecipientsMessage message, CancellationToken cancellationToken)
+    {
+        await using var counter = new CountingStream();
+        await message.WriteAsync(counter, cancellationToken);
+        return counter.Count;
     }
 
     public ValueTask DisposeAsync() => _smtp?.DisposeAsync() ?? ValueTask.CompletedTask;
