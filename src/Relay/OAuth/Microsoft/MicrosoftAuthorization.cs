@@ -90,7 +90,7 @@ internal sealed class MicrosoftAuthorization(MicrosoftSignIn signIn, TimeProvide
             return CodeExchange.Failed($"Microsoft's token endpoint could not be used ({(ex is MsalException msal ? MsalApps.Reason(msal) : ex.Message)}). Check the relay's network access and start again.");
         }
 
-        if (Mailbox(result.ClaimsPrincipal) is not { } mailbox)
+        if (Mailbox(result.ClaimsPrincipal, Settings.Address) is not { } mailbox)
         {
             return CodeExchange.Failed("Microsoft did not say which mailbox consented (no preferred_username, email or upn in the ID token). Authorize again; the openid and profile permissions must stay on.");
         }
@@ -116,9 +116,17 @@ internal sealed class MicrosoftAuthorization(MicrosoftSignIn signIn, TimeProvide
 
     public Task<bool?> RevokeAsync(StoredAuthorization authorization, CancellationToken cancellationToken) => Task.FromResult<bool?>(null);
 
-    /// <summary>The mailbox the ID token names: <c>preferred_username</c>, else <c>email</c>, else <c>upn</c>.</summary>
-    internal static string? Mailbox(ClaimsPrincipal? principal) =>
-        new[] { "preferred_username", "email", "upn" }
+    /// <summary>
+    /// The mailbox the ID token names. Where a tenant's sign-in name (UPN, <c>preferred_username</c>) differs from the
+    /// mailbox's address, the configured <paramref name="expected"/> address is taken when any of the token's names is
+    /// it; otherwise <c>email</c> (the mailbox's address, when the token has it), else <c>preferred_username</c>, else <c>upn</c>.
+    /// </summary>
+    internal static string? Mailbox(ClaimsPrincipal? principal, string? expected = null)
+    {
+        var names = new[] { "email", "preferred_username", "upn" }
             .Select(type => principal?.FindFirst(type)?.Value)
-            .FirstOrDefault(value => value is { Length: > 0 } && value.Contains('@', StringComparison.Ordinal));
+            .Where(value => value is { Length: > 0 } && value.Contains('@', StringComparison.Ordinal))
+            .ToList();
+        return names.FirstOrDefault(name => string.Equals(name, expected, StringComparison.OrdinalIgnoreCase)) ?? names.FirstOrDefault();
+    }
 }

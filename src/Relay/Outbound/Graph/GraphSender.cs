@@ -12,8 +12,9 @@ namespace Relay.Outbound.Graph;
 /// mailbox, whatever the number of delivery loops. Answers become outcomes: 202 accepted (not delivered: Graph reports
 /// nothing more); 400 rejected with Graph's code; 401 refresh once and retry, then needs authorization; 403
 /// ErrorSendAsDenied rejected with the Send As hint, other 403s (Mail.Send missing, no admin consent, an application
-/// access policy) hold the account with the fix; 413 rejected as too big; 429, 503 and 504 deferred no sooner than
-/// Retry-After; other 5xx, network failures and timeouts deferred. The token goes only in the Authorization header.
+/// access policy) hold the account with the fix; 413 rejected as too big; 429 holds the account until Retry-After (the
+/// mailbox is throttled, whichever message is sent); 503 and 504 deferred no sooner than Retry-After; other 5xx,
+/// network failures and timeouts deferred. The token goes only in the Authorization header.
 /// </summary>
 internal sealed class GraphSender(
     IHttpClientFactory httpClients, IOptions<MicrosoftOptions> microsoft, IOptions<OutboundOptions> outbound, TimeProvider time, ILogger<GraphSender> logger)
@@ -135,7 +136,9 @@ internal sealed class GraphSender(
             404 => new(DeliveryOutcome.NeedsAuthorization(
                 $"Microsoft Graph does not know the mailbox {mailbox} ({said}). Check the account's Address: it must be an Exchange Online mailbox of the tenant.")),
             413 => new(DeliveryOutcome.Rejected($"552 5.3.4 Microsoft Graph refused the message as too big ({said}).")),
-            429 => new(DeliveryOutcome.Deferred($"Microsoft Graph is throttling {mailbox} ({said}).{retry}") with { RetryAfter = answer.RetryAfter }),
+            // The mailbox is throttled, not the message: hold the account (every loop) until Retry-After, as for the Gmail API.
+            429 when answer.RetryAfter is not null => new(DeliveryOutcome.QuotaReached($"Microsoft Graph is throttling {mailbox} ({said}).{retry}") with { RetryAfter = answer.RetryAfter }),
+            429 => new(DeliveryOutcome.Deferred($"Microsoft Graph is throttling {mailbox} ({said}).")),
             503 or 504 => new(DeliveryOutcome.Deferred($"Microsoft Graph is unavailable ({said}).{retry}") with { RetryAfter = answer.RetryAfter }),
             408 => new(DeliveryOutcome.Deferred($"Microsoft Graph timed out the request ({said}).")),
             >= 400 and < 500 => new(DeliveryOutcome.Rejected($"Microsoft Graph refused the message: {said}.")),

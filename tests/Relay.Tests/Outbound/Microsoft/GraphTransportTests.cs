@@ -175,11 +175,26 @@ public sealed class GraphTransportTests : IAsyncLifetime
         Assert.Equal("Microsoft Graph refused the message: 400 ErrorMimeContentInvalidBase64String: Invalid base64 string for MIME content.", outcome.Reply);
     }
 
+    [Fact]
+    public async Task Send_Throttled429_HoldsTheWholeAccountUntilRetryAfter_NotJustThisMessage()
+    {
+        _kit.Graph.FailNext(GraphFailure.Throttled, TimeSpan.FromMinutes(47));
+        var before = DateTimeOffset.UtcNow;
+
+        var (account, outcome) = await SendAsync(Message(), ["user@example.net"]);
+
+        Assert.Equal(DeliveryResult.QuotaReached, outcome.Result);
+        Assert.Equal(TimeSpan.FromMinutes(47), outcome.RetryAfter);
+        Assert.Contains("Retry-After", outcome.Reply, StringComparison.Ordinal);
+        Assert.Equal(HoldReason.Quota, account.Gate.State.Reason);
+        Assert.True(account.Gate.State.NextTryAt >= before + TimeSpan.FromMinutes(47), $"held until {account.Gate.State.NextTryAt:O}");
+        Assert.Equal(0, Assert.Single(_kit.Spool.Waiting()).Attempts); // held, not counted as an attempt
+    }
+
     [Theory]
-    [InlineData(GraphFailure.Throttled)]
     [InlineData(GraphFailure.ServiceUnavailable)]
     [InlineData(GraphFailure.GatewayTimeout)]
-    public async Task Send_ThrottledOrUnavailable_IsDeferredNoSoonerThanRetryAfter(GraphFailure failure)
+    public async Task Send_Unavailable_IsDeferredNoSoonerThanRetryAfter(GraphFailure failure)
     {
         _kit.Graph.FailNext(failure, TimeSpan.FromMinutes(47));
         var before = DateTimeOffset.UtcNow;
