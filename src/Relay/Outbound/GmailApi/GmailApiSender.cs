@@ -19,7 +19,6 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
 {
     public const string HttpClientName = "GmailApi";
 
-    private const int MaxAnswerChars = 64 * 1024;
 
     /// <param name="tokens">The account's token source.</param>
     /// <param name="writeMessage">Writes the message bytes to the stream; called once per upload (again after a refused token).</param>
@@ -131,7 +130,7 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         if (size <= settings.ResumableThreshold)
         {
-            using var simple = new HttpRequestMessage(HttpMethod.Post, endpoint + "?uploadType=media") { Content = new MessageContent(writeMessage, size) };
+            using var simple = new HttpRequestMessage(HttpMethod.Post, endpoint + "?uploadType=media") { Content = MessageContent.Raw(writeMessage, size) };
             simple.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             return await ExchangeAsync(client, simple, linked.Token);
         }
@@ -153,7 +152,7 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
 
         // Google's client libraries send the token with the PUT too; it goes only to the API's own origin (or another
         // Google API host over https, should Google place the session there), never to any other host.
-        using var upload = new HttpRequestMessage(HttpMethod.Put, session) { Content = new MessageContent(writeMessage, size) };
+        using var upload = new HttpRequestMessage(HttpMethod.Put, session) { Content = MessageContent.Raw(writeMessage, size) };
         if (Uri.Compare(session, new Uri(settings.BaseUrl), UriComponents.SchemeAndServer, UriFormat.UriEscaped, StringComparison.OrdinalIgnoreCase) == 0
             || (session.Scheme == Uri.UriSchemeHttps && session.Host.EndsWith(".googleapis.com", StringComparison.OrdinalIgnoreCase)))
         {
@@ -167,24 +166,10 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
     private async Task<Answer> ExchangeAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
     {
         using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-        var body = await ReadBoundedAsync(response.Content, cancellationToken);
-        TimeSpan? retryAfter = response.Headers.RetryAfter switch
-        {
-            { Delta: { } delta } => delta,
-            { Date: { } date } => date - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-            _ => null,
-        };
+        var body = await HttpAnswer.ReadBoundedAsync(response.Content, cancellationToken);
+        var retryAfter = HttpAnswer.RetryAfter(response.Headers, time);
         var challenge = response.Headers.WwwAuthenticate.ToString();
         return new Answer(response.StatusCode, body, retryAfter, challenge, response.Headers.Location);
-    }
-
-    private static async Task<string> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        var buffer = new char[MaxAnswerChars];
-        var read = await reader.ReadBlockAsync(buffer, cancellationToken);
-        return new string(buffer, 0, read);
     }
 
     private static GmailApiSendResult Map(Answer answer, string account)

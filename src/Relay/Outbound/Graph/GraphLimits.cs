@@ -11,7 +11,4 @@ internal static class GraphLimits
 
     /// <summary>Graph throttles a mailbox beyond 4 concurrent requests.</summary>
     public const int MaxConcurrentRequests = 4;
-
-    /// <summary>The length of the base64 of <paramref name="bytes"/> bytes (no line breaks).</summary>
-    public static long Base64Length(long bytes) => (bytes + 2) / 3 * 4;
 }

@@ -21,8 +21,6 @@ internal sealed class GraphSender(
 {
     public const string HttpClientName = "Graph";
 
-    private const int MaxAnswerChars = 64 * 1024;
-
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _mailboxes = new(StringComparer.OrdinalIgnoreCase);
 
     /// <param name="tokens">The account's token source (tokens for https://graph.microsoft.com).</param>
@@ -33,7 +31,7 @@ internal sealed class GraphSender(
     public async Task<GraphSendResult> SendAsync(
         IAccessTokenSource tokens, string mailbox, Func<Stream, CancellationToken, Task> writeMessage, long size, bool appOnly, CancellationToken cancellationToken)
     {
-        if (GraphLimits.Base64Length(size) > GraphLimits.MaxRequestBytes)
+        if (MessageContent.Base64Length(size) > GraphLimits.MaxRequestBytes)
         {
             return new(DeliveryOutcome.Rejected(TooBig(size)));
         }
@@ -87,30 +85,16 @@ internal sealed class GraphSender(
             // The timeout starts once the request may go: waiting for a slot is not the upstream being slow.
             using var timeout = new CancellationTokenSource(outbound.Value.Timeout, time);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = new Base64Content(writeMessage, size) };
+            using var request = new HttpRequestMessage(HttpMethod.Post, endpoint) { Content = MessageContent.Base64(writeMessage, size) };
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
             using var response = await httpClients.CreateClient(HttpClientName).SendAsync(request, HttpCompletionOption.ResponseHeadersRead, linked.Token);
-            var body = await ReadBoundedAsync(response.Content, linked.Token);
-            TimeSpan? retryAfter = response.Headers.RetryAfter switch
-            {
-                { Delta: { } delta } => delta,
-                { Date: { } date } => date - time.GetUtcNow() is var wait && wait > TimeSpan.Zero ? wait : TimeSpan.Zero,
-                _ => null,
-            };
-            return new Answer(response.StatusCode, body, retryAfter);
+            var body = await HttpAnswer.ReadBoundedAsync(response.Content, linked.Token);
+            return new Answer(response.StatusCode, body, HttpAnswer.RetryAfter(response.Headers, time));
         }
         finally
         {
             slot.Release();
         }
-    }
-
-    private static async Task<string> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        using var reader = new StreamReader(await content.ReadAsStreamAsync(cancellationToken));
-        var buffer = new char[MaxAnswerChars];
-        var read = await reader.ReadBlockAsync(buffer, cancellationToken);
-        return new string(buffer, 0, read);
     }
 
     private static GraphSendResult Map(Answer answer, string mailbox, bool appOnly)

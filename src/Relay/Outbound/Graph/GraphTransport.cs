@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Options;
 using Relay.Accounts;
-using Relay.Outbound.GmailApi;
 using Relay.Rewrite;
 using Relay.Spool;
 

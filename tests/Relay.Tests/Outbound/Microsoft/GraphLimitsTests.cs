@@ -34,8 +34,8 @@ public sealed class GraphLimitsTests : IAsyncLifetime
     public void TheLimit_Is3145728BytesOfMime_WhoseBase64Is4MB()
     {
         Assert.Equal(3_145_728, GraphLimits.MaxMessageBytes);
-        Assert.Equal(4_194_304, GraphLimits.Base64Length(GraphLimits.MaxMessageBytes));
-        Assert.Equal(4_194_308, GraphLimits.Base64Length(GraphLimits.MaxMessageBytes + 1));
+        Assert.Equal(4_194_304, MessageContent.Base64Length(GraphLimits.MaxMessageBytes));
+        Assert.Equal(4_194_308, MessageContent.Base64Length(GraphLimits.MaxMessageBytes + 1));
     }
 
     [Fact]
