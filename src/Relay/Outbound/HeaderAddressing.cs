@@ -16,7 +16,7 @@ internal sealed record HeaderTransport(string Description, int MaxRecipients)
     public static readonly HeaderTransport GmailApi = new("this account sends through the Gmail API, which sends to every address in To, Cc and Bcc", 100);
 
     /// <summary>Exchange Online takes at most 500 recipients per message.</summary>
-    public static readonly HeaderTransport Graph = new("this account sends through Microsoft Graph, which sends to every address in To, Cc and Bcc", 500);
+    public static readonly HeaderTransport Graph = new("this account sends through Microsoft Graph, which sends to every address in To, Cc and Bcc", QuotaOptions.ExchangeRecipientsPerMessage);
 
     public static HeaderTransport For(Accounts.AccountTransport transport) => transport == Accounts.AccountTransport.Graph ? Graph : GmailApi;
 }

@@ -10,6 +10,9 @@ internal sealed class QuotaOptions
 {
     public const string Section = "Relay:Quota";
 
+    /// <summary>Exchange Online's limit of recipients in one message.</summary>
+    public const int ExchangeRecipientsPerMessage = 500;
+
     /// <summary>
     /// <c>Workspace</c> (2,000 messages, 10,000 recipients a day) or <c>Consumer</c> (500 and 500, for @gmail.com) for a
     /// Google account; <c>Microsoft365</c> (Exchange Online: 30 messages a minute, 10,000 recipients a day, 500 recipients
@@ -46,7 +49,7 @@ internal sealed class QuotaOptions
 
     /// <summary>Recipients of one message; null: no such limit here (Relay:Inbound:MaxRecipients still applies).</summary>
     public int? PerMessageLimit(AccountProvider provider) =>
-        MaxRecipientsPerMessage ?? (PresetFor(null, provider) == QuotaPreset.Microsoft365 ? 500 : null);
+        MaxRecipientsPerMessage ?? (PresetFor(null, provider) == QuotaPreset.Microsoft365 ? ExchangeRecipientsPerMessage : null);
 
     /// <summary>
     /// The limits an account sends under: its own <c>Quota</c>; else <c>Relay:Quota</c> for a Google account; else, for a
