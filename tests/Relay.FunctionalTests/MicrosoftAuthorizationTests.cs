@@ -112,6 +112,23 @@ public sealed class MicrosoftAuthorizationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnOutlookComAccount_SignsInThroughTheConsumersTenant_AndSends()
+    {
+        _identity.ConsentMailbox = "someone@outlook.example";
+        await using var relay = await _harness.StartRelayAsync(s => Microsoft(s, s => s["Relay:Accounts:0:Tenant"] = "consumers"));
+        using var browser = await WebSession.SignedInAsync(relay);
+        Assert.Contains("an Outlook.com (personal Microsoft) account", WebUtility.HtmlDecode(await browser.GetTextAsync("/authorize?account=office")), StringComparison.Ordinal);
+
+        var toMicrosoft = await browser.PostFormAsync("/authorize?account=office", "/authorize", new Dictionary<string, string> { ["account"] = "office" });
+        var consent = toMicrosoft.Headers.Location!.ToString();
+        Assert.StartsWith(_identity.Instance + "/consumers/oauth2/v2.0/authorize?", consent, StringComparison.Ordinal);
+        Assert.Contains("is authorized", WebUtility.HtmlDecode(await browser.GetTextAsync(await FakeMicrosoftIdentityServer.ConsentAsync(consent))), StringComparison.Ordinal);
+
+        await relay.SendAsync(Messages.Simple("from an Outlook.com mailbox"));
+        Assert.Equal("someone@outlook.example", (await _office.NextMessageAsync()).AuthUser);
+    }
+
+    [Fact]
     public async Task Page_ConsentAsAnotherMailbox_IsRefused_NamingBoth()
     {
         await using var relay = await _harness.StartRelayAsync(s => Microsoft(s, s => s["Relay:Accounts:0:Address"] = "shared@contoso.example"));
