@@ -86,6 +86,11 @@ public sealed class MicrosoftEndToEndTests : IAsyncLifetime
         Assert.Equal((FakeMicrosoftIdentityServer.AppMailbox, FakeMicrosoftIdentityServer.AppMailbox), (office365.AuthUser, office365.MailFrom));
         AssertSentAs(office365.Data, "Scan to mail", "Copier 3rd floor", FakeMicrosoftIdentityServer.AppMailbox, "scanner@office.lan");
         Assert.Equal(FakeMicrosoftIdentityServer.SmtpAppScope, _identity.ScopeOf(office365.AccessToken));
+        for (var i = 0; i < 3; i++)
+        {
+            await relay.NextOutcomeAsync(outcome => outcome.Result == Relay.Outbound.DeliveryResult.Delivered); // each recorded, not only received
+        }
+
         Assert.Single(_graph.Sent); // nothing went out through another account's upstream
         Assert.Empty(relay.Spool.Waiting());
 
