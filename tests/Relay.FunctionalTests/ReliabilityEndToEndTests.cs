@@ -155,7 +155,7 @@ public sealed class ReliabilityEndToEndTests
         await using var relay = await harness.StartRelayAsync(s =>
         {
             s["Relay:Outbound:RetryInitialDelay"] = "00:01:00";
-            s["Relay:Outbound:RetryMaxDelay"] = "06:00:00";
+            s["Relay:Outbound:RetryMaxDelay"] = "1.00:00:00"; // about a dozen attempts in five days, each a step of the clock
         });
         await relay.SendAsync(Messages.Simple());
 

@@ -21,8 +21,11 @@ internal sealed class DeliveryWorker(
     TimeProvider time,
     ILogger<DeliveryWorker> logger) : BackgroundService
 {
-    /// <summary>How often messages of an account that is no longer configured are looked at for <see cref="OutboundOptions.MaxAge"/>.</summary>
-    public static readonly TimeSpan UnroutedCheckInterval = TimeSpan.FromHours(1);
+    /// <summary>
+    /// How often messages of an account that is no longer configured are looked at for <see cref="OutboundOptions.MaxAge"/>
+    /// (days): a few hours late is nothing against it, and a relay that wakes less often costs less.
+    /// </summary>
+    public static readonly TimeSpan UnroutedCheckInterval = TimeSpan.FromHours(6);
 
     /// <summary>On shutdown, how long a message already being sent may take to finish before it is cut off (and sent again after the restart).</summary>
     public static readonly TimeSpan InFlightGrace = TimeSpan.FromSeconds(20);
@@ -40,7 +43,7 @@ internal sealed class DeliveryWorker(
 
     /// <summary>
     /// Messages of an account that is no longer configured wait, as a hold would keep them; like any message they leave
-    /// the queue for the dead letters once older than <see cref="OutboundOptions.MaxAge"/> (checked at start, then hourly).
+    /// the queue for the dead letters once older than <see cref="OutboundOptions.MaxAge"/> (checked at start, then every <see cref="UnroutedCheckInterval"/>).
     /// </summary>
     private async Task ExpireUnroutedAsync(CancellationToken stoppingToken)
     {
