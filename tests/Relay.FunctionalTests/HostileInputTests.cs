@@ -40,7 +40,7 @@ public sealed class HostileInputTests(ITestOutputHelper output) : HarnessTest
         var conversations = 0;
         var stopwatch = Stopwatch.StartNew();
         var silent = 0;
-        var seeds = Enumerable.Range(0, 2000).Select(_ => random.Next()).ToArray();
+        var seeds = Enumerable.Range(0, 1200).Select(_ => random.Next()).ToArray();
         await Parallel.ForEachAsync(seeds, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (seed, _) =>
         {
             if (stopwatch.Elapsed > TimeSpan.FromSeconds(25))
