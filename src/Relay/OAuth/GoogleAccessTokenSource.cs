@@ -22,6 +22,9 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
     private readonly TimeProvider _time;
     private readonly ILogger<GoogleAccessTokenSource> _logger;
     private readonly SemaphoreSlim _refreshGate = new(1, 1);
+
+    /// <summary>One write or delete of the token file at a time, each checking the state it writes is still current.</summary>
+    private readonly SemaphoreSlim _storeGate = new(1, 1);
     private readonly Lock _lock = new();
     private readonly Func<State> _initial;
     private State? _state;
@@ -157,12 +160,20 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
     public async Task<StoredAuthorization?> ReplaceAsync(StoredAuthorization authorization, CancellationToken cancellationToken)
     {
         Load(); // the authorization replaced is the one stored before this save
-        await _store.SaveAsync(authorization, cancellationToken);
         StoredAuthorization? previous;
-        lock (_lock)
+        await _storeGate.WaitAsync(cancellationToken);
+        try
         {
-            previous = _state!.Authorization;
-            _state = Build(authorization, "web");
+            await _store.SaveAsync(authorization, cancellationToken);
+            lock (_lock)
+            {
+                previous = _state!.Authorization;
+                _state = Build(authorization, "web");
+            }
+        }
+        finally
+        {
+            _storeGate.Release();
         }
 
         OAuthLog.Authorized(_logger, authorization.Account);
@@ -195,10 +206,19 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
             throw new TokenRefreshException("Google's revocation endpoint refused the request; the account is kept. Try again.", new HttpRequestException());
         }
 
-        _store.Delete();
-        lock (_lock)
+        await _storeGate.WaitAsync(cancellationToken);
+        try
         {
-            _state = State.None;
+            lock (_lock)
+            {
+                _state = State.None;
+            }
+
+            _store.Delete(); // under the store's gate: a save of the revoked authorization still under way cannot write it back
+        }
+        finally
+        {
+            _storeGate.Release();
         }
 
         OAuthLog.Revoked(_logger, authorization.Account);
@@ -237,19 +257,27 @@ internal sealed class GoogleAccessTokenSource : IAccessTokenSource
     /// <summary>Keeps what changed (in memory, and on disk for a stored authorization) unless the account was replaced meanwhile.</summary>
     private async Task SaveIfCurrentAsync(State state, StoredAuthorization updated, CancellationToken cancellationToken)
     {
-        lock (_lock)
+        await _storeGate.WaitAsync(cancellationToken);
+        try
         {
-            if (!ReferenceEquals(_state, state))
+            lock (_lock)
             {
-                return;
+                if (!ReferenceEquals(_state, state))
+                {
+                    return; // replaced or revoked meanwhile: what it held must not be written back
+                }
+
+                _state = state with { Authorization = updated };
             }
 
-            _state = state with { Authorization = updated };
+            if (state.Source == "web")
+            {
+                await _store.SaveAsync(updated, cancellationToken);
+            }
         }
-
-        if (state.Source == "web")
+        finally
         {
-            await _store.SaveAsync(updated, cancellationToken);
+            _storeGate.Release();
         }
     }
 

@@ -31,5 +31,5 @@ internal sealed class MicrosoftAccessTokenSource(MicrosoftSignIn signIn, string 
     public Task<string> RefreshNowAsync(CancellationToken cancellationToken) => signIn.TokenAsync(scope, force: true, rejected: null, cancellationToken);
 
     /// <summary>Microsoft has no endpoint for an app to revoke its refresh token: the relay forgets it (the page and the CLI say where to remove the consent).</summary>
-    public Task RevokeAsync(CancellationToken cancellationToken) => signIn.ForgetAsync();
+    public Task RevokeAsync(CancellationToken cancellationToken) => signIn.ForgetAsync(cancellationToken);
 }

@@ -18,6 +18,9 @@ internal sealed class MicrosoftSignIn
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    /// <summary>One write or delete of the token file at a time, each checking the state it writes is still current.</summary>
+    private readonly SemaphoreSlim _storeGate = new(1, 1);
     private readonly Lock _lock = new();
     private State? _state;
     private DateTimeOffset? _expiresAt;
@@ -144,13 +147,21 @@ internal sealed class MicrosoftSignIn
     public async Task<StoredAuthorization?> ReplaceAsync(StoredAuthorization authorization, CancellationToken cancellationToken)
     {
         Load(); // the authorization replaced is the one stored before this save
-        await _store.SaveAsync(authorization, cancellationToken);
         StoredAuthorization? previous;
-        lock (_lock)
+        await _storeGate.WaitAsync(cancellationToken);
+        try
         {
-            previous = _state!.Authorization;
-            _state = Build(authorization);
-            _expiresAt = null;
+            await _store.SaveAsync(authorization, cancellationToken);
+            lock (_lock)
+            {
+                previous = _state!.Authorization;
+                _state = Build(authorization);
+                _expiresAt = null;
+            }
+        }
+        finally
+        {
+            _storeGate.Release();
         }
 
         OAuthLog.Authorized(_logger, authorization.Account);
@@ -159,25 +170,33 @@ internal sealed class MicrosoftSignIn
     }
 
     /// <summary>Forgets the authorization (Microsoft has no endpoint for an app to revoke its refresh token).</summary>
-    public Task ForgetAsync()
+    public async Task ForgetAsync(CancellationToken cancellationToken)
     {
         string? account;
-        lock (_lock)
+        await _storeGate.WaitAsync(cancellationToken);
+        try
         {
-            account = Current.Authorization?.Account;
-            if (account is null)
+            lock (_lock)
             {
-                return Task.CompletedTask;
+                account = Current.Authorization?.Account;
+                if (account is null)
+                {
+                    return;
+                }
+
+                _state = State.None;
+                _expiresAt = null;
             }
 
-            _store.Delete();
-            _state = State.None;
-            _expiresAt = null;
+            _store.Delete(); // under the store's gate: a save of the forgotten authorization still under way cannot write it back
+        }
+        finally
+        {
+            _storeGate.Release();
         }
 
         OAuthLog.Forgotten(_logger, account);
         Changed?.Invoke();
-        return Task.CompletedTask;
     }
 
     private async Task<AuthorizationRequiredException> RefusedAsync(State state, AuthorizationRequiredException refused, CancellationToken cancellationToken)
@@ -189,19 +208,27 @@ internal sealed class MicrosoftSignIn
     /// <summary>Keeps what changed, in memory and on disk, unless the authorization was replaced meanwhile.</summary>
     private async Task SaveIfCurrentAsync(State state, Func<StoredAuthorization, StoredAuthorization> change, CancellationToken cancellationToken)
     {
-        StoredAuthorization updated;
-        lock (_lock)
+        await _storeGate.WaitAsync(cancellationToken);
+        try
         {
-            if (!ReferenceEquals(_state?.App, state.App) || _state!.Authorization is not { } current)
+            StoredAuthorization updated;
+            lock (_lock)
             {
-                return;
+                if (!ReferenceEquals(_state?.App, state.App) || _state!.Authorization is not { } current)
+                {
+                    return; // replaced or forgotten meanwhile: what it held must not be written back
+                }
+
+                updated = change(current);
+                _state = _state with { Authorization = updated };
             }
 
-            updated = change(current);
-            _state = _state with { Authorization = updated };
+            await _store.SaveAsync(updated, cancellationToken);
         }
-
-        await _store.SaveAsync(updated, cancellationToken);
+        finally
+        {
+            _storeGate.Release();
+        }
     }
 
     private State Build(StoredAuthorization? authorization)
