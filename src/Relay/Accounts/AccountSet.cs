@@ -69,10 +69,9 @@ internal sealed class AccountSet
         var bySmtp = settings is { Transport: AccountTransport.Graph, LargeMessagesBySmtp: true };
         if (settings.AppOnly)
         {
-            var logger = loggers.CreateLogger<OAuth.Microsoft.MicrosoftAppOnlyTokenSource>();
-            return (new OAuth.Microsoft.MicrosoftAppOnlyTokenSource(settings, OAuth.Microsoft.MicrosoftScopes.AppOnly(settings.Transport), microsoft, http, time, logger),
-                bySmtp ? new OAuth.Microsoft.MicrosoftAppOnlyTokenSource(settings, OAuth.Microsoft.MicrosoftScopes.SmtpApp, microsoft, http, time, logger) : null,
-                null);
+            var app = new OAuth.Microsoft.MicrosoftAppOnlyTokenSource(
+                settings, OAuth.Microsoft.MicrosoftScopes.AppOnly(settings.Transport), microsoft, http, time, loggers.CreateLogger<OAuth.Microsoft.MicrosoftAppOnlyTokenSource>());
+            return (app, bySmtp ? app.ForScope(OAuth.Microsoft.MicrosoftScopes.SmtpApp) : null, null);
         }
 
         var store = new TokenStore(TokenStore.PathIn(dataPath, settings.Name), services.GetRequiredService<SecretBox>(), loggers.CreateLogger<TokenStore>());
@@ -145,6 +144,7 @@ internal sealed class AccountSet
         {
             account.Quota.Load();
             account.Tokens.Load();
+            account.SmtpTokens?.Load();
         }
     }
 }

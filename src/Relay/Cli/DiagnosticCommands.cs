@@ -163,7 +163,7 @@ internal static class DiagnosticCommands
         var tokenOk = false;
         if (account is null)
         {
-            ok = report(false, "Account", $"no {(relayAccount.Settings.IsMicrosoft ? "Microsoft" : "Google")} account is authorized. Open the web page (its link is in the relay's log) or run '{relayAccount.Settings.AuthorizeCommand}'.");
+            ok = report(false, "Account", $"no {relayAccount.Settings.ProviderName} account is authorized. Open the web page (its link is in the relay's log) or run '{relayAccount.Settings.AuthorizeCommand}'.");
             Skip("Token refresh", "no account");
         }
         else

@@ -17,6 +17,7 @@ internal sealed class InboundPolicy(InboundDrain drain, AccountSet accounts, IOp
 {
     private const string RecipientCountKey = "Relay:RecipientCount";
     private const string RecipientCapKey = "Relay:RecipientCap";
+    private const string RouteKey = "Relay:Route";
     private const string SenderKey = "Relay:Sender";
     private const string RecipientsKey = "Relay:Recipients";
 
@@ -33,6 +34,7 @@ internal sealed class InboundPolicy(InboundDrain drain, AccountSet accounts, IOp
 
         context.Properties[RecipientCountKey] = 0;
         context.Properties.Remove(RecipientCapKey);
+        context.Properties.Remove(RouteKey);
         context.Properties[SenderKey] = path;
         context.Properties[RecipientsKey] = new List<string>();
         if (!IsAllowedSender(path.Address))
@@ -81,6 +83,7 @@ internal sealed class InboundPolicy(InboundDrain drain, AccountSet accounts, IOp
             }
 
             context.Properties[RecipientCapKey] = Math.Min(options.Value.MaxRecipients, account.Quota.RecipientsPerMessage ?? int.MaxValue);
+            context.Properties[RouteKey] = account;
         }
 
         context.Properties[RecipientCountKey] = count + 1;
@@ -101,9 +104,17 @@ internal sealed class InboundPolicy(InboundDrain drain, AccountSet accounts, IOp
 
     public const string NoAccountReply = "5.7.1 No account of this relay sends mail from this client or sender; ask its administrator to route it (Relay:Accounts, Relay:Routing:Default)";
 
-    /// <summary>The account a message of this session goes out as; null when none takes it.</summary>
+    /// <summary>
+    /// The account a message of this session goes out as; null when none takes it. Found at the first RCPT when no
+    /// account routes by sender (nothing known only at the end of DATA can change it then), else here.
+    /// </summary>
     public RelayAccount? Route(ISessionContext context, string? mailFrom, string? headerFrom)
     {
+        if (context.Properties.TryGetValue(RouteKey, out var routed))
+        {
+            return (RelayAccount)routed;
+        }
+
         var settings = accounts.Router.Route(context.Authentication.IsAuthenticated ? context.Authentication.User : null, mailFrom, headerFrom, context.ClientIp());
         return settings is null ? null : accounts.Find(settings.Name);
     }

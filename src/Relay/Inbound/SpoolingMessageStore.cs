@@ -21,6 +21,20 @@ internal sealed class SpoolingMessageStore(
 {
     public override async Task<SmtpResponse> SaveAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
     {
+        // Every step in one try: SmtpServer sends no reply at all for an exception, and the client would hang.
+        try
+        {
+            return await SaveCoreAsync(context, transaction, buffer);
+        }
+        catch (Exception ex)
+        {
+            InboundLog.StoreFailed(logger, ex, context.ClientAddress());
+            return FailureReply(ex);
+        }
+    }
+
+    private async Task<SmtpResponse> SaveCoreAsync(ISessionContext context, IMessageTransaction transaction, ReadOnlySequence<byte> buffer)
+    {
         var client = context.ClientAddress();
         buffer = BareLineFeedDots.Unstuff(buffer);
         var headers = HeaderCheck.Read(buffer);
@@ -57,31 +71,23 @@ internal sealed class SpoolingMessageStore(
             return new SmtpResponse((SmtpReplyCode)552, $"5.3.4 {tooBig}; nothing was stored");
         }
 
-        try
+        var envelope = new SpoolEntry
         {
-            var envelope = new SpoolEntry
-            {
-                Id = string.Empty,
-                MailFrom = mailFrom,
-                Recipients = recipients,
-                ClientAddress = client,
-                ReceivedAt = time.GetUtcNow(),
-                Account = account.Name,
-            };
+            Id = string.Empty,
+            MailFrom = mailFrom,
+            Recipients = recipients,
+            ClientAddress = client,
+            ReceivedAt = time.GetUtcNow(),
+            Account = account.Name,
+        };
 
-            // SmtpServer hands the message without the CRLF that ends its last line (it counts it as part of the
-            // "CRLF . CRLF" terminator): put it back, so the spool holds exactly what the client sent.
-            // The write finishes even if the session is being torn down: a half-written entry helps no one.
-            var entry = await spool.EnqueueAsync(envelope, buffer, LastLineBreak(buffer), CancellationToken.None);
-            InboundLog.Accepted(logger, entry.Id, entry.Size, entry.Recipients.Count, client, entry.MailFrom ?? "<>");
-            counters.Accepted();
-            return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {entry.Id}");
-        }
-        catch (Exception ex)
-        {
-            InboundLog.StoreFailed(logger, ex, client);
-            return FailureReply(ex);
-        }
+        // SmtpServer hands the message without the CRLF that ends its last line (it counts it as part of the
+        // "CRLF . CRLF" terminator): put it back, so the spool holds exactly what the client sent.
+        // The write finishes even if the session is being torn down: a half-written entry helps no one.
+        var entry = await spool.EnqueueAsync(envelope, buffer, LastLineBreak(buffer), CancellationToken.None);
+        InboundLog.Accepted(logger, entry.Id, entry.Size, entry.Recipients.Count, client, entry.MailFrom ?? "<>");
+        counters.Accepted();
+        return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Ok: queued as {entry.Id}");
     }
 
     /// <summary>
@@ -112,9 +118,9 @@ internal sealed class SpoolingMessageStore(
     private async Task<long> GraphSizeAsync(RelayAccount account, ReadOnlySequence<byte> buffer, IReadOnlyList<string> recipients)
     {
         var raw = buffer.Length + LastLineBreak(buffer).Length;
-        if (raw > GraphLimits.MaxMessageBytes)
+        if (raw > GraphLimits.MaxMessageBytes || raw * MaxGrowth + recipients.Sum(recipient => recipient.Length + 4) + HeadersAdded <= GraphLimits.MaxMessageBytes)
         {
-            return raw;
+            return raw; // over already, or under whatever the preparation adds: no need to prepare it here
         }
 
         var bytes = new byte[raw];
@@ -124,13 +130,20 @@ internal sealed class SpoolingMessageStore(
         try
         {
             using var message = HeaderRecipientsMessage.Prepare(new MemoryStream(bytes, writable: false), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, recipients, HeaderTransport.Graph);
-            return await GraphTransport.SizeAsync(message, CancellationToken.None);
+            return await CountingStream.MeasureAsync(message.WriteAsync, CancellationToken.None);
         }
         catch (Exception)
         {
             return raw; // SaveAsync never throws; a message MimeKit cannot take this way is refused at delivery with the reason
         }
     }
+
+    /// <summary>
+    /// How much a message can grow as it is made ready: a part re-encoded for a line over 998 octets grows at most about
+    /// threefold (quoted-printable of 8-bit bytes, with its soft line breaks); a rewritten From and a Reply-To add two addresses.
+    /// </summary>
+    private const int MaxGrowth = 4;
+    private const int HeadersAdded = 64 * 1024;
 
     /// <summary>An address of the greatest length SMTP allows (RFC 5321 §4.5.3.1: 64 + 1 + 189 octets of path).</summary>
     private static readonly string LongestAddress = new string('x', 64) + "@" + new string('x', 185) + ".com";

@@ -92,7 +92,7 @@ internal sealed class NotifyWatcher(
         {
             await TellAsync(Reauthorize(relayAccount.Settings.ProviderName, account, problem, tokens.Remedy, now), name, now, cancellationToken);
         }
-        else if (tokens.Authorizable && !relayAccount.Settings.IsMicrosoft && TokenHealth.TestingWarning(status, time) is { } warning && Due(NotificationKind.TestingLimit, name, now))
+        else if (TokenHealth.TestingWarning(relayAccount, time) is { } warning && Due(NotificationKind.TestingLimit, name, now))
         {
             await TellAsync(new Notification(NotificationKind.TestingLimit, now, status.Account, $"Relay: the authorization of {status.Account} may end soon", warning), name, now, cancellationToken);
         }

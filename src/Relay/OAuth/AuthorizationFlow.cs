@@ -12,7 +12,7 @@ namespace Relay.OAuth;
 internal sealed record AuthorizationResult(bool Succeeded, string? Account, string Message, string? ConfirmState = null, bool HandedOver = false);
 
 /// <summary>A started authorization: where to send the browser, and the one-time state that comes back with the code.</summary>
-internal sealed record AuthorizationStart(string Url, string State, string RedirectUri, string Provider = "Google");
+internal sealed record AuthorizationStart(string Url, string State, string RedirectUri, string Provider);
 
 /// <summary>
 /// A browser authorization of one account of the relay: authorization code with PKCE (S256) and <c>state</c>, with what
@@ -28,9 +28,6 @@ internal sealed class AuthorizationFlow(
     ILogger<AuthorizationFlow> logger)
 {
     public static readonly TimeSpan StateLifetime = TimeSpan.FromMinutes(10);
-
-    /// <summary>Google or Microsoft: the provider whose words the page and the commands use for this account.</summary>
-    public string Provider => provider.Name;
 
     /// <summary>The client id and secret for a new authorization: those entered on the page last time, else configuration.</summary>
     public (string? ClientId, string? ClientSecret) Client => provider.Client;
@@ -291,8 +288,6 @@ internal sealed class AuthorizationFlow(
 
     private static bool SameAccount(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The email claim of a Google ID token (<see cref="GoogleAuthorization.EmailFromIdToken"/>).</summary>
-    internal static string? EmailFromIdToken(string? idToken) => GoogleAuthorization.EmailFromIdToken(idToken);
 
     private static AuthorizationResult Failure(string message) => new(false, null, message);
 

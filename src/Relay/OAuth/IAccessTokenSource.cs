@@ -30,7 +30,10 @@ internal interface IAccessTokenSource
     /// </summary>
     bool Authorizable { get; }
 
-    /// <summary>Revokes the authorization at Google and forgets it; nothing to do when none is stored.</summary>
+    /// <summary>
+    /// Revokes the authorization at its provider where the provider allows it (Google) and forgets it (Microsoft offers
+    /// apps no revocation: forgotten only); nothing to do when none is stored.
+    /// </summary>
     Task RevokeAsync(CancellationToken cancellationToken);
 
     /// <summary>What the status page and the health checks show.</summary>

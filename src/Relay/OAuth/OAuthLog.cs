@@ -5,7 +5,7 @@ internal static partial class OAuthLog
     [LoggerMessage(5001, LogLevel.Information, "Access token for {Account} refreshed, valid for {ExpiresInSeconds} s")]
     public static partial void AccessTokenRefreshed(ILogger logger, string account, long? expiresInSeconds);
 
-    [LoggerMessage(5002, LogLevel.Warning, "Generated a new encryption key at {KeyPath}; it encrypts the stored Google tokens. Keep it apart from the data folder and its backups " +
+    [LoggerMessage(5002, LogLevel.Warning, "Generated a new encryption key at {KeyPath}; it encrypts the stored tokens (Google and Microsoft). Keep it apart from the data folder and its backups " +
         "(a Docker secret or another volume, then set Relay:Secrets:KeyFile), and keep a copy: without it the account must be authorized again.")]
     public static partial void KeyGenerated(ILogger logger, string keyPath);
 

@@ -27,20 +27,20 @@ internal sealed class TokenHealth(AccountSet accounts, TimeProvider time, ILogge
     {
         foreach (var account in accounts.All)
         {
-            await CheckAsync(account.Tokens, account.Settings.IsMicrosoft, cancellationToken);
+            await CheckAsync(account, cancellationToken);
         }
     }
 
-    /// <param name="microsoft">A Microsoft account: no Testing consent screen there (its refresh token lasts 90 days unused: the keep-alive applies).</param>
-    private async Task CheckAsync(IAccessTokenSource tokens, bool microsoft, CancellationToken cancellationToken)
+    private async Task CheckAsync(RelayAccount account, CancellationToken cancellationToken)
     {
+        var tokens = account.Tokens;
         var status = tokens.Status;
         if (status.Account is null || !tokens.Authorizable)
         {
             return;
         }
 
-        if (!microsoft && TestingWarning(status, time) is { } warning)
+        if (TestingWarning(account, time) is { } warning)
         {
             OAuthLog.TestingWarning(logger, warning);
         }
@@ -60,6 +60,13 @@ internal sealed class TokenHealth(AccountSet accounts, TimeProvider time, ILogge
             OAuthLog.KeepAliveFailed(logger, status.Account, ex.Message);
         }
     }
+
+    /// <summary>
+    /// The Testing-screen warning for <paramref name="account"/>: only a Google account a person authorized has one (a
+    /// Microsoft refresh token lasts 90 days unused, which the keep-alive covers; a service account has no consent screen).
+    /// </summary>
+    public static string? TestingWarning(RelayAccount account, TimeProvider time) =>
+        account.Settings.IsMicrosoft || !account.Tokens.Authorizable ? null : TestingWarning(account.Tokens.Status, time);
 
     /// <summary>From day 5 to day 7 after an authorization made here: the warning for consent screens left in Testing.</summary>
     public static string? TestingWarning(TokenStatus status, TimeProvider time)

@@ -59,6 +59,14 @@ internal sealed class CountingStream : Stream
 {
     public long Count { get; private set; }
 
+    /// <summary>The number of bytes <paramref name="write"/> writes.</summary>
+    public static async Task<long> MeasureAsync(Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        await using var counter = new CountingStream();
+        await write(counter, cancellationToken);
+        return counter.Count;
+    }
+
     public override bool CanRead => false;
     public override bool CanSeek => false;
     public override bool CanWrite => true;

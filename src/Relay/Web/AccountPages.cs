@@ -97,7 +97,7 @@ internal static class AccountPages
     private static IResult ChooseAccount(AccountSet accounts)
     {
         var rows = string.Concat(accounts.All.Select(account => $"""
-            <tr><th>{E(account.Name)}</th><td>{E(account.Settings.Address ?? $"any {ProviderText.Provider(account.Settings)} account")}</td><td>{E(account.Tokens.Status switch
+            <tr><th>{E(account.Name)}</th><td>{E(account.Settings.Address ?? $"any {account.Settings.ProviderName} account")}</td><td>{E(account.Tokens.Status switch
             {
                 _ when account.Flow is null => account.Settings.IsMicrosoft ? "app-only: nothing to authorize" : "service account: nothing to authorize",
                 { Account: null } => "not authorized yet",
@@ -131,6 +131,18 @@ internal static class AccountPages
 
         return string.IsNullOrEmpty(id) || string.IsNullOrEmpty(knownSecret) || id != knownId ? null : (id, knownSecret, false);
     }
+
+    /// <summary>The paste box of an authorize page, for a browser the provider sends back to an address that does not load on its machine.</summary>
+    internal static string PasteBack(HttpContext context, string provider, string consent, string redirect) => $"""
+        <h2>If {provider}'s page did not come back here</h2>
+        <p>After you {consent}, {provider} sends your browser to <code>{E(redirect)}</code>. When the browser is not on the
+        machine running Relay, that page does not load ("unable to connect"): that is expected. Copy the whole address from the
+        address bar and paste it here.</p>
+        <form method="post" action="/oauth/paste">{Antiforgery(context)}
+          <p><input type="url" name="pastedUrl" placeholder="http://localhost:8025/oauth/callback?state=…&amp;code=…"></p>
+          <button type="submit">Complete the authorization</button>
+        </form>
+        """;
 
     /// <summary>
     /// Where Google sends the browser back: the https public address for a Web client; otherwise localhost on the port the
@@ -202,7 +214,7 @@ internal static class AccountPages
         var banners = status switch
         {
             { Account: null } when account.Flow is null => Banner("bad", $"The service account for {E(account.Settings.Address)} is not usable yet."),
-            { Account: null } => Banner("warn", $"""No {ProviderText.Provider(account.Settings)} account is authorized yet{(several ? $" for the account '{E(account.Name)}'" : "")}: mail is accepted and kept in the queue. <a href="{E(authorize)}">Authorize an account</a>."""),
+            { Account: null } => Banner("warn", $"""No {account.Settings.ProviderName} account is authorized yet{(several ? $" for the account '{E(account.Name)}'" : "")}: mail is accepted and kept in the queue. <a href="{E(authorize)}">Authorize an account</a>."""),
             { Problem: { } problem } => Banner("bad", $"""The account needs to be authorized again: {E(problem)} {(account.Flow is null ? "" : $"""<a href="{E(authorize)}">Authorize again</a>. """)}Mail waits in the queue meanwhile."""),
             _ => "",
         };
@@ -211,7 +223,7 @@ internal static class AccountPages
             banners += Banner("warn", $"Delivery is on hold: {(account.Settings.IsMicrosoft ? "Exchange Online's" : "Gmail's")} sending limit is reached ({E(hold.Detail)}). It resumes by itself; next try {E(When(hold.NextTryAt, time))}.");
         }
 
-        if (!account.Settings.IsMicrosoft && TokenHealth.TestingWarning(status, time) is { } warning)
+        if (TokenHealth.TestingWarning(account, time) is { } warning)
         {
             banners += Banner("warn", E(warning));
         }
@@ -226,7 +238,7 @@ internal static class AccountPages
             {title}
             {banners}
             <table>
-              <tr><th>Account</th><td>{E(status.Account ?? (several && account.Flow is not null && account.Settings.Address is { } address ? $"none yet: sign in to {ProviderText.Provider(account.Settings)} as {address}" : "none"))}</td></tr>
+              <tr><th>Account</th><td>{E(status.Account ?? (several && account.Flow is not null && account.Settings.Address is { } address ? $"none yet: sign in to {account.Settings.ProviderName} as {address}" : "none"))}</td></tr>
               {(several ? $"<tr><th>Mail routed here</th><td>{E(routed)}</td></tr>" : "")}
               <tr><th>Sends through</th><td>{E(ProviderText.SendsThrough(account.Settings, microsoft.SmtpHost))}</td></tr>
               <tr><th>Authorization</th><td>{E(status switch { { Account: null } => "none yet: authorize an account", { Problem: not null } => $"re-authorization needed (from {status.Source})", _ => $"valid (from {status.Source})" })}</td></tr>
@@ -266,14 +278,7 @@ internal static class AccountPages
                 <input type="password" name="clientSecret" autocomplete="off"></label></p>
               <button type="submit" id="authorize">Authorize with Google</button>
             </form>
-            <h2>If Google's page did not come back here</h2>
-            <p>After you allow access, Google sends your browser to <code>{E(redirect)}</code>. When the browser is not on the
-            machine running Relay, that page does not load ("unable to connect"): that is expected. Copy the whole address from the
-            address bar and paste it here.</p>
-            <form method="post" action="/oauth/paste">{Antiforgery(context)}
-              <p><input type="url" name="pastedUrl" placeholder="http://localhost:8025/oauth/callback?state=…&amp;code=…"></p>
-              <button type="submit">Complete the authorization</button>
-            </form>
+            {PasteBack(context, "Google", "allow access", redirect)}
             <h2>What can go wrong</h2>
             <table>
               <tr><th>Error 400: redirect_uri_mismatch</th><td>Your client is a <b>Web application</b> client. Use a <b>Desktop app</b> client

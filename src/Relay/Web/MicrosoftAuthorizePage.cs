@@ -31,14 +31,7 @@ internal static class MicrosoftAuthorizePage
                 <input type="password" name="clientSecret" autocomplete="off"></label></p>
               <button type="submit" id="authorize">Sign in with Microsoft</button>
             </form>
-            <h2>If Microsoft's page did not come back here</h2>
-            <p>After you accept, Microsoft sends your browser to <code>{E(redirect)}</code>. When the browser is not on the
-            machine running Relay, that page does not load ("unable to connect"): that is expected. Copy the whole address from the
-            address bar and paste it here.</p>
-            <form method="post" action="/oauth/paste">{Antiforgery(context)}
-              <p><input type="url" name="pastedUrl" placeholder="http://localhost:8025/oauth/callback?code=…&amp;state=…"></p>
-              <button type="submit">Complete the authorization</button>
-            </form>
+            {AccountPages.PasteBack(context, "Microsoft", "accept", redirect)}
             <h2>The app registration (Entra ID)</h2>
             <p>Entra ID → App registrations → New registration. Under <i>Authentication</i>, add the <b>Web</b> platform with exactly
             <code>{E(redirect)}</code> as redirect URI (Microsoft takes http only for localhost; behind a reverse proxy set

@@ -6,8 +6,6 @@ namespace Relay.Web;
 /// <summary>The words of the pages and the commands for an account's provider: Google's, or Microsoft's (Entra ID).</summary>
 internal static class ProviderText
 {
-    public static string Provider(Account account) => account.ProviderName;
-
     /// <summary>What sends without a person's authorization: a Google service account, or a Microsoft app's own credentials.</summary>
     public static string NothingToAuthorize(Account account) => account.IsMicrosoft
         ? $"The account '{account.Name}' sends with the app's own credentials given in configuration (AppOnly): there is nothing to authorize or revoke here."

@@ -72,7 +72,7 @@ internal sealed class RelayMetrics
                 authorized.WithLabels(name).Set(status.Usable ? 1 : 0);
                 tokenExpiry.WithLabels(name).Set(status.AccessTokenExpiresAt?.ToUnixTimeSeconds() ?? 0);
                 lastRefresh.WithLabels(name).Set(status.LastRefreshAt?.ToUnixTimeSeconds() ?? 0);
-                testingWarning.WithLabels(name).Set(TokenHealth.TestingWarning(status, time) is null ? 0 : 1);
+                testingWarning.WithLabels(name).Set(TokenHealth.TestingWarning(account, time) is null ? 0 : 1);
                 var usage = account.Quota.Usage;
                 quotaUsed.WithLabels("messages", name).Set(usage.Messages);
                 quotaUsed.WithLabels("recipients", name).Set(usage.Recipients);

@@ -40,5 +40,5 @@ public sealed class TokenHealthTests
     [InlineData("eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", null)]
     [InlineData(null, null)]
     public void EmailFromIdToken_ReadsThePayload(string? idToken, string? email) =>
-        Assert.Equal(email, AuthorizationFlow.EmailFromIdToken(idToken));
+        Assert.Equal(email, GoogleAuthorization.EmailFromIdToken(idToken));
 }

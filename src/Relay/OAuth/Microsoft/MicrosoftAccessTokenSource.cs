@@ -6,8 +6,6 @@ namespace Relay.OAuth.Microsoft;
 /// </summary>
 internal sealed class MicrosoftAccessTokenSource(MicrosoftSignIn signIn, string scope) : IAccessTokenSource
 {
-    public string Scope => scope;
-
     public void Load() => signIn.Load();
 
     public string? Account => signIn.Account;

@@ -24,13 +24,22 @@ internal sealed class MicrosoftAppOnlyTokenSource : IAccessTokenSource
     private string? _problem;
 
     public MicrosoftAppOnlyTokenSource(Account account, string scope, MicrosoftOptions options, IMsalHttpClientFactory http, TimeProvider time, ILogger logger)
+        : this(account, scope, new(() => Build(account, options, http)), time, logger)
+    {
+    }
+
+    private MicrosoftAppOnlyTokenSource(
+        Account account, string scope, Lazy<(IConfidentialClientApplication? App, string Credential, string? Problem)> app, TimeProvider time, ILogger logger)
     {
         _settings = account;
         _scope = scope;
         _time = time;
         _logger = logger;
-        _app = new(() => Build(account, options, http));
+        _app = app;
     }
+
+    /// <summary>The same app (one credential read, one MSAL app and its token cache) for another resource's scope.</summary>
+    public MicrosoftAppOnlyTokenSource ForScope(string scope) => new(_settings, scope, _app, _time, _logger);
 
     public string Account => _settings.Address!;
 
@@ -133,16 +142,11 @@ internal sealed class MicrosoftAppOnlyTokenSource : IAccessTokenSource
     /// <summary>A PEM file (certificate and private key) or a PKCS#12 file without password; either must hold the private key.</summary>
     internal static X509Certificate2 LoadCertificate(string file)
     {
-        var head = new byte[64];
-        int read;
-        using (var stream = File.OpenRead(file))
-        {
-            read = stream.Read(head, 0, head.Length);
-        }
-
-        var certificate = System.Text.Encoding.ASCII.GetString(head, 0, read).Contains("-----BEGIN", StringComparison.Ordinal)
-            ? X509Certificate2.CreateFromPemFile(file)
-            : X509CertificateLoader.LoadPkcs12FromFile(file, null);
+        var bytes = File.ReadAllBytes(file);
+        var certificate = System.Text.Encoding.ASCII.GetString(bytes, 0, Math.Min(bytes.Length, 64)).Contains("-----BEGIN", StringComparison.Ordinal)
+            && System.Text.Encoding.ASCII.GetString(bytes) is var pem
+                ? X509Certificate2.CreateFromPem(pem, pem) // the certificate and its key, from the one file
+                : X509CertificateLoader.LoadPkcs12(bytes, null);
         if (!certificate.HasPrivateKey)
         {
             certificate.Dispose();

@@ -29,7 +29,7 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
         var account = tokens.Account ?? "(no account)";
         try
         {
-            var size = length ?? await MeasureAsync(writeMessage, cancellationToken);
+            var size = length ?? await CountingStream.MeasureAsync(writeMessage, cancellationToken);
             if (size > GmailApiOptions.MaxMessageSize)
             {
                 return new(DeliveryOutcome.Rejected(
@@ -112,13 +112,6 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
         {
             return (false, $"{settings.BaseUrl} cannot be reached ({ClientText.Clean(ex.Message)}). Check Relay:GmailApi:BaseUrl and the network (outbound HTTPS, port 443).");
         }
-    }
-
-    private static async Task<long> MeasureAsync(Func<Stream, CancellationToken, Task> writeMessage, CancellationToken cancellationToken)
-    {
-        await using var counter = new CountingStream();
-        await writeMessage(counter, cancellationToken);
-        return counter.Count;
     }
 
     private async Task<Answer> UploadAsync(string token, Func<Stream, CancellationToken, Task> writeMessage, long size, CancellationToken cancellationToken)

@@ -40,7 +40,7 @@ internal sealed class GraphTransport(
                 return DeliveryOutcome.Rejected($"550 5.7.1 {refusal}");
             }
 
-            size = await SizeAsync(message, cancellationToken);
+            size = await CountingStream.MeasureAsync(message.WriteAsync, cancellationToken);
 
             if (size <= GraphLimits.MaxMessageBytes)
             {
@@ -68,14 +68,6 @@ internal sealed class GraphTransport(
         GraphLog.LargeBySmtp(logger, entry.Id, size, GraphLimits.MaxMessageBytes, sender);
         _smtp ??= ActivatorUtilities.CreateInstance<SmtpTransport>(services, account, smtpTokens);
         return await _smtp.SendAsync(sender, entry, cancellationToken);
-    }
-
-    /// <summary>The bytes of <paramref name="message"/> as Graph receives them (before base64): what its request limit counts.</summary>
-    public static async Task<long> SizeAsync(HeaderRecipientsMessage message, CancellationToken cancellationToken)
-    {
-        await using var counter = new CountingStream();
-        await message.WriteAsync(counter, cancellationToken);
-        return counter.Count;
     }
 
     public ValueTask DisposeAsync() => _smtp?.DisposeAsync() ?? ValueTask.CompletedTask;
