@@ -203,6 +203,13 @@ public sealed class MicrosoftAuthorizationTests : IAsyncLifetime
             s["Relay:Accounts:1:AppOnly"] = "true";
             s["Relay:Accounts:1:Address"] = FakeMicrosoftIdentityServer.AppMailbox;
             s["Relay:Accounts:1:Tenant"] = FakeMicrosoftIdentityServer.TenantId;
+            s["Relay:Accounts:3:Name"] = "bigapp";
+            s["Relay:Accounts:3:Provider"] = "Microsoft";
+            s["Relay:Accounts:3:Transport"] = "Graph";
+            s["Relay:Accounts:3:AppOnly"] = "true";
+            s["Relay:Accounts:3:LargeMessagesBySmtp"] = "true";
+            s["Relay:Accounts:3:Address"] = FakeMicrosoftIdentityServer.AppMailbox;
+            s["Relay:Accounts:3:Tenant"] = FakeMicrosoftIdentityServer.TenantId;
             s["Relay:Accounts:2:Name"] = "gmail";
             s["Relay:Accounts:2:Address"] = RelayHarness.Account;
             s["Relay:Accounts:2:RefreshToken"] = FakeGoogleOAuthServer.RefreshToken;
@@ -226,6 +233,22 @@ public sealed class MicrosoftAuthorizationTests : IAsyncLifetime
         Assert.IsType<Relay.OAuth.GoogleAccessTokenSource>(relay.Account("gmail").Tokens);
         var status = WebUtility.HtmlDecode(await browser.GetTextAsync("/"));
         Assert.Contains("Microsoft Graph (HTTPS, sendMail); large messages by SMTP (localhost, XOAUTH2)", status, StringComparison.Ordinal);
+
+        // An app-only Graph account with large messages by SMTP: one app, a token for each resource.
+        var bigApp = relay.Account("bigapp");
+        Assert.Equal(FakeMicrosoftIdentityServer.GraphAppScope, _identity.ScopeOf(await bigApp.Tokens.GetAccessTokenAsync(CancellationToken.None)));
+        Assert.Equal(FakeMicrosoftIdentityServer.SmtpAppScope, _identity.ScopeOf(await bigApp.SmtpTokens!.GetAccessTokenAsync(CancellationToken.None)));
+
+        // No secret on the pages or in the API, whatever they show of the accounts.
+        using var api = new HttpClient { BaseAddress = new Uri(relay.WebAddress) };
+        api.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", relay.LoginSecret);
+        var shown = status + await browser.GetTextAsync("/authorize?account=office") + await browser.GetTextAsync("/authorize?account=bigapp")
+            + await api.GetStringAsync("/api/status") + await api.GetStringAsync("/metrics");
+        foreach (var secret in _identity.Issued.Concat(_identity.IssuedRefreshTokens).Append(FakeMicrosoftIdentityServer.ClientSecret))
+        {
+            Assert.DoesNotContain(secret, shown, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, relay.Logs.All, StringComparison.Ordinal);
+        }
     }
 
     [Fact]
