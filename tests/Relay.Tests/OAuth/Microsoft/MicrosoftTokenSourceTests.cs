@@ -261,4 +261,38 @@ public sealed class MicrosoftTokenSourceTests : IAsyncLifetime
         Assert.Contains("Certificates & secrets", refused.Message, StringComparison.Ordinal);
         Assert.Equal(refused.Message, source.Status.Problem);
     }
+
+    [Fact]
+    public async Task RefreshWithAClientSecretMicrosoftRefuses_SaysToCheckTheSecretsValue_AndHolds()
+    {
+        Assert.True((await AuthorizeAsync(SignIn(Settings()))).Succeeded);
+        var expired = new MicrosoftAccessTokenSource(
+            SignIn(Settings(settings => (settings.ClientId, settings.ClientSecret) = (FakeMicrosoftIdentityServer.ClientId, "an-expired-secret"))), MicrosoftScopes.SmtpSend);
+
+        var refused = await Assert.ThrowsAsync<AuthorizationRequiredException>(() => expired.RefreshNowAsync(CancellationToken.None));
+
+        Assert.Contains("Microsoft refused the app registration", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("not its Secret ID", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("an-expired-secret", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(refused.Message, expired.Status.Problem);
+    }
+
+    [Fact]
+    public async Task AppOnly_WithACertificateFileWithoutItsKey_IsAProblemNamingTheFix_BeforeAnyRequest()
+    {
+        using var key = RSA.Create(2048);
+        using var certificate = new CertificateRequest("CN=no-key", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+        var file = Path.Combine(_data, "certificate-only.pem");
+        await File.WriteAllTextAsync(file, certificate.ExportCertificatePem());
+        var account = Settings(settings => (settings.AppOnly, settings.Address, settings.Tenant, settings.CertificateFile) = (true, FakeMicrosoftIdentityServer.AppMailbox, FakeMicrosoftIdentityServer.TenantId, file));
+        var source = new MicrosoftAppOnlyTokenSource(account, MicrosoftScopes.SmtpApp, Options365, _http, TimeProvider.System, NullLogger.Instance);
+
+        source.Load();
+        var refused = await Assert.ThrowsAsync<AuthorizationRequiredException>(() => source.GetAccessTokenAsync(CancellationToken.None));
+
+        Assert.Contains($"The certificate file {file} of account 'office' cannot be used", refused.Message, StringComparison.Ordinal);
+        Assert.Contains("unencrypted private key", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(refused.Message, source.Status.Problem);
+        Assert.Equal(0, _identity.ClientCredentialsCount);
+    }
 }
