@@ -101,6 +101,22 @@ public sealed class GraphDataRefusalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnAccountRoutedByHeaderSender_ItsOwnRecipientLimit_IsCheckedAtData()
+    {
+        await using var relay = await Harness.StartRelayAsync(settings =>
+        {
+            GraphAccount()(settings);
+            settings["Relay:Accounts:0:Senders:0"] = ClientShapedMessages.Sender; // routed by sender: the route, and its limit, are known only at the end of DATA
+            settings["Relay:Accounts:0:Quota:MaxRecipientsPerMessage"] = "2";
+        });
+
+        var refused = await SendAsync(relay, Message(100, "Cc: bob@example.org, carol@example.org\r\n"), "550", "alice@example.org", "bob@example.org", "carol@example.org");
+
+        Assert.Contains("at most 2 per message; this message has 3 recipients", refused, StringComparison.Ordinal);
+        Assert.Empty(relay.Spool.List());
+    }
+
+    [Fact]
     public async Task OverGraphsLimit_WithLargeMessagesBySmtp_IsQueued()
     {
         await using var relay = await Harness.StartRelayAsync(GraphAccount(largeMessagesBySmtp: true));

@@ -58,7 +58,7 @@ internal sealed class SpoolingMessageStore(
             return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, InboundPolicy.NoAccountReply);
         }
 
-        if (account.Settings.SendsToHeaderRecipients && HeaderRefusal(recipients, headers, account.Settings.Transport) is { } refusal)
+        if (account.Settings.SendsToHeaderRecipients && HeaderRefusal(recipients, headers, HeaderTransport.For(account)) is { } refusal)
         {
             InboundLog.Refused(logger, client, refusal);
             return new SmtpResponse(SmtpReplyCode.MailboxUnavailable, $"5.7.1 {refusal}; nothing was stored");
@@ -94,10 +94,10 @@ internal sealed class SpoolingMessageStore(
     /// For an account whose transport sends to the header recipients: why it cannot honour this envelope (a header
     /// recipient the envelope does not name, too many recipients), or null.
     /// </summary>
-    private static string? HeaderRefusal(IReadOnlyList<string> recipients, HeaderCheck headers, AccountTransport transport) =>
+    private static string? HeaderRefusal(IReadOnlyList<string> recipients, HeaderCheck headers, HeaderTransport transport) =>
         headers.Headers is { } list
-            ? HeaderAddressing.Decide(recipients, list, HeaderTransport.For(transport)).Refusal
-            : $"{HeaderTransport.For(transport).Description}, and this message's header block cannot be read";
+            ? HeaderAddressing.Decide(recipients, list, transport).Refusal
+            : $"{transport.Description}, and this message's header block cannot be read";
 
     /// <summary>
     /// For an account that sends through Microsoft Graph without <see cref="Account.LargeMessagesBySmtp"/>: why a message
@@ -129,7 +129,7 @@ internal sealed class SpoolingMessageStore(
         var sender = account.Tokens.Account ?? account.Settings.Address ?? LongestAddress;
         try
         {
-            using var message = HeaderRecipientsMessage.Prepare(new MemoryStream(bytes, writable: false), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, recipients, HeaderTransport.Graph);
+            using var message = HeaderRecipientsMessage.Prepare(new MemoryStream(bytes, writable: false), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, recipients, HeaderTransport.For(account));
             return await CountingStream.MeasureAsync(message.WriteAsync, CancellationToken.None);
         }
         catch (Exception)

@@ -19,6 +19,12 @@ internal sealed record HeaderTransport(string Description, int MaxRecipients)
     public static readonly HeaderTransport Graph = new("this account sends through Microsoft Graph, which sends to every address in To, Cc and Bcc", QuotaOptions.ExchangeRecipientsPerMessage);
 
     public static HeaderTransport For(Accounts.AccountTransport transport) => transport == Accounts.AccountTransport.Graph ? Graph : GmailApi;
+
+    /// <summary>The account's transport, with the account's own recipients-per-message limit (its Quota) where it is lower than the provider's.</summary>
+    public static HeaderTransport For(Accounts.RelayAccount account) => For(account.Settings.Transport) is var transport
+        && account.Quota.RecipientsPerMessage is { } own && own < transport.MaxRecipients
+            ? transport with { MaxRecipients = own }
+            : transport;
 }
 
 /// <summary>

@@ -28,7 +28,7 @@ internal sealed class GmailApiTransport(
     private async Task<DeliveryOutcome> SendCoreAsync(string sender, SpoolEntry entry, CancellationToken cancellationToken)
     {
         using var message = HeaderRecipientsMessage.Prepare(
-            spool.OpenMessage(entry), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, entry.Recipients, HeaderTransport.GmailApi);
+            spool.OpenMessage(entry), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, entry.Recipients, HeaderTransport.For(account));
         if (message.Refusal is { } refusal)
         {
             return DeliveryOutcome.Rejected($"550 5.7.1 {refusal}");

@@ -33,7 +33,7 @@ internal sealed class GraphTransport(
     {
         long size;
         using (var message = HeaderRecipientsMessage.Prepare(
-            spool.OpenMessage(entry), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, entry.Recipients, HeaderTransport.Graph))
+            spool.OpenMessage(entry), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, entry.Recipients, HeaderTransport.For(account)))
         {
             if (message.Refusal is { } refusal)
             {
