@@ -97,7 +97,7 @@ internal static class DiagnosticCommands
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                return report(false, "Test message", DeliveryClassifier.Classify(ex).Reply);
+                return report(false, "Test message", DeliveryClassifier.Classify(ex, relayAccount.Settings.Provider).Reply);
             }
         }));
         return command;
@@ -215,7 +215,7 @@ internal static class DiagnosticCommands
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            var reason = DeliveryClassifier.Classify(ex).Reply;
+            var reason = DeliveryClassifier.Classify(ex, relayAccount.Settings.Provider).Reply;
             return connected
                 ? report(false, "Upstream login (XOAUTH2)", reason)
                 : report(false, "Upstream connection", reason + (relayAccount.Settings.IsMicrosoft ? " Check Relay:Microsoft:SmtpHost and SmtpPort" : " Check Relay:Outbound:Host and Port") +

@@ -3,6 +3,7 @@ using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
 using MimeKit;
+using Relay.Accounts;
 using Relay.OAuth;
 
 namespace Relay.Outbound;
@@ -10,15 +11,16 @@ namespace Relay.Outbound;
 /// <summary>Turns what an attempt threw into an outcome; exceptions stop here.</summary>
 internal static class DeliveryClassifier
 {
-    public static DeliveryOutcome Classify(Exception exception) => exception switch
+    /// <param name="provider">Whose SMTP server answered: Gmail's and Office 365's replies each mean what they mean only from them.</param>
+    public static DeliveryOutcome Classify(Exception exception, AccountProvider provider = AccountProvider.Google) => exception switch
     {
-        RecipientsRefusedException refused when refused.Refusals.Any(r => IsQuotaReply(r.Code, r.Reply)) =>
+        RecipientsRefusedException refused when provider == AccountProvider.Google && refused.Refusals.Any(r => IsQuotaReply(r.Code, r.Reply)) =>
             DeliveryOutcome.QuotaReached(refused.Message),
         RecipientsRefusedException refused when refused.Refusals.All(r => r.IsPermanent) =>
             DeliveryOutcome.Rejected(refused.Message),
         RecipientsRefusedException refused => DeliveryOutcome.Deferred(refused.Message),
-        SmtpCommandException { StatusCode: var code } smtp when Office365Replies.Classify((int)code, smtp.Message) is { } office365 => office365,
-        SmtpCommandException { StatusCode: var code } smtp when IsQuotaReply((int)code, smtp.Message) =>
+        SmtpCommandException { StatusCode: var code } smtp when provider == AccountProvider.Microsoft && Office365Replies.Classify((int)code, smtp.Message) is { } office365 => office365,
+        SmtpCommandException { StatusCode: var code } smtp when provider == AccountProvider.Google && IsQuotaReply((int)code, smtp.Message) =>
             DeliveryOutcome.QuotaReached($"{(int)code} {OneLine(smtp.Message)}"),
         SmtpCommandException { StatusCode: var code } smtp when (int)code >= 500 =>
             DeliveryOutcome.Rejected($"{(int)code} {OneLine(smtp.Message)}"),

@@ -170,7 +170,7 @@ internal sealed class DeliveryWorker(
             {
                 // A transport promises outcomes, not exceptions; should one escape, it is this message's outcome, and
                 // the loop (and every other account's) goes on.
-                outcome = DeliveryClassifier.Classify(ex);
+                outcome = DeliveryClassifier.Classify(ex, account.Settings.Provider);
             }
 
             if (outcome.Result is DeliveryResult.Delivered or DeliveryResult.PartiallyDelivered)

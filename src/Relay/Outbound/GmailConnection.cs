@@ -177,7 +177,7 @@ internal sealed class GmailConnection(
         }
         catch (AuthenticationException ex)
         {
-            if (Office365Replies.Unfixable(ex.Message, account) is { } unfixable)
+            if (provider == AccountProvider.Microsoft && Office365Replies.Unfixable(ex.Message, account) is { } unfixable)
             {
                 await DropAsync();
                 throw unfixable;
@@ -196,7 +196,7 @@ internal sealed class GmailConnection(
         catch (AuthenticationException ex)
         {
             await DropAsync();
-            throw Office365Replies.Unfixable(ex.Message, account) ?? new UpstreamAuthenticationException(provider == AccountProvider.Microsoft
+            throw (provider == AccountProvider.Microsoft ? Office365Replies.Unfixable(ex.Message, account) : null) ?? new UpstreamAuthenticationException(provider == AccountProvider.Microsoft
                 ? $"Office 365 refused the token of {account} even after a refresh ({Office365Replies.LoginReply(ex.Message)}). " +
                   "Check that the app registration has the permission SMTP.Send (delegated; SMTP.SendAsApp with New-ServicePrincipal and Add-MailboxPermission for app-only) " +
                   "and that the token is for https://outlook.office.com (a Graph token is refused), then authorize the account again."

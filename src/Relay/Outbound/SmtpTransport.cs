@@ -33,7 +33,7 @@ internal sealed class SmtpTransport(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return DeliveryClassifier.Classify(ex);
+            return DeliveryClassifier.Classify(ex, account.Settings.Provider);
         }
     }
 
