@@ -453,15 +453,10 @@ public sealed class AccountsEndToEndTests : HarnessTest
         Assert.False(File.Exists(Path.Combine(Harness.DataPath, "quota.default.json")));
     }
 
-    /// <summary>Removes the <c>account</c> field from a queued envelope, as relays before several accounts wrote it.</summary>
-    private void WriteAsTheSingleAccountRelayDid(string id)
-    {
-        var path = Path.Combine(Harness.DataPath, "spool", "queue", id + ".json");
-        var envelope = JsonNode.Parse(File.ReadAllText(path))!.AsObject();
-        var key = envelope.Select(pair => pair.Key).Single(name => string.Equals(name, "account", StringComparison.OrdinalIgnoreCase));
-        envelope.Remove(key);
-        File.WriteAllText(path, envelope.ToJsonString());
-    }
+    /// <summary>Writes a queued entry as relays before several accounts did: an envelope with no <c>account</c> field, beside the message.</summary>
+    private void WriteAsTheSingleAccountRelayDid(string id) =>
+        StoredMessages.WriteAsEarlierVersion(Harness.DataPath, id, envelope =>
+            envelope.Remove(envelope.Select(pair => pair.Key).Single(name => string.Equals(name, "account", StringComparison.OrdinalIgnoreCase))));
 
     [Fact]
     public async Task QueueListApiAndPage_ShowEachEntrysAccount()

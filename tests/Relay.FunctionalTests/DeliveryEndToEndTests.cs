@@ -35,7 +35,7 @@ public sealed class DeliveryEndToEndTests : HarnessTest
         Assert.Equal(["alice@example.org", "bob@example.net", "hidden@example.com"], received.Recipients.Order());
 
         // What the relay got from the client, kept because Delivered=Archive.
-        var original = await File.ReadAllBytesAsync(Path.Combine(Harness.DataPath, "spool", "delivered", entry.Id + ".eml"));
+        var original = StoredMessages.Bytes(Harness.DataPath, "delivered", entry.Id);
         var (originalHeaders, originalBody) = Messages.Split(original);
         var (headers, body) = Messages.Split(received.Data);
         Assert.Equal(originalBody, body);

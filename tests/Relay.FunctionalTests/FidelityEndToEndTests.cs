@@ -120,7 +120,7 @@ public sealed class FidelityEndToEndTests : HarnessTest
         var (entry, _) = await relay.NextOutcomeAsync();
 
         Assert.StartsWith("250", reply, StringComparison.Ordinal);
-        Assert.Equal(written, await File.ReadAllBytesAsync(Path.Combine(Harness.DataPath, "spool", "delivered", entry.Id + ".eml")));
+        Assert.Equal(written, StoredMessages.Bytes(Harness.DataPath, "delivered", entry.Id));
         Assert.EndsWith("\n.hidden file listed\nplain\n..two dots\nend\r\n", received.Text, StringComparison.Ordinal); // the body as written; the header block is the rewrite's
     }
 

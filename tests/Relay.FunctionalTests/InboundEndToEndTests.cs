@@ -82,7 +82,7 @@ public sealed class InboundEndToEndTests : HarnessTest
 
         Assert.Contains("4.3.2", refused, StringComparison.Ordinal);
         Assert.Contains("queued as", accepted, StringComparison.Ordinal);
-        Assert.Single(Directory.GetFiles(Path.Combine(Harness.DataPath, "spool", "queue"), "*.eml"));
+        Assert.Equal(1, StoredMessages.Count(Harness.DataPath));
     }
 
     [Fact]
@@ -136,6 +136,6 @@ public sealed class InboundEndToEndTests : HarnessTest
         clock.Advance(TimeSpan.FromMinutes(1));
         await stopping.WaitAsync(TimeSpan.FromSeconds(30));
 
-        Assert.Empty(Directory.GetFiles(Path.Combine(harness.DataPath, "spool", "queue"), "*.eml")); // no 250 was given, nothing kept
+        Assert.Equal(0, StoredMessages.Count(harness.DataPath)); // no 250 was given, nothing kept
     }
 }

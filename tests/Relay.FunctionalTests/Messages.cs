@@ -36,5 +36,34 @@ internal static class StoredMessages
         new[] { "queue", "delivered", "dead" }
             .Select(folder => Path.Combine(dataPath, "spool", folder))
             .Where(Directory.Exists)
-            .Sum(folder => Directory.GetFiles(folder, "*.eml", SearchOption.AllDirectories).Length);
+            .Sum(folder => Directory.GetFiles(folder, "*" + Relay.Spool.SpoolFolders.EntryExtension, SearchOption.AllDirectories).Length);
+
+    public static string File(string dataPath, string folder, string id) => Relay.Spool.SpoolFolders.Entry(Path.Combine(dataPath, "spool", folder), id);
+
+    /// <summary>The message of a spool entry as the relay keeps it: the bytes it received.</summary>
+    public static byte[] Bytes(string dataPath, string folder, string id)
+    {
+        using var message = Relay.Spool.SpoolFile.OpenMessage(File(dataPath, folder, id));
+        using var copy = new MemoryStream();
+        message.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    /// <summary>The envelope of a spool entry as it is on disk.</summary>
+    public static Relay.Spool.SpoolEntry Envelope(string dataPath, string folder, string id) =>
+        Relay.Spool.SpoolFile.Read(File(dataPath, folder, id)) ?? throw new InvalidOperationException($"{File(dataPath, folder, id)} is not a spool entry");
+
+    /// <summary>
+    /// Turns a queued entry into what versions before .entry files kept: <c>ID.json</c> (its envelope, as
+    /// <paramref name="edit"/> leaves it) beside <c>ID.eml</c> (the message).
+    /// </summary>
+    public static void WriteAsEarlierVersion(string dataPath, string id, Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var queue = Path.Combine(dataPath, "spool", "queue");
+        var envelope = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Envelope(dataPath, "queue", id), Relay.Spool.SpoolJson.Options))!.AsObject();
+        edit(envelope);
+        System.IO.File.WriteAllBytes(Path.Combine(queue, id + ".eml"), Bytes(dataPath, "queue", id));
+        System.IO.File.WriteAllText(Path.Combine(queue, id + ".json"), envelope.ToJsonString());
+        System.IO.File.Delete(File(dataPath, "queue", id));
+    }
 }

@@ -69,7 +69,8 @@ public sealed class QueuePagesTests : HarnessTest
         Assert.Contains($"From: &quot;GLPI&quot; &lt;{RelayHarness.Account}&gt; (was &quot;GLPI&quot; &lt;glpi@helpdesk.local&gt;)", detail, StringComparison.Ordinal);
         Assert.Contains("Reply-To:", detail, StringComparison.Ordinal);
         Assert.Equal("message/rfc822", eml.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(relay.Spool.Root, "dead", dead.Id + ".eml")), await eml.Content.ReadAsByteArrayAsync());
+        Assert.Equal(StoredMessages.Bytes(Harness.DataPath, "dead", dead.Id), await eml.Content.ReadAsByteArrayAsync());
+        Assert.Equal("From: GLPI <glpi@helpdesk.local>\r\nSubject: dead\r\n\r\nbody\r\n", Encoding.ASCII.GetString(await eml.Content.ReadAsByteArrayAsync()));
     }
 
     [Fact]

@@ -1,3 +1,5 @@
+using System.Text;
+using Relay.Spool;
 using System.Text.Json;
 using MailKit.Net.Smtp;
 using Relay.Outbound;
@@ -24,13 +26,13 @@ public sealed class SpoolEndToEndTests : HarnessTest
             Assert.Contains("queued as", reply, StringComparison.Ordinal);
             Assert.Contains("No Google account is authorized yet", unconfigured.Logs.All, StringComparison.Ordinal);
 
-            // The 250 came after the message and its envelope were on disk.
-            var envelopeFile = Assert.Single(Directory.GetFiles(Queue, "*.json"));
-            Assert.Single(Directory.GetFiles(Queue, "*.eml"));
-            using var envelope = JsonDocument.Parse(await File.ReadAllBytesAsync(envelopeFile));
-            Assert.Equal("glpi@helpdesk.local", envelope.RootElement.GetProperty("mailFrom").GetString());
-            Assert.Equal(["alice@example.org", "hidden@example.com"], envelope.RootElement.GetProperty("recipients").EnumerateArray().Select(r => r.GetString()));
-            Assert.Equal("127.0.0.1", envelope.RootElement.GetProperty("clientAddress").GetString());
+            // The 250 came after the message and its envelope were on disk, in one file.
+            var id = Path.GetFileNameWithoutExtension(Assert.Single(Directory.GetFiles(Queue)));
+            var envelope = StoredMessages.Envelope(Harness.DataPath, "queue", id);
+            Assert.Equal("glpi@helpdesk.local", envelope.MailFrom);
+            Assert.Equal(["alice@example.org", "hidden@example.com"], envelope.Recipients);
+            Assert.Equal("127.0.0.1", envelope.ClientAddress);
+            Assert.Contains("Subject: ", Encoding.UTF8.GetString(StoredMessages.Bytes(Harness.DataPath, "queue", id)), StringComparison.Ordinal);
         }
 
         Assert.Empty(Harness.Gmail.Messages);
@@ -51,19 +53,22 @@ public sealed class SpoolEndToEndTests : HarnessTest
             await unconfigured.SendAsync(Messages.Simple("intact"));
             var entries = unconfigured.Spool.List();
             Assert.Equal(2, entries.Count);
-            corruptId = entries.Single(e => File.ReadAllText(Path.Combine(Queue, e.Id + ".eml")).Contains("Subject: will be corrupted", StringComparison.Ordinal)).Id;
+            corruptId = entries.Single(e => Encoding.UTF8.GetString(StoredMessages.Bytes(Harness.DataPath, "queue", e.Id)).Contains("Subject: will be corrupted", StringComparison.Ordinal)).Id;
         }
 
-        await File.WriteAllTextAsync(Path.Combine(Queue, corruptId + ".json"), "{\"id\": \"" + corruptId + "\", \"mailFr"); // cut short, as by a failing disk
+        // The envelope damaged, as by a failing disk; the message after it intact.
+        var file = StoredMessages.File(Harness.DataPath, "queue", corruptId);
+        var bytes = await File.ReadAllBytesAsync(file);
+        "{\"id\": 7  "u8.CopyTo(bytes);
+        await File.WriteAllBytesAsync(file, bytes);
 
         await using var restarted = await Harness.StartRelayAsync();
         var received = await Harness.Gmail.NextMessageAsync();
 
         Assert.Contains("Subject: intact", received.Text, StringComparison.Ordinal);
         var corrupt = Path.Combine(Harness.DataPath, "spool", "corrupt");
-        Assert.True(File.Exists(Path.Combine(corrupt, corruptId + ".json")));
-        Assert.Contains("Subject: will be corrupted", await File.ReadAllTextAsync(Path.Combine(corrupt, corruptId + ".eml")), StringComparison.Ordinal);
-        Assert.False(File.Exists(Path.Combine(Queue, corruptId + ".eml")));
+        Assert.Contains("Subject: will be corrupted", await File.ReadAllTextAsync(Path.Combine(corrupt, corruptId + ".entry")), StringComparison.Ordinal);
+        Assert.False(File.Exists(file));
         Assert.Contains(restarted.Logs.Lines, line => line.StartsWith("Error", StringComparison.Ordinal) && line.Contains("[2002]", StringComparison.Ordinal)
             && line.Contains(corruptId, StringComparison.Ordinal) && line.Contains(corrupt, StringComparison.Ordinal));
         await restarted.NextOutcomeAsync(o => o.Result == DeliveryResult.Delivered);
@@ -80,9 +85,9 @@ public sealed class SpoolEndToEndTests : HarnessTest
 
         var (deferred, outcome) = await relay.NextOutcomeAsync();
         Assert.Equal(DeliveryResult.Deferred, outcome.Result);
-        var envelope = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(Queue, deferred.Id + ".json"))).RootElement;
-        Assert.True(envelope.GetProperty("attempts").GetInt32() >= 1);
-        Assert.False(string.IsNullOrEmpty(envelope.GetProperty("lastError").GetString()));
+        var envelope = StoredMessages.Envelope(Harness.DataPath, "queue", deferred.Id);
+        Assert.True(envelope.Attempts >= 1);
+        Assert.False(string.IsNullOrEmpty(envelope.LastError));
 
         Harness.Gmail.Mode = FakeGmailMode.Normal;
         await relay.NextOutcomeAsync(o => o.Result == DeliveryResult.Delivered);
@@ -101,11 +106,9 @@ public sealed class SpoolEndToEndTests : HarnessTest
         var (entry, outcome) = await relay.NextOutcomeAsync();
         Assert.Equal(DeliveryResult.Rejected, outcome.Result);
         Assert.Contains("5.1.1", outcome.Reply, StringComparison.Ordinal);
-        var dead = Path.Combine(Harness.DataPath, "spool", "dead");
-        Assert.True(File.Exists(Path.Combine(dead, entry.Id + ".eml")));
-        var envelope = JsonDocument.Parse(await File.ReadAllBytesAsync(Path.Combine(dead, entry.Id + ".json"))).RootElement;
-        Assert.Equal("Dead", envelope.GetProperty("state").GetString());
-        Assert.Contains("550", envelope.GetProperty("lastError").GetString(), StringComparison.Ordinal);
+        var envelope = StoredMessages.Envelope(Harness.DataPath, "dead", entry.Id);
+        Assert.Equal(SpoolState.Dead, envelope.State);
+        Assert.Contains("550", envelope.LastError, StringComparison.Ordinal);
         Assert.Equal(0, relay.Spool.Count);
     }
 
@@ -158,7 +161,7 @@ public sealed class SpoolEndToEndTests : HarnessTest
             Assert.Contains("4.3.1", failure.Message, StringComparison.Ordinal);
             Assert.Equal(1, relay.Spool.Count); // the one from before, nothing more
             Assert.Empty(Directory.GetFiles(Path.Combine(Harness.DataPath, "spool", "incoming")));
-            Assert.Equal(2, Directory.GetFiles(Queue).Length);
+            Assert.Single(Directory.GetFiles(Queue)); // the one entry from before
 
             File.Delete(filler);
             await relay.SendAsync(Messages.Simple("after space came back"));

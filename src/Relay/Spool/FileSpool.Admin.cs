@@ -81,8 +81,7 @@ internal sealed partial class FileSpool
             : (SpoolChange.NotFound, null);
         if (change.Result == SpoolChangeResult.Done)
         {
-            File.Delete(SpoolFolders.Envelope(folder!, id));
-            File.Delete(SpoolFolders.Message(folder!, id));
+            File.Delete(SpoolFolders.Entry(folder!, id));
         }
 
         return Task.FromResult(change);

@@ -1,16 +1,16 @@
 using System.Buffers;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Relay.Outbound;
 
 namespace Relay.Spool;
 
 /// <summary>
-/// The durable queue on the data volume (see <see cref="SpoolFolders"/> for its layout). A new message is written
-/// straight into its folder and flushed to disk; its envelope is written under <c>incoming</c>, flushed, and renamed
-/// beside it; then the folder is synced, once for all the messages that arrived meanwhile (<see cref="FolderSync"/>).
-/// An entry exists once its envelope does. Envelope updates replace the file atomically; moves between folders go
-/// message first, envelope last. The in-memory side (what is due, what is being delivered) is <see cref="SpoolIndex"/>.
+/// The durable queue on the data volume (see <see cref="SpoolFolders"/> for its layout). An entry is one file, its
+/// envelope then its message (<see cref="SpoolFile"/>). A new one is written under <c>incoming</c>, flushed to disk and
+/// renamed into its folder; then the folder is synced, once for all the entries that arrived meanwhile
+/// (<see cref="FolderSync"/>). An update writes the entry anew under <c>incoming</c> and renames it over the old file;
+/// a move between folders is an update in place, then one rename. The in-memory side (what is due, what is being
+/// delivered) is <see cref="SpoolIndex"/>.
 /// </summary>
 internal sealed partial class FileSpool
 {
@@ -120,8 +120,8 @@ internal sealed partial class FileSpool
         }
     }
 
-    public Stream OpenMessage(SpoolEntry entry) =>
-        new FileStream(SpoolFolders.Message(entry.State == SpoolState.Dead ? Dead : Queue, entry.Id), FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+    /// <summary>The entry's message, exactly as it was received.</summary>
+    public Stream OpenMessage(SpoolEntry entry) => SpoolFile.OpenMessage(SpoolFolders.Entry(entry.State == SpoolState.Dead ? Dead : Queue, entry.Id));
 
     /// <summary>The message was delivered: removes it, or moves it to <c>spool/delivered</c> when archiving.</summary>
     public async Task CompleteAsync(SpoolEntry entry, string upstreamReply, CancellationToken cancellationToken)
@@ -133,9 +133,7 @@ internal sealed partial class FileSpool
         }
         else
         {
-            // The envelope goes first: without it the entry no longer exists, and a stray .eml is swept at start.
-            File.Delete(SpoolFolders.Envelope(Queue, entry.Id));
-            File.Delete(SpoolFolders.Message(Queue, entry.Id));
+            File.Delete(SpoolFolders.Entry(Queue, entry.Id));
         }
 
         _index.Forget(entry.Id);
@@ -145,7 +143,7 @@ internal sealed partial class FileSpool
     public async Task<SpoolEntry> DeferAsync(SpoolEntry entry, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken)
     {
         var deferred = entry.WithAttempt(_time.GetUtcNow(), DeliveryResult.Deferred, reason) with { NextAttemptAt = nextAttemptAt, LastError = reason, State = SpoolState.Deferred };
-        await DurableFile.ReplaceAsync(SpoolFolders.Envelope(Queue, entry.Id), Serialize(deferred), cancellationToken);
+        await RewriteAsync(deferred, Queue, cancellationToken);
         _index.Requeue(deferred);
         return deferred;
     }
@@ -195,59 +193,57 @@ internal sealed partial class FileSpool
     }
 
     /// <summary>
-    /// Makes a new entry exist in <paramref name="folder"/>: the message written there and flushed to disk, the envelope
-    /// written under <c>incoming</c>, flushed and renamed beside it (an entry exists once its envelope does), the folder
-    /// synced. On failure nothing is left behind.
+    /// Makes a new entry exist in <paramref name="folder"/>: its file written under <c>incoming</c>, flushed to disk,
+    /// renamed into the folder, the folder synced. On failure nothing is left behind.
     /// </summary>
-    private async Task PublishAsync(SpoolEntry entry, string folder, Func<Stream, CancellationToken, Task> writeMessage, CancellationToken cancellationToken)
+    private Task PublishAsync(SpoolEntry entry, string folder, Func<Stream, CancellationToken, Task> writeMessage, CancellationToken cancellationToken) =>
+        PlaceAsync(entry, folder, SpoolFolders.Entry(_folders.Incoming, entry.Id), writeMessage, cancellationToken);
+
+    /// <summary>Replaces the file of an entry in <paramref name="folder"/> with one holding <paramref name="entry"/> and the same message.</summary>
+    private async Task RewriteAsync(SpoolEntry entry, string folder, CancellationToken cancellationToken)
+    {
+        await using var message = SpoolFile.OpenMessage(SpoolFolders.Entry(folder, entry.Id));
+        await PlaceAsync(entry, folder, Path.Combine(_folders.Incoming, $"{entry.Id}.{Guid.NewGuid():N}.tmp"), message.CopyToAsync, cancellationToken);
+    }
+
+    /// <summary>Writes the entry at <paramref name="temporary"/> (under <c>incoming</c>), flushes it, renames it into <paramref name="folder"/> and syncs the folder.</summary>
+    private async Task PlaceAsync(SpoolEntry entry, string folder, string temporary, Func<Stream, CancellationToken, Task> writeMessage, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_folders.Incoming);
         Directory.CreateDirectory(folder);
-        var message = SpoolFolders.Message(folder, entry.Id);
-        var incomingEnvelope = SpoolFolders.Envelope(_folders.Incoming, entry.Id);
         try
         {
-            await DurableFile.WriteAsync(message, writeMessage, cancellationToken);
-            await DurableFile.WriteAsync(incomingEnvelope, Serialize(entry), cancellationToken);
-            File.Move(incomingEnvelope, SpoolFolders.Envelope(folder, entry.Id));
+            await SpoolFile.WriteAsync(temporary, entry, writeMessage, cancellationToken);
+            File.Move(temporary, SpoolFolders.Entry(folder, entry.Id), overwrite: true);
         }
         catch
         {
-            TryDelete(incomingEnvelope, message);
+            TryDelete(temporary);
             throw;
         }
 
-        // The entry exists now: the wait for its folder's sync is not given up, or the caller would record as failed
-        // (and the index say otherwise than the disk) what is already there.
+        // The entry is in place now: the wait for its folder's sync is not given up, or the caller would record as
+        // failed (and the index say otherwise than the disk) what is already there.
         await _syncs[folder].SyncAsync(CancellationToken.None);
     }
 
-    /// <summary>Moves an entry to another folder with its new envelope: the envelope rewritten in place, then the message moved, then the envelope (see <see cref="SpoolRecovery"/>).</summary>
+    /// <summary>Moves an entry to another folder with its new envelope: rewritten in place, then renamed into the other folder.</summary>
     private async Task MoveAsync(SpoolEntry entry, string from, string to, CancellationToken cancellationToken)
     {
+        await RewriteAsync(entry, from, cancellationToken);
         Directory.CreateDirectory(to);
-        await DurableFile.ReplaceAsync(SpoolFolders.Envelope(from, entry.Id), Serialize(entry), cancellationToken);
-        File.Move(SpoolFolders.Message(from, entry.Id), SpoolFolders.Message(to, entry.Id), overwrite: true);
-        File.Move(SpoolFolders.Envelope(from, entry.Id), SpoolFolders.Envelope(to, entry.Id), overwrite: true);
-        await _syncs[to].SyncAsync(CancellationToken.None); // moved: as in PublishAsync, the wait is not given up
+        File.Move(SpoolFolders.Entry(from, entry.Id), SpoolFolders.Entry(to, entry.Id), overwrite: true);
+        await _syncs[to].SyncAsync(CancellationToken.None); // moved: as in PlaceAsync, the wait is not given up
     }
 
-    private static byte[] Serialize(SpoolEntry entry) => JsonSerializer.SerializeToUtf8Bytes(entry, SpoolJson.Options);
-
-    private static void TryDelete(params string[] paths)
+    private static void TryDelete(string path)
     {
-        foreach (var path in paths)
+        try
         {
-            try
-            {
-                File.Delete(path);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
-            }
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
         }
     }
 

@@ -3,9 +3,10 @@ using System.Text.Json;
 namespace Relay.Spool;
 
 /// <summary>
-/// Rebuilds the spool from disk at start-up. Whatever sits in <c>incoming</c> was never acknowledged with a 250, so it
-/// is dropped (the client still has it), as is a message file whose envelope never made it beside it. An envelope that
-/// cannot be read is moved to <c>spool/corrupt</c>.
+/// Rebuilds the spool from disk at start-up. Whatever sits in <c>incoming</c> was never acknowledged with a 250 (or is
+/// an update whose old file is still in place), so it is dropped. An entry that cannot be read is moved to
+/// <c>spool/corrupt</c>. Entries kept by an earlier version as <c>ID.eml</c> beside <c>ID.json</c> are first finished
+/// where a crash cut a move short, then turned into <c>ID.entry</c> files (<see cref="Convert"/>).
 /// </summary>
 internal static class SpoolRecovery
 {
@@ -25,12 +26,14 @@ internal static class SpoolRecovery
         }
 
         FinishMoves(folders);
+        Convert(folders, folders.Queue, logger);
+        Convert(folders, folders.Dead, logger);
+
         var waiting = new List<SpoolEntry>();
-        foreach (var envelopeFile in Directory.EnumerateFiles(folders.Queue, "*.json"))
+        foreach (var file in Directory.EnumerateFiles(folders.Queue, "*" + SpoolFolders.EntryExtension))
         {
-            var id = Path.GetFileNameWithoutExtension(envelopeFile);
-            var entry = Read(envelopeFile);
-            if (entry is null || entry.Id != id || !File.Exists(SpoolFolders.Message(folders.Queue, id)))
+            var id = Path.GetFileNameWithoutExtension(file);
+            if (SpoolFile.Read(file) is not { } entry || entry.Id != id)
             {
                 MoveAsideCorrupt(folders, id, logger);
                 continue;
@@ -46,10 +49,9 @@ internal static class SpoolRecovery
         var dead = new List<SpoolEntry>();
         if (Directory.Exists(folders.Dead))
         {
-            foreach (var envelopeFile in Directory.EnumerateFiles(folders.Dead, "*.json"))
+            foreach (var file in Directory.EnumerateFiles(folders.Dead, "*" + SpoolFolders.EntryExtension))
             {
-                if (Read(envelopeFile) is { } entry && entry.Id == Path.GetFileNameWithoutExtension(envelopeFile) &&
-                    File.Exists(SpoolFolders.Message(folders.Dead, entry.Id)))
+                if (SpoolFile.Read(file) is { } entry && entry.Id == Path.GetFileNameWithoutExtension(file))
                 {
                     dead.Add(entry with { State = SpoolState.Dead });
                 }
@@ -60,7 +62,67 @@ internal static class SpoolRecovery
         return (waiting, dead);
     }
 
-    public static SpoolEntry? Read(string envelopeFile)
+    /// <summary>
+    /// Turns each entry an earlier version kept in <paramref name="folder"/> as <c>ID.eml</c> and <c>ID.json</c> into an
+    /// <c>ID.entry</c> file: written under <c>incoming</c>, flushed, renamed into the folder; once the folder is synced,
+    /// the old pair goes. A crash in between leaves both, and the next start finishes the clean-up. An envelope that
+    /// cannot be read, or has no message, goes to <c>spool/corrupt</c> with its message (from the queue; a dead letter
+    /// that cannot be read stays where it is, as before).
+    /// </summary>
+    private static void Convert(SpoolFolders folders, string folder, ILogger logger)
+    {
+        if (!Directory.Exists(folder))
+        {
+            return;
+        }
+
+        var converted = new List<string>();
+        foreach (var envelopeFile in Directory.EnumerateFiles(folder, "*.json").ToList())
+        {
+            var id = Path.GetFileNameWithoutExtension(envelopeFile);
+            var message = SpoolFolders.Message(folder, id);
+            if (File.Exists(SpoolFolders.Entry(folder, id)))
+            {
+                converted.Add(id); // converted before a crash cut the clean-up short
+                continue;
+            }
+
+            if (ReadEnvelope(envelopeFile) is not { } entry || entry.Id != id || !File.Exists(message))
+            {
+                if (folder == folders.Queue)
+                {
+                    MoveAsideCorrupt(folders, id, logger);
+                }
+
+                continue;
+            }
+
+            var incoming = SpoolFolders.Entry(folders.Incoming, id);
+            using (var source = new FileStream(message, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan))
+            {
+                SpoolFile.WriteAsync(incoming, entry, source.CopyToAsync, CancellationToken.None).GetAwaiter().GetResult();
+            }
+
+            File.Move(incoming, SpoolFolders.Entry(folder, id));
+            converted.Add(id);
+        }
+
+        if (converted.Count == 0)
+        {
+            return;
+        }
+
+        DurableFile.SyncFolder(folder);
+        foreach (var id in converted)
+        {
+            File.Delete(SpoolFolders.Envelope(folder, id));
+            File.Delete(SpoolFolders.Message(folder, id));
+        }
+
+        SpoolLog.Converted(logger, converted.Count, folder);
+    }
+
+    private static SpoolEntry? ReadEnvelope(string envelopeFile)
     {
         try
         {
@@ -73,9 +135,10 @@ internal static class SpoolRecovery
     }
 
     /// <summary>
-    /// An entry moves between folders message first, envelope last (see <c>FileSpool.MoveAsync</c>); a crash between the
-    /// two leaves the message in one folder and its envelope in the other: finish the move. A message in the queue with
-    /// no envelope anywhere was never acknowledged (it is written straight into the queue, its envelope after it).
+    /// For entries of an earlier version (<c>ID.eml</c> and <c>ID.json</c>), which moved between folders message first,
+    /// envelope last: a crash between the two left the message in one folder and its envelope in the other, so the move
+    /// is finished. A message in the queue with no envelope anywhere was never acknowledged (it was written straight
+    /// into the queue, its envelope after it).
     /// </summary>
     private static void FinishMoves(SpoolFolders folders)
     {
@@ -107,7 +170,7 @@ internal static class SpoolRecovery
                 File.Move(envelope, SpoolFolders.Envelope(to, id)); // a message leaving the queue (dead, or archived)
             }
         }
-        // A copy split off for the dead letters is written there message first: cut before its envelope, it was never
+        // A copy split off for the dead letters was written there message first: cut before its envelope, it was never
         // published (the original still holds those recipients), and no envelope anywhere names it.
         if (Directory.Exists(folders.Dead))
         {
@@ -125,7 +188,7 @@ internal static class SpoolRecovery
     private static void MoveAsideCorrupt(SpoolFolders folders, string id, ILogger logger)
     {
         Directory.CreateDirectory(folders.Corrupt);
-        foreach (var path in new[] { SpoolFolders.Envelope(folders.Queue, id), SpoolFolders.Message(folders.Queue, id) })
+        foreach (var path in new[] { SpoolFolders.Entry(folders.Queue, id), SpoolFolders.Envelope(folders.Queue, id), SpoolFolders.Message(folders.Queue, id) })
         {
             if (File.Exists(path))
             {

@@ -49,27 +49,58 @@ public sealed class FileSpoolTests : IDisposable
     private Task<SpoolEntry> EnqueueAsync(FileSpool spool, string body = "Subject: hi\r\n\r\nbody") =>
         spool.EnqueueAsync(
             new SpoolEntry { Id = "", MailFrom = "app@legacy.lan", Recipients = ["a@example.org", "bcc@example.org"], ClientAddress = "10.0.0.9", ReceivedAt = _clock.GetUtcNow() },
-            new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(body)),
+            new ReadOnlySequence<byte>(Encoding.UTF8.GetBytes(body)),
             "\r\n"u8.ToArray(),
             CancellationToken.None);
 
+    private string EntryFile(string folder, string id) => Path.Combine(_data, "spool", folder, id + ".entry");
+
+    private static async Task<byte[]> MessageBytesAsync(FileSpool spool, SpoolEntry entry)
+    {
+        await using var message = spool.OpenMessage(entry);
+        using var copy = new MemoryStream();
+        await message.CopyToAsync(copy);
+        return copy.ToArray();
+    }
+
     [Fact]
-    public async Task Enqueue_WritesMessageBytesAndEnvelope_AndLeavesNothingInIncoming()
+    public async Task Enqueue_WritesOneFile_TheEnvelopeLineThenTheMessageBytes_AndLeavesNothingInIncoming()
     {
         var spool = NewSpool();
 
         var entry = await EnqueueAsync(spool);
 
-        Assert.Equal("Subject: hi\r\n\r\nbody\r\n", await File.ReadAllTextAsync(Path.Combine(Queue, entry.Id + ".eml")));
-        Assert.True(File.Exists(Path.Combine(Queue, entry.Id + ".json")));
+        var file = await File.ReadAllBytesAsync(EntryFile("queue", entry.Id));
+        var lineEnd = Array.IndexOf(file, (byte)'\n');
+        var envelope = System.Text.Json.JsonDocument.Parse(file.AsMemory(0, lineEnd)).RootElement;
+        Assert.Equal(entry.Id, envelope.GetProperty("id").GetString());
+        Assert.Equal(["a@example.org", "bcc@example.org"], envelope.GetProperty("recipients").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal("Subject: hi\r\n\r\nbody\r\n", Encoding.ASCII.GetString(file.AsSpan(lineEnd + 1)));
+        Assert.Equal("Subject: hi\r\n\r\nbody\r\n", Encoding.ASCII.GetString(await MessageBytesAsync(spool, entry)));
+        Assert.Equal([EntryFile("queue", entry.Id)], Directory.GetFiles(Queue));
         Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool", "incoming")));
         Assert.Equal(21, entry.Size);
         Assert.Equal(1, spool.Count);
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Queue, entry.Id + ".eml")));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(Queue, entry.Id + ".json")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(EntryFile("queue", entry.Id)));
         }
+    }
+
+    [Fact]
+    public async Task Defer_RewritesTheEntry_SameMessageBytes_NewEnvelope_NothingLeftInIncoming()
+    {
+        var spool = NewSpool();
+        var body = "Subject: caf\u00e9\r\n\r\nbare\nLF and a long line " + new string('x', 2000) + "\r\n.dot\r\n";
+        await EnqueueAsync(spool, body);
+        var leased = await spool.LeaseAsync([""], CancellationToken.None);
+
+        var deferred = await spool.DeferAsync(leased, _clock.GetUtcNow().AddMinutes(5), "421 try later", CancellationToken.None);
+
+        Assert.Equal(Encoding.UTF8.GetBytes(body + "\r\n"), await MessageBytesAsync(spool, deferred));
+        Assert.Equal("421 try later", SpoolFile.Read(EntryFile("queue", deferred.Id))!.LastError);
+        Assert.Single(Directory.GetFiles(Queue));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool", "incoming")));
     }
 
     [Fact]
@@ -98,37 +129,81 @@ public sealed class FileSpoolTests : IDisposable
     {
         var spool = NewSpool();
         var good = await EnqueueAsync(spool);
-        await File.WriteAllTextAsync(Path.Combine(Queue, "0badenvelope.json"), "{ \"id\": \"0badenv");
-        await File.WriteAllTextAsync(Path.Combine(Queue, "0badenvelope.eml"), "Subject: x\r\n\r\n");
+        await File.WriteAllTextAsync(Path.Combine(Queue, "0cutenvelope.entry"), "{ \"id\": \"0cutenv"); // no end to its first line
+        await File.WriteAllTextAsync(Path.Combine(Queue, "0badenvelope.entry"), "{ \"id\": 12\nSubject: x\r\n\r\n");
+        await File.WriteAllTextAsync(Path.Combine(Queue, "0oldbadenvelope.json"), "{ \"id\": \"0badenv");
+        await File.WriteAllTextAsync(Path.Combine(Queue, "0oldbadenvelope.eml"), "Subject: x\r\n\r\n");
         await File.WriteAllTextAsync(Path.Combine(Queue, "0orphan.eml"), "never acknowledged");
-        await File.WriteAllTextAsync(Path.Combine(_data, "spool", "incoming", "0partial.eml"), "cut off mid-wr");
+        await File.WriteAllTextAsync(Path.Combine(_data, "spool", "incoming", "0partial.entry"), "cut off mid-wr");
 
         var restarted = NewSpool();
 
         Assert.Equal(1, restarted.Count);
         Assert.Equal(good.Id, (await restarted.LeaseAsync([""], CancellationToken.None)).Id);
-        Assert.True(File.Exists(Path.Combine(_data, "spool", "corrupt", "0badenvelope.json")));
-        Assert.False(File.Exists(Path.Combine(Queue, "0orphan.eml")));
+        var corrupt = Path.Combine(_data, "spool", "corrupt");
+        Assert.True(File.Exists(Path.Combine(corrupt, "0cutenvelope.entry")));
+        Assert.True(File.Exists(Path.Combine(corrupt, "0badenvelope.entry")));
+        Assert.True(File.Exists(Path.Combine(corrupt, "0oldbadenvelope.json")) && File.Exists(Path.Combine(corrupt, "0oldbadenvelope.eml")));
+        Assert.Equal([EntryFile("queue", good.Id)], Directory.GetFiles(Queue));
         Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool", "incoming")));
     }
 
-    [Fact]
-    public async Task Recovery_FinishesAMoveCutBetweenMessageAndEnvelope_InBothDirections()
+    /// <summary>Writes an entry as versions before .entry files kept it: <c>ID.json</c> in one folder, <c>ID.eml</c> in another.</summary>
+    private SpoolEntry WriteOldEntry(string envelopeFolder, string messageFolder, string body, SpoolState state = SpoolState.Queued)
     {
-        var spool = NewSpool();
-        var leaving = await EnqueueAsync(spool, "Subject: leaving\r\n\r\nbody");
-        var retried = await EnqueueAsync(spool, "Subject: retried\r\n\r\nbody");
-        await spool.DeadLetterAsync(await spool.LeaseAsync([""], CancellationToken.None), "550 no", CancellationToken.None);
-        await spool.DeadLetterAsync(await spool.LeaseAsync([""], CancellationToken.None), "550 no", CancellationToken.None);
-        var dead = Path.Combine(_data, "spool", "dead");
-        // Cut after the message moved and before its envelope did: one on its way into the dead letters, one out of them.
-        File.Move(Path.Combine(dead, leaving.Id + ".json"), Path.Combine(Queue, leaving.Id + ".json"));
-        File.Move(Path.Combine(dead, retried.Id + ".eml"), Path.Combine(Queue, retried.Id + ".eml"));
+        var entry = new SpoolEntry
+        {
+            Id = Guid.CreateVersion7().ToString("N"),
+            MailFrom = "app@legacy.lan",
+            Recipients = ["a@example.org", "bcc@example.org"],
+            ReceivedAt = _clock.GetUtcNow(),
+            QueuedAt = _clock.GetUtcNow(),
+            Size = Encoding.UTF8.GetByteCount(body),
+            State = state,
+        };
+        var spool = Path.Combine(_data, "spool");
+        File.WriteAllBytes(Path.Combine(Directory.CreateDirectory(Path.Combine(spool, envelopeFolder)).FullName, entry.Id + ".json"), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(entry, SpoolJson.Options));
+        File.WriteAllBytes(Path.Combine(Directory.CreateDirectory(Path.Combine(spool, messageFolder)).FullName, entry.Id + ".eml"), Encoding.UTF8.GetBytes(body));
+        return entry;
+    }
+
+    [Fact]
+    public async Task Recovery_TurnsAnEarlierVersionsEntries_IntoEntryFiles_ByteForByte()
+    {
+        var body = "Subject: caf\u00e9\r\nContent-Transfer-Encoding: 8bit\r\n\r\nbare\nLF, " + new string('x', 1500) + "\r\n.\r\n..dot\r\n";
+        var waiting = WriteOldEntry("queue", "queue", body);
+        var dead = WriteOldEntry("dead", "dead", "Subject: dead\r\n\r\nbody\r\n", SpoolState.Dead);
+        var halfDone = WriteOldEntry("queue", "queue", "Subject: half\r\n\r\nbody\r\n");
+        var oldPair = new[] { ".json", ".eml" }.Select(extension => (Path.Combine(Queue, halfDone.Id + extension), File.ReadAllBytes(Path.Combine(Queue, halfDone.Id + extension)))).ToList();
+        var started = NewSpool();
+        // A crash after the .entry file was in place and before the old pair went: the next start finds both.
+        oldPair.ForEach(file => File.WriteAllBytes(file.Item1, file.Item2));
+
+        var restarted = NewSpool();
+
+        Assert.Equal(2, started.Count);
+        Assert.Equal(2, restarted.Count);
+        Assert.Equal("Subject: half\r\n\r\nbody\r\n", Encoding.UTF8.GetString(await MessageBytesAsync(restarted, restarted.Find(halfDone.Id)!)));
+        Assert.Equal(Encoding.UTF8.GetBytes(body), await MessageBytesAsync(restarted, restarted.Find(waiting.Id)!));
+        Assert.Equal(["a@example.org", "bcc@example.org"], restarted.Find(waiting.Id)!.Recipients);
+        Assert.Equal(SpoolState.Dead, restarted.Find(dead.Id)!.State);
+        Assert.Equal("Subject: dead\r\n\r\nbody\r\n", Encoding.UTF8.GetString(await MessageBytesAsync(restarted, restarted.Find(dead.Id)!)));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool"), "*.eml", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool"), "*.json", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Recovery_FinishesAnEarlierVersionsMoveCutBetweenMessageAndEnvelope_InBothDirections()
+    {
+        // Versions before .entry files moved the message first, the envelope last. Cut between the two: one on its way into
+        // the dead letters (envelope still in the queue), one out of them (message already in the queue).
+        var leaving = WriteOldEntry("queue", "dead", "Subject: leaving\r\n\r\nbody", SpoolState.Dead);
+        var retried = WriteOldEntry("dead", "queue", "Subject: retried\r\n\r\nbody");
 
         var restarted = NewSpool();
 
         Assert.Equal(1, restarted.DeadCount);
-        Assert.True(File.Exists(Path.Combine(dead, leaving.Id + ".json")));
+        Assert.True(File.Exists(EntryFile("dead", leaving.Id)));
         Assert.Equal(retried.Id, Assert.Single(restarted.Waiting()).Id);
         using var message = new StreamReader(restarted.OpenMessage(restarted.Find(retried.Id)!));
         Assert.StartsWith("Subject: retried", await message.ReadToEndAsync(), StringComparison.Ordinal);
@@ -159,7 +234,7 @@ public sealed class FileSpoolTests : IDisposable
         var entries = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => EnqueueAsync(spool, $"Subject: {i}\r\n\r\nbody"))));
 
         Assert.Equal(40, entries.Select(e => e.Id).Distinct().Count());
-        Assert.All(entries, e => Assert.True(File.Exists(Path.Combine(Queue, e.Id + ".json")) && File.Exists(Path.Combine(Queue, e.Id + ".eml"))));
+        Assert.All(entries, e => Assert.True(File.Exists(EntryFile("queue", e.Id))));
         Assert.Equal(40, NewSpool().Count);
     }
 
@@ -204,9 +279,9 @@ public sealed class FileSpoolTests : IDisposable
         var archiving = NewSpool(DeliveredMessages.Archive);
         var kept = await EnqueueAsync(archiving);
         await archiving.CompleteAsync(await archiving.LeaseAsync([""], CancellationToken.None), "250 OK", CancellationToken.None);
-        Assert.True(File.Exists(Path.Combine(_data, "spool", "delivered", kept.Id + ".eml")));
-        Assert.True(File.Exists(Path.Combine(_data, "spool", "delivered", kept.Id + ".json")));
-        Assert.False(File.Exists(Path.Combine(_data, "spool", "delivered", gone.Id + ".eml")));
+        Assert.Equal("250 OK", SpoolFile.Read(EntryFile("delivered", kept.Id))!.History[^1].Reply);
+        Assert.False(File.Exists(EntryFile("delivered", gone.Id)));
+        Assert.Empty(Directory.GetFiles(Queue));
     }
 
     [Fact]
@@ -219,7 +294,8 @@ public sealed class FileSpoolTests : IDisposable
 
         Assert.Equal(SpoolState.Dead, dead.State);
         Assert.Equal(0, spool.Count);
-        Assert.Contains("550 5.1.1", await File.ReadAllTextAsync(Path.Combine(_data, "spool", "dead", entry.Id + ".json")), StringComparison.Ordinal);
+        Assert.Equal("550 5.1.1 no such user", SpoolFile.Read(EntryFile("dead", entry.Id))!.LastError);
+        Assert.Equal("Subject: hi\r\n\r\nbody\r\n", Encoding.ASCII.GetString(await MessageBytesAsync(spool, dead)));
         Assert.Equal(0, NewSpool().Count);
     }
 
@@ -247,7 +323,8 @@ public sealed class FileSpoolTests : IDisposable
         var again = await spool.SplitAsync(leased, ["bcc@example.org"], SpoolState.Deferred, _clock.GetUtcNow().AddMinutes(1), "450 4.2.1 busy", CancellationToken.None);
         await spool.CompleteAsync(leased, "250 OK", CancellationToken.None);
 
-        Assert.Equal(await File.ReadAllBytesAsync(Path.Combine(_data, "spool", "dead", dead.Id + ".eml")), await File.ReadAllBytesAsync(Path.Combine(Queue, again.Id + ".eml")));
+        Assert.Equal("Subject: hi\r\n\r\nbody\r\n", Encoding.ASCII.GetString(await MessageBytesAsync(spool, dead)));
+        Assert.Equal("Subject: hi\r\n\r\nbody\r\n", Encoding.ASCII.GetString(await MessageBytesAsync(spool, again)));
         Assert.Equal(["a@example.org"], spool.Find(dead.Id)!.Recipients);
         Assert.Equal(SpoolState.Dead, spool.Find(dead.Id)!.State);
         Assert.Equal(1, spool.Count);
@@ -316,11 +393,12 @@ public sealed class FileSpoolTests : IDisposable
         {
             await File.WriteAllTextAsync(canary + ".json", """{"id":"canary","mailFrom":"a@b.c","recipients":["x@y.z"],"state":"Dead"}""");
             await File.WriteAllTextAsync(canary + ".eml", "Subject: canary\r\n\r\n");
+            await File.WriteAllTextAsync(canary + ".entry", """{"id":"canary","mailFrom":"a@b.c","recipients":["x@y.z"],"state":"Dead"}""" + "\nSubject: canary\r\n\r\n");
         }
 
         Assert.Null(spool.Find(id));
         Assert.Equal(SpoolChange.NotFound, await spool.RetryAsync(id, CancellationToken.None));
         Assert.Equal(SpoolChange.NotFound, await spool.DeleteAsync(id, CancellationToken.None));
-        Assert.All(canaries, canary => Assert.True(File.Exists(canary + ".json") && File.Exists(canary + ".eml"), canary + " was touched"));
+        Assert.All(canaries, canary => Assert.True(File.Exists(canary + ".json") && File.Exists(canary + ".eml") && File.Exists(canary + ".entry"), canary + " was touched"));
     }
 }
