@@ -66,13 +66,13 @@ internal sealed partial class FileSpool
         return count;
     }
 
-    /// <summary>Removes an entry for good (queued or dead), unless it is being delivered right now.</summary>
-    public Task<SpoolChange> DeleteAsync(string id, CancellationToken cancellationToken)
+    /// <summary>Removes an entry for good (queued or dead), unless it is being delivered right now; gone from the disk when this returns.</summary>
+    public async Task<SpoolChange> DeleteAsync(string id, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (!IsId(id))
         {
-            return Task.FromResult(SpoolChange.NotFound);
+            return SpoolChange.NotFound;
         }
 
         // Out of the index first, so that no delivery loop can take it while its files go.
@@ -82,9 +82,10 @@ internal sealed partial class FileSpool
         if (change.Result == SpoolChangeResult.Done)
         {
             File.Delete(SpoolFolders.Entry(folder!, id));
+            await _syncs[folder!].SyncAsync(CancellationToken.None); // or a power cut could bring back, and deliver, what the operator deleted
         }
 
-        return Task.FromResult(change);
+        return change;
     }
 
     /// <summary>

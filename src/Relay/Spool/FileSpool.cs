@@ -139,11 +139,14 @@ internal sealed partial class FileSpool
         _index.Forget(entry.Id);
     }
 
-    /// <summary>A temporary failure: counts the attempt and makes the entry due again at <paramref name="nextAttemptAt"/>.</summary>
+    /// <summary>
+    /// A temporary failure: counts the attempt and makes the entry due again at <paramref name="nextAttemptAt"/>. When the
+    /// disk cannot take the updated entry (full, say), the attempt is counted in memory only: the wait still holds.
+    /// </summary>
     public async Task<SpoolEntry> DeferAsync(SpoolEntry entry, DateTimeOffset nextAttemptAt, string reason, CancellationToken cancellationToken)
     {
         var deferred = entry.WithAttempt(_time.GetUtcNow(), DeliveryResult.Deferred, reason) with { NextAttemptAt = nextAttemptAt, LastError = reason, State = SpoolState.Deferred };
-        await RewriteAsync(deferred, Queue, cancellationToken);
+        await TryRewriteAsync(deferred, Queue, "failed attempt", cancellationToken);
         _index.Requeue(deferred);
         return deferred;
     }
@@ -193,24 +196,15 @@ internal sealed partial class FileSpool
     }
 
     /// <summary>
-    /// Makes a new entry exist in <paramref name="folder"/>: its file written under <c>incoming</c>, flushed to disk,
-    /// renamed into the folder, the folder synced. On failure nothing is left behind.
+    /// Writes <paramref name="entry"/> under <c>incoming</c> (with what <paramref name="writeMessage"/> writes), flushes
+    /// it to disk, renames it into <paramref name="folder"/> (over an older version of it, if any) and syncs the folder.
+    /// On failure nothing is left behind, and an older version is untouched.
     /// </summary>
-    private Task PublishAsync(SpoolEntry entry, string folder, Func<Stream, CancellationToken, Task> writeMessage, CancellationToken cancellationToken) =>
-        PlaceAsync(entry, folder, SpoolFolders.Entry(_folders.Incoming, entry.Id), writeMessage, cancellationToken);
-
-    /// <summary>Replaces the file of an entry in <paramref name="folder"/> with one holding <paramref name="entry"/> and the same message.</summary>
-    private async Task RewriteAsync(SpoolEntry entry, string folder, CancellationToken cancellationToken)
-    {
-        await using var message = SpoolFile.OpenMessage(SpoolFolders.Entry(folder, entry.Id));
-        await PlaceAsync(entry, folder, Path.Combine(_folders.Incoming, $"{entry.Id}.{Guid.NewGuid():N}.tmp"), message.CopyToAsync, cancellationToken);
-    }
-
-    /// <summary>Writes the entry at <paramref name="temporary"/> (under <c>incoming</c>), flushes it, renames it into <paramref name="folder"/> and syncs the folder.</summary>
-    private async Task PlaceAsync(SpoolEntry entry, string folder, string temporary, Func<Stream, CancellationToken, Task> writeMessage, CancellationToken cancellationToken)
+    private async Task PublishAsync(SpoolEntry entry, string folder, Func<Stream, CancellationToken, Task> writeMessage, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_folders.Incoming);
         Directory.CreateDirectory(folder);
+        var temporary = Path.Combine(_folders.Incoming, $"{entry.Id}.{Guid.NewGuid():N}.tmp");
         try
         {
             await SpoolFile.WriteAsync(temporary, entry, writeMessage, cancellationToken);
@@ -227,13 +221,35 @@ internal sealed partial class FileSpool
         await _syncs[folder].SyncAsync(CancellationToken.None);
     }
 
-    /// <summary>Moves an entry to another folder with its new envelope: rewritten in place, then renamed into the other folder.</summary>
+    /// <summary>
+    /// Replaces an entry's file in <paramref name="folder"/> with one holding <paramref name="entry"/> and the same
+    /// message (a copy of it: an update needs room for the message once more). When the disk refuses it, that is logged
+    /// and the old file stays as it was.
+    /// </summary>
+    private async Task TryRewriteAsync(SpoolEntry entry, string folder, string change, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var message = SpoolFile.OpenMessage(SpoolFolders.Entry(folder, entry.Id));
+            await PublishAsync(entry, folder, message.CopyToAsync, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            SpoolLog.UpdateNotWritten(_logger, entry.Id, change, ex.Message);
+        }
+    }
+
+    /// <summary>
+    /// Moves an entry to another folder with its new envelope: rewritten in place, then renamed into the other folder.
+    /// When the rewrite cannot be written, the entry moves as it was (its folder says where it is; its file lacks the
+    /// last change), so that a delivered or refused message never stays due.
+    /// </summary>
     private async Task MoveAsync(SpoolEntry entry, string from, string to, CancellationToken cancellationToken)
     {
-        await RewriteAsync(entry, from, cancellationToken);
+        await TryRewriteAsync(entry, from, $"move to {Path.GetFileName(to)}", cancellationToken);
         Directory.CreateDirectory(to);
         File.Move(SpoolFolders.Entry(from, entry.Id), SpoolFolders.Entry(to, entry.Id), overwrite: true);
-        await _syncs[to].SyncAsync(CancellationToken.None); // moved: as in PlaceAsync, the wait is not given up
+        await _syncs[to].SyncAsync(CancellationToken.None); // moved: as in PublishAsync, the wait is not given up
     }
 
     private static void TryDelete(string path)

@@ -28,6 +28,11 @@ internal static class SpoolFile
     public static byte[] Envelope(SpoolEntry entry)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(entry, Line);
+        if (json.Length >= MaxEnvelopeBytes)
+        {
+            throw new IOException($"The envelope of {entry.Id} would take {json.Length} bytes, more than a spool entry's {MaxEnvelopeBytes}.");
+        }
+
         var line = new byte[json.Length + 1];
         json.CopyTo(line, 0);
         line[^1] = (byte)'\n';

@@ -64,10 +64,11 @@ internal static class SpoolRecovery
 
     /// <summary>
     /// Turns each entry an earlier version kept in <paramref name="folder"/> as <c>ID.eml</c> and <c>ID.json</c> into an
-    /// <c>ID.entry</c> file: written under <c>incoming</c>, flushed, renamed into the folder; once the folder is synced,
-    /// the old pair goes. A crash in between leaves both, and the next start finishes the clean-up. An envelope that
-    /// cannot be read, or has no message, goes to <c>spool/corrupt</c> with its message (from the queue; a dead letter
-    /// that cannot be read stays where it is, as before).
+    /// <c>ID.entry</c> file, one at a time: written under <c>incoming</c>, flushed, renamed into the folder, the folder
+    /// synced, then the old pair deleted. A crash in between leaves both, and the next start only deletes the pair. An
+    /// envelope that cannot be read, or has no message, goes to <c>spool/corrupt</c> with its message (from the queue; a
+    /// dead letter that cannot be read stays where it is, as before). A pair that cannot be converted now (disk full)
+    /// stays as it is, logged, until a later start.
     /// </summary>
     private static void Convert(SpoolFolders folders, string folder, ILogger logger)
     {
@@ -76,50 +77,50 @@ internal static class SpoolRecovery
             return;
         }
 
-        var converted = new List<string>();
+        var converted = 0;
         foreach (var envelopeFile in Directory.EnumerateFiles(folder, "*.json").ToList())
         {
             var id = Path.GetFileNameWithoutExtension(envelopeFile);
             var message = SpoolFolders.Message(folder, id);
-            if (File.Exists(SpoolFolders.Entry(folder, id)))
+            var incoming = SpoolFolders.Entry(folders.Incoming, id);
+            try
             {
-                converted.Add(id); // converted before a crash cut the clean-up short
-                continue;
-            }
-
-            if (ReadEnvelope(envelopeFile) is not { } entry || entry.Id != id || !File.Exists(message))
-            {
-                if (folder == folders.Queue)
+                if (SpoolFile.Read(SpoolFolders.Entry(folder, id)) is null) // else converted before a crash cut the clean-up short
                 {
-                    MoveAsideCorrupt(folders, id, logger);
+                    if (ReadEnvelope(envelopeFile) is not { } entry || entry.Id != id || !File.Exists(message))
+                    {
+                        if (folder == folders.Queue)
+                        {
+                            MoveAsideCorrupt(folders, id, logger);
+                        }
+
+                        continue;
+                    }
+
+                    using (var source = new FileStream(message, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan))
+                    {
+                        SpoolFile.WriteAsync(incoming, entry, source.CopyToAsync, CancellationToken.None).GetAwaiter().GetResult();
+                    }
+
+                    File.Move(incoming, SpoolFolders.Entry(folder, id), overwrite: true);
+                    DurableFile.SyncFolder(folder);
                 }
 
-                continue;
+                File.Delete(envelopeFile);
+                File.Delete(message);
+                converted++;
             }
-
-            var incoming = SpoolFolders.Entry(folders.Incoming, id);
-            using (var source = new FileStream(message, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan))
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                SpoolFile.WriteAsync(incoming, entry, source.CopyToAsync, CancellationToken.None).GetAwaiter().GetResult();
+                SpoolLog.ConversionFailed(logger, envelopeFile, ex.Message);
+                File.Delete(incoming);
             }
-
-            File.Move(incoming, SpoolFolders.Entry(folder, id));
-            converted.Add(id);
         }
 
-        if (converted.Count == 0)
+        if (converted > 0)
         {
-            return;
+            SpoolLog.Converted(logger, converted, folder);
         }
-
-        DurableFile.SyncFolder(folder);
-        foreach (var id in converted)
-        {
-            File.Delete(SpoolFolders.Envelope(folder, id));
-            File.Delete(SpoolFolders.Message(folder, id));
-        }
-
-        SpoolLog.Converted(logger, converted.Count, folder);
     }
 
     private static SpoolEntry? ReadEnvelope(string envelopeFile)

@@ -95,12 +95,85 @@ public sealed class FileSpoolTests : IDisposable
         await EnqueueAsync(spool, body);
         var leased = await spool.LeaseAsync([""], CancellationToken.None);
 
-        var deferred = await spool.DeferAsync(leased, _clock.GetUtcNow().AddMinutes(5), "421 try later", CancellationToken.None);
+        var reason = "421-4.7.0 Réessayez\r\n421 4.7.0 plus tard\n\u2028fin";
+
+        var deferred = await spool.DeferAsync(leased, _clock.GetUtcNow().AddMinutes(5), reason, CancellationToken.None);
 
         Assert.Equal(Encoding.UTF8.GetBytes(body + "\r\n"), await MessageBytesAsync(spool, deferred));
-        Assert.Equal("421 try later", SpoolFile.Read(EntryFile("queue", deferred.Id))!.LastError);
+        Assert.Equal(reason, SpoolFile.Read(EntryFile("queue", deferred.Id))!.LastError);
+        var file = await File.ReadAllBytesAsync(EntryFile("queue", deferred.Id));
+        Assert.Equal(Encoding.UTF8.GetBytes(body + "\r\n"), file[(Array.IndexOf(file, (byte)'\n') + 1)..]); // the envelope is one line, whatever its text
         Assert.Single(Directory.GetFiles(Queue));
         Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool", "incoming")));
+    }
+
+    [Fact]
+    public async Task AnEnvelopeLongerThanOneRead_IsReadWhole_AndTheMessageStreamStartsRightAfterIt()
+    {
+        var spool = NewSpool();
+        var body = "Subject: many\r\n\r\n" + new string('b', 10_000);
+        // 300 recipients: an envelope line of some 9 KB, longer than the first 4 KB read.
+        var recipients = Enumerable.Range(0, 300).Select(i => $"recipient-number-{i}@example.org").ToList();
+        var entry = await spool.EnqueueAsync(
+            new SpoolEntry { Id = "", MailFrom = "app@legacy.lan", Recipients = recipients, ReceivedAt = _clock.GetUtcNow() },
+            new ReadOnlySequence<byte>(Encoding.ASCII.GetBytes(body)), ReadOnlyMemory<byte>.Empty, CancellationToken.None);
+
+        Assert.True(Array.IndexOf(await File.ReadAllBytesAsync(EntryFile("queue", entry.Id)), (byte)'\n') > 4096);
+        Assert.Equal(recipients, NewSpool().Find(entry.Id)!.Recipients);
+        await using var message = spool.OpenMessage(entry);
+        Assert.Equal(entry.Size, message.Length);
+        message.Position = 15; // "Subject: many\r\n" is 15 bytes
+        var piece = new byte[3];
+        Assert.Equal(3, await message.ReadAsync(piece));
+        Assert.Equal("\r\nb", Encoding.ASCII.GetString(piece));
+        message.Position = 0;
+        Assert.Equal(body, await new StreamReader(message).ReadToEndAsync());
+    }
+
+    [Fact]
+    public async Task WhenTheDiskRefusesAnUpdate_TheEntryIsKept_ADeferralStillWaits_AndADeadLetterStillLeavesTheQueue()
+    {
+        var spool = NewSpool();
+        var deferredOne = await EnqueueAsync(spool, "Subject: deferred\r\n\r\nbody");
+        var deadOne = await EnqueueAsync(spool, "Subject: dead\r\n\r\nbody");
+        var incoming = Path.Combine(_data, "spool", "incoming");
+        Directory.Delete(incoming);
+        await File.WriteAllTextAsync(incoming, "not a folder"); // no update can be written now
+
+        var deferred = await spool.DeferAsync(await spool.LeaseAsync([""], CancellationToken.None), _clock.GetUtcNow().AddMinutes(5), "421 later", CancellationToken.None);
+        var dead = await spool.DeadLetterAsync(await spool.LeaseAsync([""], CancellationToken.None), "550 no", CancellationToken.None);
+
+        Assert.Equal(deferredOne.Id, deferred.Id);
+        Assert.False(spool.LeaseAsync([""], CancellationToken.None).IsCompleted); // it waits its 5 minutes, not due at once
+        Assert.Equal(deadOne.Id, dead.Id);
+        Assert.True(File.Exists(EntryFile("dead", dead.Id)));
+        Assert.False(File.Exists(EntryFile("queue", dead.Id)));
+        Assert.Equal("Subject: deferred\r\n\r\nbody\r\n", Encoding.ASCII.GetString(await MessageBytesAsync(spool, deferred)));
+        File.Delete(incoming);
+        var restarted = NewSpool();
+        Assert.Equal(deferred.Id, Assert.Single(restarted.Waiting()).Id);
+        Assert.Equal(SpoolState.Dead, restarted.Find(dead.Id)!.State); // its folder says so, though its file lacks the reason
+    }
+
+    [Fact]
+    public async Task Recovery_TheFolderDecidesTheState_WhenACrashCameBetweenAnUpdateAndItsMove()
+    {
+        var spool = NewSpool();
+        var leaving = await EnqueueAsync(spool, "Subject: leaving\r\n\r\nbody");
+        var returning = await EnqueueAsync(spool, "Subject: returning\r\n\r\nbody");
+        await spool.DeadLetterAsync(await spool.LeaseAsync([""], CancellationToken.None), "550 no", CancellationToken.None);
+        await spool.DeadLetterAsync(await spool.LeaseAsync([""], CancellationToken.None), "550 no", CancellationToken.None);
+        // Cut before the rename: one rewritten as dead but still in the queue, one rewritten as queued but still dead.
+        File.Move(EntryFile("dead", leaving.Id), EntryFile("queue", leaving.Id));
+        await spool.RetryAsync(returning.Id, CancellationToken.None);
+        File.Move(EntryFile("queue", returning.Id), EntryFile("dead", returning.Id));
+
+        var restarted = NewSpool();
+
+        Assert.Equal(SpoolState.Queued, restarted.Find(leaving.Id)!.State);
+        Assert.Equal(SpoolState.Dead, restarted.Find(returning.Id)!.State);
+        Assert.Equal(1, restarted.Count);
+        Assert.Equal(1, restarted.DeadCount);
     }
 
     [Fact]
@@ -156,10 +229,16 @@ public sealed class FileSpoolTests : IDisposable
             Id = Guid.CreateVersion7().ToString("N"),
             MailFrom = "app@legacy.lan",
             Recipients = ["a@example.org", "bcc@example.org"],
+            ClientAddress = "10.0.0.9",
+            Account = "scanner",
             ReceivedAt = _clock.GetUtcNow(),
             QueuedAt = _clock.GetUtcNow(),
+            NextAttemptAt = _clock.GetUtcNow().AddMinutes(4),
             Size = Encoding.UTF8.GetByteCount(body),
             State = state,
+            Attempts = 2,
+            LastError = "421 4.7.0 later",
+            History = [new SpoolAttempt(_clock.GetUtcNow().AddMinutes(-2), Relay.Outbound.DeliveryResult.Deferred, "421 4.7.0 later")],
         };
         var spool = Path.Combine(_data, "spool");
         File.WriteAllBytes(Path.Combine(Directory.CreateDirectory(Path.Combine(spool, envelopeFolder)).FullName, entry.Id + ".json"), System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(entry, SpoolJson.Options));
@@ -185,11 +264,28 @@ public sealed class FileSpoolTests : IDisposable
         Assert.Equal(2, restarted.Count);
         Assert.Equal("Subject: half\r\n\r\nbody\r\n", Encoding.UTF8.GetString(await MessageBytesAsync(restarted, restarted.Find(halfDone.Id)!)));
         Assert.Equal(Encoding.UTF8.GetBytes(body), await MessageBytesAsync(restarted, restarted.Find(waiting.Id)!));
-        Assert.Equal(["a@example.org", "bcc@example.org"], restarted.Find(waiting.Id)!.Recipients);
+        var converted = restarted.Find(waiting.Id)!;
+        Assert.Equal(waiting with { Recipients = converted.Recipients, History = converted.History }, converted);
+        Assert.Equal(waiting.Recipients, converted.Recipients);
+        Assert.Equal(waiting.History, converted.History);
         Assert.Equal(SpoolState.Dead, restarted.Find(dead.Id)!.State);
         Assert.Equal("Subject: dead\r\n\r\nbody\r\n", Encoding.UTF8.GetString(await MessageBytesAsync(restarted, restarted.Find(dead.Id)!)));
         Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool"), "*.eml", SearchOption.AllDirectories));
         Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool"), "*.json", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void Recovery_LeavesAnEarlierVersionsUnreadableDeadLetterAndItsArchive_AsTheyAre()
+    {
+        var unreadable = WriteOldEntry("dead", "dead", "Subject: dead\r\n\r\nbody\r\n", SpoolState.Dead);
+        File.WriteAllText(Path.Combine(_data, "spool", "dead", unreadable.Id + ".json"), "{ \"id\": \"cut");
+        var archived = WriteOldEntry("delivered", "delivered", "Subject: sent\r\n\r\nbody\r\n");
+
+        var restarted = NewSpool();
+
+        Assert.Equal(0, restarted.DeadCount);
+        Assert.True(File.Exists(Path.Combine(_data, "spool", "dead", unreadable.Id + ".eml")));
+        Assert.True(File.Exists(Path.Combine(_data, "spool", "delivered", archived.Id + ".json")) && File.Exists(Path.Combine(_data, "spool", "delivered", archived.Id + ".eml")));
     }
 
     [Fact]
@@ -351,6 +447,9 @@ public sealed class FileSpoolTests : IDisposable
         Assert.Equal(_clock.GetUtcNow(), hurried!.NextAttemptAt);
         Assert.Equal(2, spool.Count);
         Assert.Equal(0, spool.DeadCount);
+        Assert.True(File.Exists(EntryFile("queue", revived.Id)));
+        Assert.False(File.Exists(EntryFile("dead", revived.Id)));
+        Assert.Equal(2, NewSpool().Count);
         Assert.Equal(SpoolChange.NotFound, await spool.RetryAsync("0123456789abcdef0123456789abcdef", CancellationToken.None));
         Assert.Equal(SpoolChange.NotFound, await spool.RetryAsync("../queue/x", CancellationToken.None));
     }
@@ -368,6 +467,9 @@ public sealed class FileSpoolTests : IDisposable
         Assert.Equal(SpoolChangeResult.Busy, (await spool.DeleteAsync(leased.Id, CancellationToken.None)).Result);
         Assert.Equal(SpoolChange.NotFound, await spool.DeleteAsync(dead.Id, CancellationToken.None));
         Assert.Equal([leased.Id], spool.List().Select(e => e.Id));
+        Assert.False(File.Exists(EntryFile("dead", dead.Id)));
+        Assert.False(File.Exists(EntryFile("queue", queued.Id)));
+        Assert.Equal([leased.Id], NewSpool().List().Select(e => e.Id));
     }
 
     /// <summary>Enqueues a message and leases it; call it when nothing else is due.</summary>
