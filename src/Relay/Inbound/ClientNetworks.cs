@@ -6,9 +6,10 @@ namespace Relay.Inbound;
 /// The networks whose clients may use the relay. By default loopback and the private ranges (which covers Docker
 /// networks); IPv4-mapped IPv6 addresses are judged as the IPv4 address they carry.
 /// <para>
-/// In a container, a client seen from the container's default gateway is of unknown origin: Docker's userland proxy
-/// relays IPv6 clients, host programs and (rootless, Desktop) every client with that source address. It is refused even
-/// when a range of the list contains it, unless the gateway is listed on its own (<c>172.18.0.1</c> or <c>/32</c>), or
+/// In a container, a client seen from one of the container's default gateways (IPv4, and IPv6 on an IPv6-enabled
+/// network) is of unknown origin: Docker's userland proxy relays IPv6 clients, host programs and (rootless, Desktop)
+/// every client with that source address. It is refused even when a range of the list contains it, unless that gateway
+/// is listed on its own (<c>172.18.0.1</c>, <c>/32</c>, <c>fd00::1/128</c>), or
 /// <see cref="InboundOptions.PublishedAddress"/> says the port is published on a loopback or private address only, so
 /// that only this host (or its LAN) can reach the proxy.
 /// </para>
@@ -20,30 +21,25 @@ internal sealed class ClientNetworks
     private static readonly IPNetwork[] Private = [.. Defaults.Select(IPNetwork.Parse), IPNetwork.Parse("fe80::/10")];
 
     private readonly IPNetwork[] _networks;
-    private readonly IPAddress? _gateway;
-    private readonly bool _gatewayAdmitted;
+    private readonly Dictionary<IPAddress, bool> _gateways; // each gateway, and whether its clients are admitted
 
-    public ClientNetworks(IEnumerable<string> networks, IPAddress? gateway = null, string? publishedAddress = null)
+    public ClientNetworks(IEnumerable<string> networks, IEnumerable<IPAddress>? gateways = null, string? publishedAddress = null)
     {
         _networks = [.. networks.Select(Parse)];
-        _gateway = gateway is null ? null : Normalize(gateway);
-        _gatewayAdmitted = _gateway is not null
-            && (_networks.Any(network => network.BaseAddress.Equals(_gateway) && network.PrefixLength == (_gateway.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128))
-                || IsLocalOnly(publishedAddress));
+        _gateways = (gateways ?? []).Select(Normalize).Distinct().ToDictionary(gateway => gateway, gateway => IsListedAlone(gateway) || IsLocalOnly(publishedAddress));
     }
 
-    public static ClientNetworks From(InboundOptions options, IPAddress? gateway = null) =>
-        new(options.AllowedNetworks.Count > 0 ? options.AllowedNetworks : Defaults, gateway, options.PublishedAddress);
+    public static ClientNetworks From(InboundOptions options, IEnumerable<IPAddress>? gateways = null) =>
+        new(options.AllowedNetworks.Count > 0 ? options.AllowedNetworks : Defaults, gateways, options.PublishedAddress);
 
-    /// <summary>The container's default gateway (null outside a container).</summary>
-    public IPAddress? Gateway => _gateway;
+    /// <summary>Each container gateway whose clients are refused though a range of the list contains it, with that range (worth a warning).</summary>
+    public IEnumerable<(IPAddress Gateway, IPNetwork Range)> GatewaysRefusedInRange =>
+        from gateway in _gateways where !gateway.Value
+        from network in _networks.Where(network => network.Contains(gateway.Key)).Take(1)
+        select (gateway.Key, network);
 
-    /// <summary>The range of the list that contains the gateway, when connections from it are refused nevertheless (worth a warning).</summary>
-    public IPNetwork? GatewayRefusedInRange =>
-        _gateway is null || _gatewayAdmitted ? null : _networks.Where(network => network.Contains(_gateway)).Cast<IPNetwork?>().FirstOrDefault();
-
-    /// <summary>Whether connections from the container's gateway (Docker's proxy) are accepted.</summary>
-    public bool GatewayAdmitted => _gatewayAdmitted;
+    /// <summary>The container gateways (Docker's proxy) whose clients are accepted.</summary>
+    public IEnumerable<IPAddress> GatewaysAdmitted => _gateways.Where(gateway => gateway.Value).Select(gateway => gateway.Key);
 
     public bool Allows(IPAddress address) => Refusal(address) is null;
 
@@ -51,9 +47,9 @@ internal sealed class ClientNetworks
     public string? Refusal(IPAddress address)
     {
         var normalized = Normalize(address);
-        if (_gateway is not null && normalized.Equals(_gateway))
+        if (_gateways.TryGetValue(normalized, out var admitted))
         {
-            return _gatewayAdmitted
+            return admitted
                 ? null
                 : "the container's gateway, behind which Docker's proxy hides the real client; list it alone in Relay:Inbound:AllowedNetworks to accept it";
         }
@@ -83,6 +79,9 @@ internal sealed class ClientNetworks
         TryParse(text, out var network) ? network : throw new FormatException($"'{text}' is neither a network in CIDR form nor an IP address.");
 
     private static IPAddress Normalize(IPAddress address) => address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address;
+
+    private bool IsListedAlone(IPAddress gateway) =>
+        _networks.Any(network => network.BaseAddress.Equals(gateway) && network.PrefixLength == (gateway.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
 
     /// <summary>Loopback, or a private (LAN) address: not 0.0.0.0, ::, or a public address.</summary>
     private static bool IsLocalOnly(string? publishedAddress) =>

@@ -20,7 +20,7 @@ internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, C
 {
     private readonly TaskCompletionSource<IPEndPoint> _bound = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<IPEndPoint> _implicitTlsBound = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ClientNetworks _allowed = ClientNetworks.From(options.Value, network.Gateway);
+    private readonly ClientNetworks _allowed = ClientNetworks.From(options.Value, network.Gateways);
     private readonly ConcurrentDictionary<IPAddress, int> _perClient = new();
     private int _connections;
 
@@ -51,11 +51,12 @@ internal sealed class InboundListenerFactory(IOptions<InboundOptions> options, C
 
     private void LogGatewayDecision()
     {
-        if (_allowed.GatewayRefusedInRange is { } range)
+        foreach (var (gateway, range) in _allowed.GatewaysRefusedInRange)
         {
-            InboundLog.GatewayRefused(logger, _allowed.Gateway!.ToString(), range.ToString());
+            InboundLog.GatewayRefused(logger, gateway.ToString(), range.ToString());
         }
-        else if (_allowed is { GatewayAdmitted: true, Gateway: { } gateway })
+
+        foreach (var gateway in _allowed.GatewaysAdmitted)
         {
             InboundLog.GatewayAdmitted(logger, gateway.ToString(), options.Value.PublishedAddress ?? "");
         }
