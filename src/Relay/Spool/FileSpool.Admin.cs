@@ -106,7 +106,7 @@ internal sealed partial class FileSpool
         }
         catch
         {
-            Index.Requeue(entry); // its files are where they were: it waits as before
+            Index.Requeue(entry); // its file is where it was: it waits as before
             throw;
         }
     }

@@ -472,6 +472,26 @@ public sealed class FileSpoolTests : IDisposable
         Assert.Equal([leased.Id], NewSpool().List().Select(e => e.Id));
     }
 
+    [Fact]
+    public async Task Expire_MovesAWaitingEntryToTheDeadLetters_AndWhenTheMoveFails_ItWaitsAsBefore()
+    {
+        var spool = NewSpool();
+        var entry = await EnqueueAsync(spool);
+        var dead = Path.Combine(_data, "spool", "dead");
+        await File.WriteAllTextAsync(dead, "not a folder"); // the move cannot happen
+
+        await Assert.ThrowsAnyAsync<IOException>(() => spool.ExpireAsync(entry.Id, "account gone", CancellationToken.None));
+
+        Assert.Equal(entry.Id, Assert.Single(spool.Waiting()).Id);
+        Assert.True(File.Exists(EntryFile("queue", entry.Id)));
+        File.Delete(dead);
+        var expired = await spool.ExpireAsync(entry.Id, "account gone", CancellationToken.None);
+        Assert.Equal(SpoolChangeResult.Done, expired.Result);
+        Assert.Equal("account gone", SpoolFile.Read(EntryFile("dead", entry.Id))!.LastError);
+        Assert.Empty(spool.Waiting());
+        Assert.Equal(1, NewSpool().DeadCount);
+    }
+
     /// <summary>Enqueues a message and leases it; call it when nothing else is due.</summary>
     private async Task<SpoolEntry> LeaseNewAsync(FileSpool spool)
     {
