@@ -77,6 +77,12 @@ internal sealed partial class AccountsOptionsValidator(
                 {
                     errors.Add($"{key}:Quota:Preset", $"is {quota.Preset}, the limits of {(microsoftPreset ? "Microsoft 365" : "Gmail")}, but the account is a {account.Provider} account: use {(microsoftPreset ? "Workspace or Consumer" : "Microsoft365")}, or leave it out for the provider's.");
                 }
+
+                if (account.Provider == AccountProvider.Microsoft && quota.MaxRecipientsPerMessage > Outbound.QuotaOptions.ExchangeRecipientsPerMessage)
+                {
+                    // Above it, RCPT would accept recipients that Exchange (and Graph at the end of DATA) then refuses with the whole message.
+                    errors.Add($"{key}:Quota:MaxRecipientsPerMessage", $"is {quota.MaxRecipientsPerMessage}, more than the {Outbound.QuotaOptions.ExchangeRecipientsPerMessage} recipients Exchange Online takes in one message: use {Outbound.QuotaOptions.ExchangeRecipientsPerMessage} or less, or leave it out.");
+                }
             }
 
             if (account.Provider == AccountProvider.Microsoft)

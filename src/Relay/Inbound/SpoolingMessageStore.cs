@@ -129,8 +129,8 @@ internal sealed class SpoolingMessageStore(
         var sender = account.Tokens.Account ?? account.Settings.Address ?? LongestAddress;
         try
         {
-            using var message = HeaderRecipientsMessage.Prepare(new MemoryStream(bytes, writable: false), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, recipients, HeaderTransport.For(account));
-            return await CountingStream.MeasureAsync(message.WriteAsync, CancellationToken.None);
+            using var message = HeaderRecipientsMessage.Prepare(new MemoryStream(bytes, writable: false), account, sender, rewrite.Value.AddReplyTo, recipients);
+            return await MessageLength.MeasureAsync(message.WriteAsync, CancellationToken.None);
         }
         catch (Exception)
         {

@@ -40,6 +40,10 @@ internal sealed class HeaderRecipientsMessage : IDisposable
     /// <summary>The parts re-encoded on the way (see <see cref="UpstreamMessage.Changes"/>).</summary>
     public IReadOnlyList<string> Changes => _upstream.Changes;
 
+    /// <summary>As the other overload, with the account's aliases and header-recipient limits.</summary>
+    public static HeaderRecipientsMessage Prepare(Stream spooled, Accounts.RelayAccount account, string sender, bool addReplyTo, IReadOnlyList<string> recipients) =>
+        Prepare(spooled, sender, account.Settings.Aliases, addReplyTo, recipients, HeaderTransport.For(account));
+
     public static HeaderRecipientsMessage Prepare(
         Stream spooled, string sender, IReadOnlyCollection<string> aliases, bool addReplyTo, IReadOnlyList<string> recipients, HeaderTransport transport)
     {

@@ -54,45 +54,14 @@ internal sealed class MessageContent : HttpContent
     }
 }
 
-/// <summary>Counts what is written and keeps none of it: the length of a message whose writer does not know it.</summary>
-internal sealed class CountingStream : Stream
+/// <summary>The length of a message whose writer does not know it.</summary>
+internal static class MessageLength
 {
-    public long Count { get; private set; }
-
-    /// <summary>The number of bytes <paramref name="write"/> writes.</summary>
+    /// <summary>The number of bytes <paramref name="write"/> writes, counted by MimeKit's <see cref="MimeKit.IO.MeasuringStream"/> (nothing kept).</summary>
     public static async Task<long> MeasureAsync(Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
-        await using var counter = new CountingStream();
+        await using var counter = new MimeKit.IO.MeasuringStream();
         await write(counter, cancellationToken);
-        return counter.Count;
+        return counter.Length;
     }
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => Count;
-    public override long Position { get => Count; set => throw new NotSupportedException(); }
-
-    public override void Write(byte[] buffer, int offset, int count) => Count += count;
-    public override void Write(ReadOnlySpan<byte> buffer) => Count += buffer.Length;
-    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-    {
-        Count += count;
-        return Task.CompletedTask;
-    }
-
-    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        Count += buffer.Length;
-        return ValueTask.CompletedTask;
-    }
-
-    public override void Flush()
-    {
-    }
-
-    public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }

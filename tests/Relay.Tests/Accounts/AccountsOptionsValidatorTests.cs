@@ -123,6 +123,8 @@ public sealed class AccountsOptionsValidatorTests
                 new() { Name = "apponly", Provider = AccountProvider.Microsoft, ClientId = "app", AppOnly = true },
                 new() { Name = "googlegraph", Transport = AccountTransport.Graph, Tenant = "contoso.com" },
                 new() { Name = "quota", Provider = AccountProvider.Microsoft, ClientId = "app", ClientSecret = "s", Quota = new() { Preset = Relay.Outbound.QuotaPreset.Consumer, MaxMessagesPerMinute = 0 } },
+                new() { Name = "manyrcpts", Provider = AccountProvider.Microsoft, ClientId = "app", ClientSecret = "s", Quota = new() { MaxRecipientsPerMessage = 501 } },
+                new() { Name = "fivehundred", Provider = AccountProvider.Microsoft, ClientId = "app", ClientSecret = "s", Quota = new() { MaxRecipientsPerMessage = 500 } },
             ],
         }).Failures ?? [];
 
@@ -136,5 +138,7 @@ public sealed class AccountsOptionsValidatorTests
         Assert.Contains(errors, e => e.Contains("Accounts:4:Tenant", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("Accounts:5:Quota:Preset", StringComparison.Ordinal) && e.Contains("Microsoft365", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.Contains("Accounts:5:Quota:MaxMessagesPerMinute", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.Contains("Accounts:6:Quota:MaxRecipientsPerMessage", StringComparison.Ordinal) && e.Contains("500", StringComparison.Ordinal));
+        Assert.DoesNotContain(errors, e => e.Contains("Accounts:7:", StringComparison.Ordinal));
     }
 }

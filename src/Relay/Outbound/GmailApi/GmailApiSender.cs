@@ -29,7 +29,7 @@ internal sealed class GmailApiSender(IHttpClientFactory httpClients, IOptions<Gm
         var account = tokens.Account ?? "(no account)";
         try
         {
-            var size = length ?? await CountingStream.MeasureAsync(writeMessage, cancellationToken);
+            var size = length ?? await MessageLength.MeasureAsync(writeMessage, cancellationToken);
             if (size > GmailApiOptions.MaxMessageSize)
             {
                 return new(DeliveryOutcome.Rejected(

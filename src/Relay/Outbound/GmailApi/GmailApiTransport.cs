@@ -21,14 +21,13 @@ internal sealed class GmailApiTransport(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return DeliveryClassifier.Classify(ex);
+            return DeliveryClassifier.Classify(ex, account.Settings.Provider);
         }
     }
 
     private async Task<DeliveryOutcome> SendCoreAsync(string sender, SpoolEntry entry, CancellationToken cancellationToken)
     {
-        using var message = HeaderRecipientsMessage.Prepare(
-            spool.OpenMessage(entry), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, entry.Recipients, HeaderTransport.For(account));
+        using var message = HeaderRecipientsMessage.Prepare(spool.OpenMessage(entry), account, sender, rewrite.Value.AddReplyTo, entry.Recipients);
         if (message.Refusal is { } refusal)
         {
             return DeliveryOutcome.Rejected($"550 5.7.1 {refusal}");

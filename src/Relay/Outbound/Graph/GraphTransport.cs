@@ -25,22 +25,26 @@ internal sealed class GraphTransport(
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
-            return DeliveryClassifier.Classify(ex);
+            return DeliveryClassifier.Classify(ex, account.Settings.Provider);
         }
     }
 
     private async Task<DeliveryOutcome> SendCoreAsync(string sender, SpoolEntry entry, CancellationToken cancellationToken)
     {
+        if (entry.Size > GraphLimits.MaxMessageBytes)
+        {
+            return await TooBigForGraphAsync(sender, entry, entry.Size, cancellationToken); // as received already: not worth preparing
+        }
+
         long size;
-        using (var message = HeaderRecipientsMessage.Prepare(
-            spool.OpenMessage(entry), sender, account.Settings.Aliases, rewrite.Value.AddReplyTo, entry.Recipients, HeaderTransport.For(account)))
+        using (var message = HeaderRecipientsMessage.Prepare(spool.OpenMessage(entry), account, sender, rewrite.Value.AddReplyTo, entry.Recipients))
         {
             if (message.Refusal is { } refusal)
             {
                 return DeliveryOutcome.Rejected($"550 5.7.1 {refusal}");
             }
 
-            size = await CountingStream.MeasureAsync(message.WriteAsync, cancellationToken);
+            size = await MessageLength.MeasureAsync(message.WriteAsync, cancellationToken);
 
             if (size <= GraphLimits.MaxMessageBytes)
             {
@@ -59,6 +63,12 @@ internal sealed class GraphTransport(
             }
         }
 
+        return await TooBigForGraphAsync(sender, entry, size, cancellationToken);
+    }
+
+    /// <summary>A message of <paramref name="size"/> bytes, over Graph's request: by SMTP when the account may, else rejected.</summary>
+    private async Task<DeliveryOutcome> TooBigForGraphAsync(string sender, SpoolEntry entry, long size, CancellationToken cancellationToken)
+    {
         if (!account.Settings.LargeMessagesBySmtp || account.SmtpTokens is not { } smtpTokens)
         {
             return DeliveryOutcome.Rejected(GraphSender.TooBig(size));
