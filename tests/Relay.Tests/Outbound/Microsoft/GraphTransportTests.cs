@@ -20,8 +20,12 @@ public sealed class GraphTransportTests : IAsyncLifetime
     private static string Message(string to = "user@example.net", string extraHeaders = "", string body = "body\r\n") =>
         $"From: App <app@legacy.lan>\r\nTo: {to}\r\n{extraHeaders}Subject: ticket\r\nMessage-ID: <t1@legacy.lan>\r\n\r\n{body}";
 
+    private Task<(RelayAccount Account, DeliveryOutcome Outcome)> SendAsync(
+        string message, string[] recipients, bool largeMessagesBySmtp = false, bool appOnly = false) =>
+        SendAsync(Encoding.UTF8.GetBytes(message), recipients, largeMessagesBySmtp, appOnly);
+
     private async Task<(RelayAccount Account, DeliveryOutcome Outcome)> SendAsync(
-        string message, string[] recipients, bool largeMessagesBySmtp = false, bool appOnly = false)
+        byte[] message, string[] recipients, bool largeMessagesBySmtp = false, bool appOnly = false)
     {
         var account = _kit.Account(AccountTransport.Graph, largeMessagesBySmtp, appOnly);
         var entry = await _kit.EnqueueAsync(message, recipients);
@@ -70,7 +74,32 @@ public sealed class GraphTransportTests : IAsyncLifetime
         Assert.Equal(smtp, graph);
     }
 
-    private async Task<(RelayAccount, DeliveryOutcome)> SendViaSmtpAsync(string message, string[] recipients)
+    public static TheoryData<string> Shapes() => [.. ClientShapedMessages.All.Select(m => m.Name), "BareLineFeeds"];
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public async Task Send_EachShapeRealClientsSend_TheBytesAreTheSmtpPathsBytes(string name)
+    {
+        var message = name == "BareLineFeeds" // as Python's smtplib.sendmail passes msg.as_bytes()
+            ? Encoding.UTF8.GetBytes("From: cron@legacy.lan\nTo: user@example.net\nSubject: report caf\u00e9\n\n.hidden file listed\n" + new string('y', 1500) + "\nend\n")
+            : ClientShapedMessages.All.Single(m => m.Name == name).Message;
+        var headers = MimeKit.HeaderList.Load(new MemoryStream(message));
+        string[] recipients = [.. headers.Where(h => h.Id is MimeKit.HeaderId.To or MimeKit.HeaderId.Cc)
+            .SelectMany(h => MimeKit.InternetAddressList.Parse(h.Value).Mailboxes).Select(m => m.Address).Distinct()];
+
+        var (_, bySmtp) = await SendViaSmtpAsync(message, recipients);
+        var (_, byGraph) = await SendAsync(message, recipients);
+
+        Assert.Equal(DeliveryResult.Delivered, bySmtp.Result);
+        Assert.Equal(DeliveryResult.Delivered, byGraph.Result);
+        Assert.Equal(Encoding.UTF8.GetString(Assert.Single(_kit.Office365.Messages).Data), Encoding.UTF8.GetString(Assert.Single(_kit.Graph.Sent).Raw));
+        Assert.Equal(Assert.Single(_kit.Office365.Messages).Data, Assert.Single(_kit.Graph.Sent).Raw);
+    }
+
+    private Task<(RelayAccount, DeliveryOutcome)> SendViaSmtpAsync(string message, string[] recipients) =>
+        SendViaSmtpAsync(Encoding.UTF8.GetBytes(message), recipients);
+
+    private async Task<(RelayAccount, DeliveryOutcome)> SendViaSmtpAsync(byte[] message, string[] recipients)
     {
         var account = _kit.Account(AccountTransport.Smtp);
         var entry = await _kit.EnqueueAsync(message, recipients);
