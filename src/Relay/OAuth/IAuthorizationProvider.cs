@@ -47,7 +47,15 @@ internal interface IAuthorizationProvider
 }
 
 /// <summary>A code to exchange, with what its flow kept: the PKCE verifier, the redirect address, the client.</summary>
-internal sealed record CodeRequest(string Code, string CodeVerifier, string RedirectUri, string ClientId, string ClientSecret, bool KeepSecret);
+internal sealed record CodeRequest(string Code, string CodeVerifier, string RedirectUri, string ClientId, string ClientSecret, bool KeepSecret)
+{
+    /// <summary>The code, its verifier and the client secret stay out of the record's text (a log line, an exception).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"RedirectUri = {RedirectUri}, ClientId = {ClientId}, KeepSecret = {KeepSecret}");
+        return true;
+    }
+}
 
 /// <summary>The authorization a code gave (<see cref="Authorization"/>), or why none (<see cref="Failure"/>).</summary>
 internal sealed record CodeExchange(StoredAuthorization? Authorization, string? Failure)
