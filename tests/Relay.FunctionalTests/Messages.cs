@@ -38,12 +38,12 @@ internal static class StoredMessages
             .Where(Directory.Exists)
             .Sum(folder => Directory.GetFiles(folder, "*" + Relay.Spool.SpoolFolders.EntryExtension, SearchOption.AllDirectories).Length);
 
-    public static string File(string dataPath, string folder, string id) => Relay.Spool.SpoolFolders.Entry(Path.Combine(dataPath, "spool", folder), id);
+    public static string EntryPath(string dataPath, string folder, string id) => Relay.Spool.SpoolFolders.Entry(Path.Combine(dataPath, "spool", folder), id);
 
     /// <summary>The message of a spool entry as the relay keeps it: the bytes it received.</summary>
     public static byte[] Bytes(string dataPath, string folder, string id)
     {
-        using var message = Relay.Spool.SpoolFile.OpenMessage(File(dataPath, folder, id));
+        using var message = Relay.Spool.SpoolFile.OpenMessage(EntryPath(dataPath, folder, id));
         using var copy = new MemoryStream();
         message.CopyTo(copy);
         return copy.ToArray();
@@ -51,7 +51,7 @@ internal static class StoredMessages
 
     /// <summary>The envelope of a spool entry as it is on disk.</summary>
     public static Relay.Spool.SpoolEntry Envelope(string dataPath, string folder, string id) =>
-        Relay.Spool.SpoolFile.Read(File(dataPath, folder, id)) ?? throw new InvalidOperationException($"{File(dataPath, folder, id)} is not a spool entry");
+        Relay.Spool.SpoolFile.Read(EntryPath(dataPath, folder, id)) ?? throw new InvalidOperationException($"{EntryPath(dataPath, folder, id)} is not a spool entry");
 
     /// <summary>
     /// Turns a queued entry into what versions before .entry files kept: <c>ID.json</c> (its envelope, as
@@ -62,8 +62,8 @@ internal static class StoredMessages
         var queue = Path.Combine(dataPath, "spool", "queue");
         var envelope = System.Text.Json.Nodes.JsonNode.Parse(System.Text.Json.JsonSerializer.Serialize(Envelope(dataPath, "queue", id), Relay.Spool.SpoolJson.Options))!.AsObject();
         edit(envelope);
-        System.IO.File.WriteAllBytes(Path.Combine(queue, id + ".eml"), Bytes(dataPath, "queue", id));
-        System.IO.File.WriteAllText(Path.Combine(queue, id + ".json"), envelope.ToJsonString());
-        System.IO.File.Delete(File(dataPath, "queue", id));
+        File.WriteAllBytes(Path.Combine(queue, id + ".eml"), Bytes(dataPath, "queue", id));
+        File.WriteAllText(Path.Combine(queue, id + ".json"), envelope.ToJsonString());
+        File.Delete(EntryPath(dataPath, "queue", id));
     }
 }

@@ -57,7 +57,7 @@ public sealed class SpoolEndToEndTests : HarnessTest
         }
 
         // The envelope damaged, as by a failing disk; the message after it intact.
-        var file = StoredMessages.File(Harness.DataPath, "queue", corruptId);
+        var file = StoredMessages.EntryPath(Harness.DataPath, "queue", corruptId);
         var bytes = await File.ReadAllBytesAsync(file);
         "{\"id\": 7  "u8.CopyTo(bytes);
         await File.WriteAllBytesAsync(file, bytes);

@@ -172,13 +172,14 @@ internal static class SpoolRecovery
             }
         }
         // A copy split off for the dead letters was written there message first: cut before its envelope, it was never
-        // published (the original still holds those recipients), and no envelope anywhere names it.
+        // published (the original still holds those recipients). An envelope in the queue for a message in dead/ was
+        // moved beside it just above, so only dead/ is looked at.
         if (Directory.Exists(folders.Dead))
         {
             foreach (var message in Directory.EnumerateFiles(folders.Dead, "*.eml"))
             {
                 var id = Path.GetFileNameWithoutExtension(message);
-                if (!File.Exists(SpoolFolders.Envelope(folders.Dead, id)) && !File.Exists(SpoolFolders.Envelope(folders.Queue, id)))
+                if (!File.Exists(SpoolFolders.Envelope(folders.Dead, id)))
                 {
                     File.Delete(message);
                 }

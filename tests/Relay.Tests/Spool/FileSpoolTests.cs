@@ -255,7 +255,15 @@ public sealed class FileSpoolTests : IDisposable
         var halfDone = WriteOldEntry("queue", "queue", "Subject: half\r\n\r\nbody\r\n");
         var oldPair = new[] { ".json", ".eml" }.Select(extension => (Path.Combine(Queue, halfDone.Id + extension), File.ReadAllBytes(Path.Combine(Queue, halfDone.Id + extension)))).ToList();
         var started = NewSpool();
-        // A crash after the .entry file was in place and before the old pair went: the next start finds both.
+        // The converted entry changes (an attempt counted), then a crash is played back as if it had come after the .entry
+        // was in place and before the old pair went: the next start finds both, and must keep the .entry, not the pair.
+        var entryFile = EntryFile("queue", halfDone.Id);
+        await using (var message = started.OpenMessage(started.Find(halfDone.Id)!))
+        {
+            await SpoolFile.WriteAsync(entryFile + ".new", started.Find(halfDone.Id)! with { Attempts = 3, LastError = "421 after the conversion" }, message.CopyToAsync, CancellationToken.None);
+        }
+
+        File.Move(entryFile + ".new", entryFile, overwrite: true);
         oldPair.ForEach(file => File.WriteAllBytes(file.Item1, file.Item2));
 
         var restarted = NewSpool();
@@ -263,6 +271,7 @@ public sealed class FileSpoolTests : IDisposable
         Assert.Equal(2, started.Count);
         Assert.Equal(2, restarted.Count);
         Assert.Equal("Subject: half\r\n\r\nbody\r\n", Encoding.UTF8.GetString(await MessageBytesAsync(restarted, restarted.Find(halfDone.Id)!)));
+        Assert.Equal((3, "421 after the conversion"), (restarted.Find(halfDone.Id)!.Attempts, restarted.Find(halfDone.Id)!.LastError));
         Assert.Equal(Encoding.UTF8.GetBytes(body), await MessageBytesAsync(restarted, restarted.Find(waiting.Id)!));
         var converted = restarted.Find(waiting.Id)!;
         Assert.Equal(waiting with { Recipients = converted.Recipients, History = converted.History }, converted);
@@ -280,12 +289,60 @@ public sealed class FileSpoolTests : IDisposable
         var unreadable = WriteOldEntry("dead", "dead", "Subject: dead\r\n\r\nbody\r\n", SpoolState.Dead);
         File.WriteAllText(Path.Combine(_data, "spool", "dead", unreadable.Id + ".json"), "{ \"id\": \"cut");
         var archived = WriteOldEntry("delivered", "delivered", "Subject: sent\r\n\r\nbody\r\n");
+        var files = Directory.GetFiles(Path.Combine(_data, "spool"), "*", SearchOption.AllDirectories).ToDictionary(path => path, File.ReadAllBytes);
 
         var restarted = NewSpool();
 
         Assert.Equal(0, restarted.DeadCount);
-        Assert.True(File.Exists(Path.Combine(_data, "spool", "dead", unreadable.Id + ".eml")));
-        Assert.True(File.Exists(Path.Combine(_data, "spool", "delivered", archived.Id + ".json")) && File.Exists(Path.Combine(_data, "spool", "delivered", archived.Id + ".eml")));
+        Assert.Equal(4, files.Count); // the two pairs, each byte as it was
+        Assert.All(files, file => Assert.Equal(file.Value, File.ReadAllBytes(file.Key)));
+        Assert.Contains(Path.Combine(_data, "spool", "delivered", archived.Id + ".eml"), files.Keys);
+        Assert.Empty(Directory.GetFiles(Path.Combine(_data, "spool"), "*.entry", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task Recovery_ReadsAnEnvelopeAsTheEarlierVersionWroteIt()
+    {
+        // Written by the relay of 2026-11-30 before .entry files (commit 199e174), field for field: indented, camelCase, enums as names.
+        const string id = "01a22ec849417d308d232da5aaa1678e";
+        var queue = Directory.CreateDirectory(Queue).FullName;
+        File.WriteAllText(Path.Combine(queue, id + ".json"), """
+            {
+              "id": "01a22ec849417d308d232da5aaa1678e",
+              "mailFrom": "app@legacy.lan",
+              "recipients": [
+                "alice@example.org",
+                "\"john doe\"@example.org"
+              ],
+              "clientAddress": "127.0.0.1",
+              "account": "default",
+              "receivedAt": "2026-11-30T23:26:48.1234567+00:00",
+              "queuedAt": "2026-11-30T23:26:48.1234567+00:00",
+              "size": 24,
+              "attempts": 1,
+              "nextAttemptAt": "2026-11-30T23:27:48+00:00",
+              "lastError": "421 4.7.0 Try again later",
+              "state": "Deferred",
+              "notification": false,
+              "history": [
+                {
+                  "at": "2026-11-30T23:26:48.5+00:00",
+                  "result": "Deferred",
+                  "reply": "421 4.7.0 Try again later"
+                }
+              ]
+            }
+            """);
+        File.WriteAllText(Path.Combine(queue, id + ".eml"), "Subject: before\r\n\r\nbody\r\n");
+
+        var restarted = NewSpool();
+
+        var entry = restarted.Find(id)!;
+        Assert.Equal(["alice@example.org", "\"john doe\"@example.org"], entry.Recipients);
+        Assert.Equal(("default", 1, SpoolState.Deferred, "421 4.7.0 Try again later"), (entry.Account, entry.Attempts, entry.State, entry.LastError));
+        Assert.Equal(DateTimeOffset.Parse("2026-11-30T23:27:48+00:00", System.Globalization.CultureInfo.InvariantCulture), entry.NextAttemptAt);
+        Assert.Equal(Relay.Outbound.DeliveryResult.Deferred, Assert.Single(entry.History).Result);
+        Assert.Equal("Subject: before\r\n\r\nbody\r\n", Encoding.UTF8.GetString(await MessageBytesAsync(restarted, entry)));
     }
 
     [Fact]
