@@ -52,6 +52,9 @@ internal sealed class MicrosoftTransportKit : IAsyncDisposable
 
     public FakeGraphServer Graph { get; }
 
+    /// <summary>Where Relay:Outbound points (Google's SMTP upstream): a port that refuses every connection.</summary>
+    private static readonly ClosedPort GoogleUpstream = new();
+
     public LogCapture Logs { get; } = new();
 
     /// <summary>The one token the fake Office 365 SMTP server takes (for <see cref="Mailbox"/>); the tokens' first by default.</summary>
@@ -76,7 +79,7 @@ internal sealed class MicrosoftTransportKit : IAsyncDisposable
         kit = new MicrosoftTransportKit(office365, graph, new OutboundOptions
         {
             Host = "127.0.0.1",
-            Port = 9, // Google's upstream: never used by a Microsoft account
+            Port = GoogleUpstream.Port, // Google's upstream, refusing every connection: never used by a Microsoft account
             TrustedCaFile = TestCertificates.CaPemFile,
             Timeout = TimeSpan.FromSeconds(20),
             Concurrency = concurrency,
