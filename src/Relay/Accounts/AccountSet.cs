@@ -130,6 +130,15 @@ internal sealed class AccountSet
     /// <summary>The account a spooled message goes out as; null when it names one that is no longer configured.</summary>
     public RelayAccount? For(SpoolEntry entry) => Find(entry.Account);
 
+    /// <summary>
+    /// Why <paramref name="name"/> names no account (null: there is no default account to fall back on), with the
+    /// accounts there are: the one sentence of the pages, the admin API and the commands. <paramref name="naming"/>: how
+    /// the reader names one (" with --account").
+    /// </summary>
+    public string NoSuchAccount(string? name, string naming = "") => name is null
+        ? $"There is no default account (Relay:Routing:Default): name one of the accounts{naming} ({string.Join(", ", All.Select(a => a.Name))})."
+        : $"There is no account named '{name}' in Relay:Accounts ({string.Join(", ", All.Select(a => a.Name))}).";
+
     /// <summary>The spool keys whose entries <paramref name="account"/> delivers: its name, and "" (entries that name none) for the default.</summary>
     public IReadOnlyList<string> SpoolKeys(RelayAccount account) => ReferenceEquals(account, Default) ? [account.Name, ""] : [account.Name];
 

@@ -48,7 +48,7 @@ internal static class DiagnosticCommands
             var accounts = services.GetRequiredService<AccountSet>();
             if ((parse.GetValue(account) ?? accounts.Default?.Name) is not { } name)
             {
-                return report(false, "Account", $"there is no default account (Relay:Routing:Default): name one with --account ({string.Join(", ", accounts.All.Select(a => a.Name))}).");
+                return report(false, "Account", accounts.NoSuchAccount(null, " with --account"));
             }
 
             if (Chosen(accounts, name, report).FirstOrDefault() is not { } relayAccount)
@@ -141,7 +141,7 @@ internal static class DiagnosticCommands
             return [found];
         }
 
-        report(false, "Account", $"there is no account named '{name}' in Relay:Accounts ({string.Join(", ", accounts.All.Select(a => a.Name))}).");
+        report(false, "Account", accounts.NoSuchAccount(name));
         return [];
     }
 

@@ -113,7 +113,7 @@ internal static class AccountPages
 
     private static IResult NoSuchAccount(AccountSet accounts, string? name) => Page("No such account", Banner("bad", E(accounts.Find(name) is { } found
         ? ProviderText.NothingToAuthorize(found.Settings)
-        : $"There is no account named '{name ?? "(default)"}' to authorize. The accounts are: {string.Join(", ", accounts.All.Select(a => a.Name))}.")) +
+        : accounts.NoSuchAccount(name))) +
         """<p><a href="/">Back to the status page</a></p>""", 404);
 
     /// <summary>

@@ -54,9 +54,7 @@ internal static class AdminApi
 
     private static IResult Unknown(AccountSet accounts, string? name) => accounts.Find(name) is { } serviceAccount
         ? Problem(ProviderText.NothingToAuthorize(serviceAccount.Settings), 400)
-        : Problem(name is null
-            ? $"There is no default account (Relay:Routing:Default): name the account to authorize with --account ({string.Join(", ", accounts.All.Select(a => a.Name))})."
-            : $"There is no account named '{name}' in Relay:Accounts ({string.Join(", ", accounts.All.Select(a => a.Name))}).", 404);
+        : Problem(accounts.NoSuchAccount(name, " with --account"), 404); // the API's client is the relay command
 
     private static async ValueTask<object?> RequireLoginSecret(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {

@@ -22,7 +22,7 @@ internal static class QueueApi
         queue.MapPost("/release", IResult (string? account, Accounts.AccountSet accounts) =>
             accounts.Release(account) is { } released
                 ? TypedResults.Ok(released.Select(one => new { one.Name, Delivery = one.Gate.State }).ToList())
-                : AdminApi.Problem($"There is no account named '{account}' in Relay:Accounts.", 404));
+                : AdminApi.Problem(accounts.NoSuchAccount(account), 404));
         queue.MapDelete("/{id}", async Task<IResult> (string id, FileSpool spool, CancellationToken cancellationToken) =>
             Answer(id, await spool.DeleteAsync(id, cancellationToken), _ => TypedResults.NoContent()));
     }

@@ -52,7 +52,7 @@ internal static class QueuePages
             // One account's Release touches only its hold: another may be held on purpose (Google's Retry-After).
             if (accounts.Release(account) is null)
             {
-                return Page("Not found", Banner("warn", $"There is no account named '{E(account)}' in Relay:Accounts.") + """<p><a href="/queue">Back to the queue</a></p>""", StatusCodes.Status404NotFound);
+                return Page("Not found", Banner("warn", E(accounts.NoSuchAccount(account))) + """<p><a href="/queue">Back to the queue</a></p>""", StatusCodes.Status404NotFound);
             }
 
             return Page("Hold released", Banner("ok", "The hold is released: delivery is tried now.") + """<p><a href="/queue">Back to the queue</a></p>""");

@@ -43,6 +43,18 @@ public sealed class AccountSetTests
     }
 
     [Fact]
+    public void NoSuchAccount_NamesWhatWasAsked_AndTheAccountsThereAre()
+    {
+        var accounts = new AccountSet([Account("helpdesk", null), Account("scanner", "scanner@example.com")], null);
+
+        Assert.Null(accounts.Find("printer"));
+        Assert.Equal("There is no account named 'printer' in Relay:Accounts (helpdesk, scanner).", accounts.NoSuchAccount("printer"));
+        Assert.Null(accounts.Find(null));
+        Assert.Equal("There is no default account (Relay:Routing:Default): name one of the accounts (helpdesk, scanner).", accounts.NoSuchAccount(null));
+        Assert.Equal("There is no default account (Relay:Routing:Default): name one of the accounts with --account (helpdesk, scanner).", accounts.NoSuchAccount(null, " with --account"));
+    }
+
+    [Fact]
     public void AnAccountsText_LeavesItsSecretsOut()
     {
         var text = Account("helpdesk", null).Settings.ToString();
