@@ -11,7 +11,7 @@ internal static class AccountCommands
     {
         var clientId = new Option<string?>("--client-id") { Description = "OAuth client ID, or a Microsoft app registration's Application (client) ID (default: the one configured or entered before)." };
         var clientSecret = new Option<string?>("--client-secret") { Description = "OAuth client secret, or a Microsoft client secret value (default: the one configured or entered before)." };
-        var replace = new Option<bool>("--replace") { Description = "Allow the consent of another account to replace the one already authorized (whose authorization is then revoked at Google)." };
+        var replace = new Option<bool>("--replace") { Description = "Allow the consent of another account to replace the one already authorized (whose authorization is then revoked at Google, or forgotten for a Microsoft account)." };
         var account = AccountOption("The relay's account to authorize (its Name in Relay:Accounts; default: the default account).");
         var command = new Command("authorize", "Authorize the Google or Microsoft account Relay sends as: open the printed address in any browser, then paste back the address it sends you to.")
         {

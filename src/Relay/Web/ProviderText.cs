@@ -22,7 +22,7 @@ internal static class ProviderText
 
     /// <summary>Beside the Revoke button.</summary>
     public static string RevokeExplained(Account account) => account.IsMicrosoft
-        ? "Revoking forgets the account here. Microsoft keeps the consent until it is removed at https://myapps.microsoft.com (work or school) or https://account.live.com/consent/Manage (Outlook.com)."
+        ? $"Revoking forgets the account here. {OAuth.Microsoft.MicrosoftWords.RemoveConsent}."
         : "Revoking asks Google to cancel the relay's access and forgets the account here.";
 
     /// <summary>The upstream the account sends through, for the status page.</summary>
