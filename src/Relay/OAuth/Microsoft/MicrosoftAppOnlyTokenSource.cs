@@ -84,11 +84,7 @@ internal sealed class MicrosoftAppOnlyTokenSource : IAccessTokenSource
         await _gate.WaitAsync(cancellationToken);
         try
         {
-            var result = await app.AcquireTokenForClient([_scope]).WithForceRefresh(force).ExecuteAsync(cancellationToken);
-            if (rejected is not null && !force && result.AccessToken == rejected)
-            {
-                result = await app.AcquireTokenForClient([_scope]).WithForceRefresh(true).ExecuteAsync(cancellationToken);
-            }
+            var result = await MsalApps.AcquireAsync(forced => app.AcquireTokenForClient([_scope]).WithForceRefresh(forced).ExecuteAsync(cancellationToken), force, rejected);
 
             _problem = null;
             _expiresAt = result.ExpiresOn;
@@ -105,13 +101,9 @@ internal sealed class MicrosoftAppOnlyTokenSource : IAccessTokenSource
             _problem = $"Microsoft refused the app's credentials for {Account} ({MsalApps.Reason(ex)}): {Remedy}.";
             throw new AuthorizationRequiredException(_problem);
         }
-        catch (MsalException ex)
+        catch (Exception ex) when (ex is MsalException or HttpRequestException)
         {
-            throw new TokenRefreshException($"Token request failed ({MsalApps.Reason(ex)}).", ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new TokenRefreshException($"Token request failed: Microsoft's token endpoint could not be reached ({ex.Message}).", ex);
+            throw MsalApps.Failed("Token request", ex);
         }
         finally
         {

@@ -103,11 +103,7 @@ internal sealed class MicrosoftSignIn
                     $"The stored authorization of {state.Authorization.Account} holds no Microsoft sign-in. {Capitalized(Remedy)}."), cancellationToken);
             }
 
-            var result = await app.AcquireTokenSilent([scope], account).WithForceRefresh(force).ExecuteAsync(cancellationToken);
-            if (rejected is not null && !force && result.AccessToken == rejected)
-            {
-                result = await app.AcquireTokenSilent([scope], account).WithForceRefresh(true).ExecuteAsync(cancellationToken);
-            }
+            var result = await MsalApps.AcquireAsync(forced => app.AcquireTokenSilent([scope], account).WithForceRefresh(forced).ExecuteAsync(cancellationToken), force, rejected);
 
             _expiresAt = result.ExpiresOn;
             if (result.AuthenticationResultMetadata?.TokenSource == TokenSource.IdentityProvider)
@@ -129,13 +125,9 @@ internal sealed class MicrosoftSignIn
                 $"Microsoft refused the app registration ({MsalApps.Reason(ex)}). Check the Application (client) ID and the client secret value " +
                 "(Entra ID → App registrations → Certificates & secrets: a secret expires; give the new one's Value, not its Secret ID), then authorize again."), cancellationToken);
         }
-        catch (MsalException ex)
+        catch (Exception ex) when (ex is MsalException or HttpRequestException)
         {
-            throw new TokenRefreshException($"Token refresh failed ({MsalApps.Reason(ex)}).", ex);
-        }
-        catch (HttpRequestException ex)
-        {
-            throw new TokenRefreshException($"Token refresh failed: Microsoft's token endpoint could not be reached ({ex.Message}).", ex);
+            throw MsalApps.Failed("Token refresh", ex);
         }
         finally
         {
