@@ -54,10 +54,10 @@ public sealed class MicrosoftTokenSourceTests : IAsyncLifetime
     private MicrosoftSignIn SignIn(Account account) => new(account, Options365, Store(), _http, TimeProvider.System, NullLogger.Instance);
 
     /// <summary>Authorizes through the flow as a person would: the consent address, Accept, the address pasted back.</summary>
-    private static async Task<AuthorizationResult> AuthorizeAsync(MicrosoftSignIn signIn)
+    private static async Task<AuthorizationResult> AuthorizeAsync(MicrosoftSignIn signIn, bool replace = false)
     {
         var flow = new AuthorizationFlow(new MicrosoftAuthorization(signIn, TimeProvider.System), TimeProvider.System, NullLogger<AuthorizationFlow>.Instance);
-        var start = await flow.StartAsync(RedirectUri, FakeMicrosoftIdentityServer.ClientId, FakeMicrosoftIdentityServer.ClientSecret, keepSecret: false, FlowOwner.AdminApi(false), CancellationToken.None);
+        var start = await flow.StartAsync(RedirectUri, FakeMicrosoftIdentityServer.ClientId, FakeMicrosoftIdentityServer.ClientSecret, keepSecret: false, FlowOwner.AdminApi(replace), CancellationToken.None);
         var back = await FakeMicrosoftIdentityServer.ConsentAsync(start.Url);
         return await flow.CompleteFromPastedAsync(back, FlowCaller.AdminApi, CancellationToken.None);
     }
@@ -161,6 +161,23 @@ public sealed class MicrosoftTokenSourceTests : IAsyncLifetime
         Assert.Contains($"You consented as someone.else@contoso.example, but the relay sends as {FakeMicrosoftIdentityServer.DefaultMailbox}", result.Message, StringComparison.Ordinal);
         Assert.Contains("was forgotten by the relay (Microsoft has no way for an app to revoke its own access: remove the consent at https://myapps.microsoft.com", result.Message, StringComparison.Ordinal);
         Assert.Equal(FakeMicrosoftIdentityServer.DefaultMailbox, signIn.Account);
+    }
+
+    [Fact]
+    public async Task AnotherMailbox_WithTheReplacementConfirmed_ReplacesTheAuthorizedOne_InMemoryAndOnDisk()
+    {
+        var signIn = SignIn(Settings());
+        Assert.True((await AuthorizeAsync(signIn)).Succeeded);
+        _identity.ConsentMailbox = "someone.else@contoso.example";
+
+        var result = await AuthorizeAsync(signIn, replace: true);
+
+        Assert.True(result.Succeeded, result.Message);
+        Assert.Equal("someone.else@contoso.example", signIn.Account);
+        var restarted = new MicrosoftAccessTokenSource(SignIn(Settings()), MicrosoftScopes.SmtpSend);
+        restarted.Load();
+        Assert.Equal("someone.else@contoso.example", restarted.Account);
+        Assert.False(string.IsNullOrEmpty(await restarted.GetAccessTokenAsync(CancellationToken.None)));
     }
 
     [Theory]
@@ -294,5 +311,28 @@ public sealed class MicrosoftTokenSourceTests : IAsyncLifetime
         Assert.Contains("unencrypted private key", refused.Message, StringComparison.Ordinal);
         Assert.Equal(refused.Message, source.Status.Problem);
         Assert.Equal(0, _identity.ClientCredentialsCount);
+    }
+
+    [Fact]
+    public async Task StoredAuthorizationWithoutItsSignIn_MarksTheProblem_AndKeepsTheFile()
+    {
+        await Store().SaveAsync(new StoredAuthorization { Account = "a@contoso.example", ClientId = FakeMicrosoftIdentityServer.ClientId, AuthorizedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
+        var source = new MicrosoftAccessTokenSource(SignIn(Settings()), MicrosoftScopes.SmtpSend);
+
+        var refused = await Assert.ThrowsAsync<AuthorizationRequiredException>(() => source.GetAccessTokenAsync(CancellationToken.None));
+
+        Assert.Contains("holds no Microsoft sign-in", refused.Message, StringComparison.Ordinal);
+        var restarted = new MicrosoftAccessTokenSource(SignIn(Settings()), MicrosoftScopes.SmtpSend);
+        Assert.Equal(("a@contoso.example", refused.Message), (restarted.Account, restarted.Status.Problem));
+    }
+
+    [Fact]
+    public async Task StoredAuthorizationWithNoKnownSecret_IsAProblem_BeforeAnyRequest()
+    {
+        await Store().SaveAsync(new StoredAuthorization { Account = "a@contoso.example", ClientId = "own-app", AuthorizedAt = DateTimeOffset.UtcNow }, CancellationToken.None);
+        var source = new MicrosoftAccessTokenSource(SignIn(Settings(settings => settings.ClientId = "own-app")), MicrosoftScopes.SmtpSend);
+
+        Assert.Contains("No client secret is known", source.Status.Problem, StringComparison.Ordinal);
+        Assert.Equal(0, _identity.RefreshCount);
     }
 }
