@@ -18,12 +18,8 @@ public sealed class BrowserMicrosoftAuthorizationTests(ITestOutputHelper output)
         await using var office = new FakeGmailServer(TestCertificates.Server, identity.IsValidFor);
         await using var relay = await Harness.StartRelayAsync(s =>
         {
-            s.Remove("Relay:Account:Address");
-            s.Remove("Relay:Google:RefreshToken");
-            identity.Configure(s);
-            s["Relay:Outbound:Port"] = office.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-            s["Relay:Microsoft:SmtpHost"] = "localhost";
-            s["Relay:Microsoft:SmtpPort"] = s["Relay:Outbound:Port"];
+            identity.ConfigureAlone(s, office.Port);
+            s["Relay:Outbound:Port"] = s["Relay:Microsoft:SmtpPort"];
             s["Relay:Accounts:0:Name"] = "office";
             s["Relay:Accounts:0:Provider"] = "Microsoft";
         });

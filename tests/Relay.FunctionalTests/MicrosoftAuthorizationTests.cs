@@ -35,12 +35,8 @@ public sealed class MicrosoftAuthorizationTests : IAsyncLifetime
     /// <summary>One Microsoft account named <c>office</c>, delivering to the fake SMTP server (both upstream keys point at it).</summary>
     private void Microsoft(Dictionary<string, string?> s, Action<Dictionary<string, string?>>? change = null)
     {
-        s.Remove("Relay:Account:Address");
-        s.Remove("Relay:Google:RefreshToken");
-        _identity.Configure(s);
-        s["Relay:Outbound:Port"] = _office.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        s["Relay:Microsoft:SmtpHost"] = "localhost";
-        s["Relay:Microsoft:SmtpPort"] = s["Relay:Outbound:Port"];
+        _identity.ConfigureAlone(s, _office.Port);
+        s["Relay:Outbound:Port"] = s["Relay:Microsoft:SmtpPort"];
         s["Relay:Accounts:0:Name"] = "office";
         s["Relay:Accounts:0:Provider"] = "Microsoft";
         change?.Invoke(s);

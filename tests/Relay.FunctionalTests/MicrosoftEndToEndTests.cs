@@ -38,11 +38,7 @@ public sealed class MicrosoftEndToEndTests : IAsyncLifetime
     {
         await using var relay = await _harness.StartRelayAsync(s =>
         {
-            s.Remove("Relay:Account:Address");
-            s.Remove("Relay:Google:RefreshToken");
-            _identity.Configure(s);
-            s["Relay:Microsoft:SmtpHost"] = "localhost";
-            s["Relay:Microsoft:SmtpPort"] = _office365.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _identity.ConfigureAlone(s, _office365.Port);
             s["Relay:Microsoft:GraphUrl"] = _graph.BaseUrl;
             s["Relay:Accounts:0:Name"] = "gmail";
             s["Relay:Accounts:0:Address"] = RelayHarness.Account;

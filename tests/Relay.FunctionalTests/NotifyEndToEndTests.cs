@@ -144,11 +144,7 @@ public sealed class NotifyEndToEndTests
         office365.AuthReply = FakeGmailServer.SmtpAuthDisabledReply;
         await using var relay = await harness.StartRelayAsync(s =>
         {
-            s.Remove("Relay:Account:Address");
-            s.Remove("Relay:Google:RefreshToken");
-            identity.Configure(s);
-            s["Relay:Microsoft:SmtpHost"] = "localhost";
-            s["Relay:Microsoft:SmtpPort"] = office365.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            identity.ConfigureAlone(s, office365.Port);
             s["Relay:Accounts:0:Name"] = "office";
             s["Relay:Accounts:0:Provider"] = "Microsoft";
             s["Relay:Accounts:0:AppOnly"] = "true";

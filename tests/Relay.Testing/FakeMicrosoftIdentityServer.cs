@@ -124,6 +124,19 @@ public sealed class FakeMicrosoftIdentityServer : IAsyncDisposable
         settings["Relay:Outbound:TrustedCaFile"] = TestCertificates.CaPemFile;
     }
 
+    /// <summary>
+    /// Settings for a relay whose accounts are Microsoft's only: the test harness's Google account removed, this identity
+    /// server, and Office 365's SMTP at localhost:<paramref name="smtpPort"/>.
+    /// </summary>
+    public void ConfigureAlone(IDictionary<string, string?> settings, int smtpPort)
+    {
+        settings.Remove("Relay:Account:Address");
+        settings.Remove("Relay:Google:RefreshToken");
+        Configure(settings);
+        settings["Relay:Microsoft:SmtpHost"] = "localhost";
+        settings["Relay:Microsoft:SmtpPort"] = smtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Trusts <paramref name="certificate"/>'s public key for client assertions (the certificate uploaded to the app registration).</summary>
     public void TrustCertificate(X509Certificate2 certificate) => _certificates.Add(certificate.GetPublicKey());
 
