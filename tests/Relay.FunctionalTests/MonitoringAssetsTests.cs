@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Relay.Outbound;
+using Relay.Testing;
 
 namespace Relay.FunctionalTests;
 
@@ -19,7 +20,7 @@ public sealed partial class MonitoringAssetsTests : HarnessTest
 
         foreach (var file in new[] { "relay-alerts.yml", "relay-dashboard.json" })
         {
-            var used = MetricName().Matches(File.ReadAllText(Path.Combine(MonitoringFolder(), file))).Select(match => match.Value).Distinct().ToList();
+            var used = MetricName().Matches(File.ReadAllText(Path.Combine(RepositoryFiles.PathTo("deploy", "monitoring"), file))).Select(match => match.Value).Distinct().ToList();
             Assert.NotEmpty(used);
             var missing = used.Where(name => !exported.ContainsKey(name) && !IsHistogramSeries(name, exported)).ToList();
             Assert.True(missing.Count == 0, $"{file} uses {string.Join(", ", missing)}, which /metrics does not export.");
@@ -60,20 +61,6 @@ public sealed partial class MonitoringAssetsTests : HarnessTest
     private static bool IsHistogramSeries(string name, Dictionary<string, string> exported) =>
         new[] { "_bucket", "_count", "_sum" }.Any(suffix => name.EndsWith(suffix, StringComparison.Ordinal)
             && exported.TryGetValue(name[..^suffix.Length], out var type) && type == "histogram");
-
-    private static string MonitoringFolder()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            var monitoring = Path.Combine(folder.FullName, "deploy", "monitoring");
-            if (Directory.Exists(monitoring) && File.Exists(Path.Combine(folder.FullName, "Relay.sln")))
-            {
-                return monitoring;
-            }
-        }
-
-        throw new DirectoryNotFoundException("deploy/monitoring beside Relay.sln not found above " + AppContext.BaseDirectory);
-    }
 
     [GeneratedRegex(@"^# TYPE (?<name>\S+) (?<type>\S+)", RegexOptions.Multiline)]
     private static partial Regex TypeLine();

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Relay.Testing;
 
 namespace Relay.Tests;
 
@@ -10,7 +11,7 @@ public sealed partial class ComposeFileTests
     [Fact]
     public void EveryPublishedPort_IsBoundToLoopback_OrToRelaySmtpBindDefaultingToLoopback()
     {
-        var published = PublishedPorts(File.ReadAllLines(ComposeFile()));
+        var published = PublishedPorts(File.ReadAllLines(RepositoryFiles.PathTo("docker-compose.yml")));
 
         Assert.NotEmpty(published);
         Assert.Contains(published, port => port.StartsWith(SmtpBind + ":", StringComparison.Ordinal));
@@ -22,23 +23,9 @@ public sealed partial class ComposeFileTests
     [Fact]
     public void PublishedAddress_FollowsTheSmtpBind()
     {
-        var compose = File.ReadAllText(ComposeFile());
+        var compose = File.ReadAllText(RepositoryFiles.PathTo("docker-compose.yml"));
 
         Assert.Matches(@"(?m)^\s+Relay__Inbound__PublishedAddress: \$\{RELAY_SMTP_BIND:-127\.0\.0\.1\}\s*$", compose);
-    }
-
-    private static string ComposeFile()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            var compose = Path.Combine(folder.FullName, "docker-compose.yml");
-            if (File.Exists(compose) && File.Exists(Path.Combine(folder.FullName, "Relay.sln")))
-            {
-                return compose;
-            }
-        }
-
-        throw new FileNotFoundException("docker-compose.yml beside Relay.sln not found above " + AppContext.BaseDirectory);
     }
 
     /// <summary>The entries of every uncommented <c>ports:</c> list, block (<c>- "a:b"</c>) or flow (<c>["a:b"]</c>) style.</summary>

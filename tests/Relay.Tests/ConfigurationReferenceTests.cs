@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
+using Relay.Testing;
 
 namespace Relay.Tests;
 
@@ -16,25 +17,11 @@ public sealed partial class ConfigurationReferenceTests
                 .Select(property => $"{options.Section}:{property.Name}"))
             .ToHashSet();
 
-        var documented = KeyRow().Matches(File.ReadAllText(FindReadme())).Select(match => match.Groups[1].Value).ToHashSet();
+        var documented = KeyRow().Matches(File.ReadAllText(RepositoryFiles.PathTo("README.md"))).Select(match => match.Groups[1].Value).ToHashSet();
 
         Assert.Empty(bound.Except(documented));
         Assert.Empty(documented.Except(bound));
         Assert.Contains("Relay:Google:RefreshToken", documented);
-    }
-
-    private static string FindReadme()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            var readme = Path.Combine(folder.FullName, "README.md");
-            if (File.Exists(readme) && File.Exists(Path.Combine(folder.FullName, "Relay.sln")))
-            {
-                return readme;
-            }
-        }
-
-        throw new FileNotFoundException("README.md beside Relay.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"^\| `(Relay:[A-Za-z:]+)` \|", RegexOptions.Multiline)]

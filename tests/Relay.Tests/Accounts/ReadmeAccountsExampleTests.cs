@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Relay.Accounts;
 using Relay.Inbound;
 using Relay.OAuth;
+using Relay.Testing;
 
 namespace Relay.Tests.Accounts;
 
@@ -42,23 +43,10 @@ public sealed partial class ReadmeAccountsExampleTests
     /// <summary>The JSON block that follows the README's "Example: GLPI, the copiers and the ERP" line.</summary>
     private static string Example()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(RepositoryFiles.PathTo("README.md"));
         var at = readme.IndexOf("Example: GLPI, the copiers and the ERP, one account each.", StringComparison.Ordinal);
         Assert.True(at >= 0, "the README no longer has the GLPI example of several accounts");
         return JsonBlock().Match(readme, at).Groups[1].Value;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Relay.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Relay.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"```json\n(.*?)\n```", RegexOptions.Singleline)]

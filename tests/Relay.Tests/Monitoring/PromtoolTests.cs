@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Relay.Testing;
 
 namespace Relay.Tests.Monitoring;
 
@@ -25,7 +26,7 @@ public sealed class PromtoolTests
     {
         var start = new ProcessStartInfo(PromtoolFactAttribute.Promtool!)
         {
-            WorkingDirectory = MonitoringFolder(),
+            WorkingDirectory = RepositoryFiles.PathTo("deploy", "monitoring"),
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
@@ -42,19 +43,6 @@ public sealed class PromtoolTests
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    internal static string MonitoringFolder()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            var monitoring = Path.Combine(folder.FullName, "deploy", "monitoring");
-            if (Directory.Exists(monitoring) && File.Exists(Path.Combine(folder.FullName, "Relay.sln")))
-            {
-                return monitoring;
-            }
-        }
-
-        throw new DirectoryNotFoundException("deploy/monitoring beside Relay.sln not found above " + AppContext.BaseDirectory);
-    }
 }
 
 /// <summary>A test that needs promtool on PATH; skipped, saying so, when it is not installed (.ci/run installs it).</summary>

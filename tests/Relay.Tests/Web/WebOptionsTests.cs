@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Relay.Testing;
 using Relay.Web;
 
 namespace Relay.Tests.Web;
@@ -16,7 +17,7 @@ public sealed class WebOptionsTests
     [Fact]
     public void ShippedSettings_LeaveTheWebAddressToTheDefault()
     {
-        var settings = new ConfigurationBuilder().AddJsonFile(Path.Combine(RepositoryRoot(), "src", "Relay", "appsettings.json")).Build();
+        var settings = new ConfigurationBuilder().AddJsonFile(RepositoryFiles.PathTo("src", "Relay", "appsettings.json")).Build();
 
         Assert.Null(settings["Relay:Web:Address"]);
         Assert.Equal(WebOptions.DefaultAddress(Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER")), new WebOptions().Address);
@@ -87,16 +88,4 @@ public sealed class WebOptionsTests
     public void RateLimits_CountAnIPv6ClientBy64(string address, string key) =>
         Assert.Equal(key, WebSecurity.ClientKey(System.Net.IPAddress.Parse(address)));
 
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "Relay.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new DirectoryNotFoundException("Relay.sln not found above " + AppContext.BaseDirectory);
-    }
 }
