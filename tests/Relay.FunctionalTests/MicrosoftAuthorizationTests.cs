@@ -53,6 +53,7 @@ public sealed class MicrosoftAuthorizationTests : IAsyncLifetime
         var form = WebUtility.HtmlDecode(await browser.GetTextAsync("/authorize?account=office"));
         Assert.Contains("Application (client) ID", form, StringComparison.Ordinal);
         Assert.Contains("Sign in with Microsoft", form, StringComparison.Ordinal);
+        Assert.Contains("and sends through localhost", form, StringComparison.Ordinal); // Relay:Microsoft:SmtpHost, as configured
 
         var consent = await browser.StartAuthorizationAsync(new Dictionary<string, string> { ["account"] = "office" });
         Assert.StartsWith(_identity.Instance + "/organizations/oauth2/v2.0/authorize?", consent, StringComparison.Ordinal);

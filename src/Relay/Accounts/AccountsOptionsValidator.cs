@@ -221,14 +221,14 @@ internal sealed partial class AccountsOptionsValidator(
             errors.Add($"{key}:LargeMessagesBySmtp", "applies to the Graph transport only (its messages over 4 MB go by SMTP): remove it, or set Transport to Graph.");
         }
 
-        foreach (var (field, value) in new[] { ("ServiceAccountKeyFile", account.ServiceAccountKeyFile), ("RefreshToken", account.RefreshToken) })
+        if (!string.IsNullOrEmpty(account.ServiceAccountKeyFile))
         {
-            if (!string.IsNullOrEmpty(value))
-            {
-                errors.Add($"{key}:{field}", field == "RefreshToken"
-                    ? "is for Google accounts only: authorize a Microsoft account on the page or with 'relay authorize', or make it AppOnly."
-                    : "is for Google accounts only: a Microsoft account sends without a person's consent with AppOnly and a ClientSecret or CertificateFile.");
-            }
+            errors.Add($"{key}:ServiceAccountKeyFile", "is for Google accounts only: a Microsoft account sends without a person's consent with AppOnly and a ClientSecret or CertificateFile.");
+        }
+
+        if (!string.IsNullOrEmpty(account.RefreshToken))
+        {
+            errors.Add($"{key}:RefreshToken", "is for Google accounts only: authorize a Microsoft account on the page or with 'relay authorize', or make it AppOnly.");
         }
 
         if (string.IsNullOrEmpty(account.ClientId) && string.IsNullOrEmpty(shared.ClientId))

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Relay.Accounts;
 using Relay.OAuth.Microsoft;
 using static Relay.Web.Html;
@@ -13,7 +14,7 @@ internal static class MicrosoftAuthorizePage
         var (clientId, clientSecret) = account.Flow!.Client;
         var permissions = settings.Transport == AccountTransport.Graph
             ? $"the delegated permission <code>Mail.Send</code> of Microsoft Graph{(settings.LargeMessagesBySmtp ? " (and <code>SMTP.Send</code>, listed under Microsoft Graph too, for messages too large for Graph)" : "")}, and sends through Graph"
-            : "the delegated permission <code>SMTP.Send</code> (listed under Microsoft Graph in the portal), and sends through smtp.office365.com";
+            : $"the delegated permission <code>SMTP.Send</code> (listed under Microsoft Graph in the portal), and sends through {E(context.RequestServices.GetRequiredService<IOptions<OAuth.MicrosoftOptions>>().Value.SmtpHost)}";
         var who = settings.Tenant switch
         {
             "consumers" => "an Outlook.com (personal Microsoft) account",

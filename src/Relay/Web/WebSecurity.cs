@@ -89,10 +89,10 @@ internal static class WebSecurity
     /// relay itself, whose Authorize form is redirected to Google's consent page or Microsoft's sign-in page (a redirect
     /// after a form post is held to form-action too); no framing, no &lt;base&gt;.
     /// </summary>
-    internal static string ContentSecurityPolicy(GoogleOptions google, MicrosoftOptions? microsoft = null) =>
+    internal static string ContentSecurityPolicy(GoogleOptions google, MicrosoftOptions microsoft) =>
         $"default-src 'none'; style-src {Html.Hash(Html.Style)}; script-src {Html.Hash(Html.LoginScript)}; " +
         $"form-action 'self' {new Uri(google.AuthorizationEndpoint).GetLeftPart(UriPartial.Authority)} " +
-        $"{new Uri((microsoft ?? new MicrosoftOptions()).Instance).GetLeftPart(UriPartial.Authority)}; frame-ancestors 'none'; base-uri 'none'";
+        $"{new Uri(microsoft.Instance).GetLeftPart(UriPartial.Authority)}; frame-ancestors 'none'; base-uri 'none'";
 
     /// <summary>
     /// After routing and authentication: a state-changing request to an endpoint of the pages to the pages (not <c>/api</c>, which takes only the Bearer secret,

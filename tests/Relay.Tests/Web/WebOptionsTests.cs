@@ -71,7 +71,7 @@ public sealed class WebOptionsTests
     [Fact]
     public void ContentSecurityPolicy_AdmitsThePagesStyleAndScriptByHash_AndGooglesConsentPageAsFormTarget()
     {
-        var policy = WebSecurity.ContentSecurityPolicy(new Relay.OAuth.GoogleOptions());
+        var policy = WebSecurity.ContentSecurityPolicy(new Relay.OAuth.GoogleOptions(), new Relay.OAuth.MicrosoftOptions());
 
         Assert.StartsWith("default-src 'none';", policy, StringComparison.Ordinal);
         Assert.Contains("style-src " + Html.Hash(Html.Style) + ";", policy, StringComparison.Ordinal);
