@@ -118,9 +118,22 @@ internal sealed class SpoolingMessageStore(
     private async Task<long> GraphSizeAsync(RelayAccount account, ReadOnlySequence<byte> buffer, IReadOnlyList<string> recipients)
     {
         var raw = buffer.Length + LastLineBreak(buffer).Length;
-        if (raw > GraphLimits.MaxMessageBytes || raw * MaxGrowth + recipients.Sum(recipient => recipient.Length + 4) + HeadersAdded <= GraphLimits.MaxMessageBytes)
+        var added = recipients.Sum(recipient => recipient.Length + 4) + HeadersAdded;
+        if (raw > GraphLimits.MaxMessageBytes || raw * MaxGrowth + added <= GraphLimits.MaxMessageBytes)
         {
             return raw; // over already, or under whatever the preparation adds: no need to prepare it here
+        }
+
+        var lines = new LineScan();
+        foreach (var segment in buffer)
+        {
+            lines.Add(segment.Span);
+        }
+
+        lines.End();
+        if (lines.Longest <= UpstreamMessage.MaxLineLength && raw + added <= GraphLimits.MaxMessageBytes)
+        {
+            return raw; // no line to re-encode, so only the headers grow: under the limit still
         }
 
         var bytes = new byte[raw];
